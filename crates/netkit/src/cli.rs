@@ -1,0 +1,81 @@
+//! The parts of every lesson's command line that are the same everywhere:
+//! the server flags, the `listening on` line, and how errors end the
+//! program (see CONTRACT.md).
+
+use std::io;
+use std::net::{SocketAddr, TcpListener};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::builder::RangedU64ValueParser;
+
+use crate::log::Log;
+use crate::server::{IDLE_TIMEOUT, MAX_CONNECTIONS, ServerConfig};
+
+/// Flags shared by every TCP server, flattened into each lesson's `server`
+/// subcommand with `#[command(flatten)]`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct ServerFlags {
+    /// Most clients served at once; one more is told the server is busy
+    /// and closed
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = MAX_CONNECTIONS,
+        value_parser = RangedU64ValueParser::<usize>::new().range(1..),
+    )]
+    pub max_clients: usize,
+
+    /// Close a connection that sends nothing for this many seconds (0:
+    /// never)
+    #[arg(long, value_name = "SECS", default_value_t = IDLE_TIMEOUT.as_secs())]
+    pub timeout: u64,
+
+    /// Log only problems, not every connection
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl ServerFlags {
+    /// The accept loop's configuration these flags describe.
+    pub fn config(&self) -> ServerConfig {
+        let log = if self.quiet {
+            Log::stderr().quiet()
+        } else {
+            Log::stderr()
+        };
+        ServerConfig {
+            max_connections: self.max_clients,
+            read_timeout: (self.timeout > 0)
+                .then(|| Duration::from_secs(self.timeout)),
+            log,
+            ..ServerConfig::default()
+        }
+    }
+}
+
+/// Prints the one line a server writes on stdout, with the real port.
+/// Scripts and tests start a server on port 0 and read it.
+pub fn announce(addr: SocketAddr) {
+    // stdout is line-buffered: the newline sends the line out at once, even
+    // into a pipe.
+    println!("listening on {addr}");
+}
+
+/// [`announce`] for a TCP listener.
+pub fn announce_listener(listener: &TcpListener) -> io::Result<()> {
+    announce(listener.local_addr()?);
+    Ok(())
+}
+
+/// Ends `main`: nothing on success, else one `error:` line (the error and
+/// its causes, joined by `: `) on stderr and exit code 1.
+pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Socket helpers shared by every lesson, each written once.
+//!
+//! The lessons port small Python socket programs. What those programs do
+//! with three lines of `socket` calls is in each lesson; what every server
+//! needs and the originals leave out (a cap on connections, timeouts, a way
+//! to stop, bounded reads) is here, so each lesson stays about its protocol.
+//!
+//! # Layout
+//!
+//! - [`bind`]: `socket`/`setsockopt`/`bind`/`listen` step by step, as in
+//!   Python, plus `HOST:PORT` resolution and errors that say what to do.
+//! - [`server`]: the threaded accept loop, with a connection cap, timeouts
+//!   and a tested shutdown.
+//! - [`shutdown`]: the stop handle that Ctrl-C, SIGTERM and tests trigger.
+//! - [`framing`]: one bounded `recv`, and newline framing with a maximum
+//!   line length, each telling "peer closed" apart from errors.
+//! - [`log`]: where server events go.
+//! - [`cli`]: the flags, output line and exit codes every lesson shares.
+//! - [`demo`]: helpers for the `demo` subcommands.
+//! - `testing` (feature `testing`): servers in-process on port 0, binaries
+//!   as child processes, reads that time out instead of hanging a test.
+
+pub mod bind;
+pub mod cli;
+pub mod demo;
+pub mod framing;
+pub mod log;
+pub mod server;
+pub mod shutdown;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use bind::{NetError, bind_tcp, bind_udp, connect, listen, listen_udp};
+pub use framing::{LineReader, Received, recv_some};
+pub use log::Log;
+pub use server::{Connection, Connections, ServeReport, ServerConfig, serve};
+pub use shutdown::Shutdown;

@@ -1,0 +1,459 @@
+//! The accept loop every TCP lesson runs: a thread per connection, as in the
+//! originals, with what they leave out.
+//!
+//! ```text
+//!            accept() ──> over the cap? ──yes──> send busy message, close
+//!               │              │no
+//!               │              └──> set timeouts, register, spawn a thread
+//!               │                        └──> handler(conn) ... returns
+//!        Shutdown triggered                      └──> log how it ended
+//!               └──> stop accepting, shut the read side of every open
+//!                    connection (their blocked reads return 0), wait up to
+//!                    the grace period, then cut whatever is left
+//! ```
+//!
+//! The originals block forever on a silent client, spawn without limit, and
+//! can only be stopped by killing the process. Here every connection has a
+//! read and a write timeout, the number of connections is capped (one over
+//! the cap is told and closed, never left hanging in the backlog), a failing
+//! connection is logged with its address and never stops the server, and
+//! [`serve`] returns once a [`Shutdown`] handle is triggered.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{self, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Sender, select};
+
+use crate::log::Log;
+use crate::shutdown::Shutdown;
+
+/// Default cap on connections served at once. Each one costs a thread and a
+/// file descriptor; 512 stays well below the common limit of 1024 open files
+/// per process, so a flood meets the cap (and a polite refusal) before it
+/// meets `EMFILE`. Servers take `--max-clients` to change it.
+pub const MAX_CONNECTIONS: usize = 512;
+
+/// A connection that sends nothing for this long is closed, so a client that
+/// connects and goes silent cannot hold a thread forever.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A write that cannot make progress for this long (the peer stopped
+/// reading and both socket buffers are full) fails instead of blocking.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// After a shutdown, how long handlers get to finish before their sockets
+/// are cut. Short enough that Ctrl-C exits well within 2 seconds.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1000);
+
+/// What a client over the cap is told before it is closed.
+pub const BUSY_MESSAGE: &[u8] =
+    b"server busy: too many connections, try again later\n";
+
+/// How long to pause after `accept` itself fails (out of file descriptors,
+/// say), so the loop does not spin while the condition lasts.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// How much a refused client may have sent already that we read and drop,
+/// so that closing does not turn into a reset (see [`refuse`]).
+const REFUSE_DRAIN_LIMIT: usize = 64 * 1024;
+
+/// How the accept loop treats connections. Lessons start from
+/// `ServerConfig::default()` and change what their flags set.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Most connections served at once; the next one gets `busy_message`.
+    pub max_connections: usize,
+    /// Read timeout on every connection (`None`: wait forever).
+    pub read_timeout: Option<Duration>,
+    /// Write timeout on every connection (`None`: wait forever).
+    pub write_timeout: Option<Duration>,
+    /// Sent to a client over the cap, just before closing it.
+    pub busy_message: Vec<u8>,
+    /// How long handlers get to finish after a shutdown.
+    pub grace: Duration,
+    /// Stop accepting after this many connections and return when they are
+    /// done: `Some(1)` is the single-client server of the originals.
+    pub max_accepts: Option<u64>,
+    /// Where events go.
+    pub log: Log,
+    /// The set of open connections; keep a clone to watch it from a test.
+    pub connections: Connections,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            max_connections: MAX_CONNECTIONS,
+            read_timeout: Some(IDLE_TIMEOUT),
+            write_timeout: Some(WRITE_TIMEOUT),
+            busy_message: BUSY_MESSAGE.to_vec(),
+            grace: SHUTDOWN_GRACE,
+            max_accepts: None,
+            log: Log::stderr(),
+            connections: Connections::default(),
+        }
+    }
+}
+
+/// One accepted connection, as a handler sees it.
+#[derive(Debug)]
+pub struct Connection {
+    /// The socket, with the configured timeouts already set.
+    pub stream: TcpStream,
+    /// The client's address, for log lines.
+    pub peer: SocketAddr,
+    /// Triggered when the server stops; a handler that sleeps or waits on
+    /// something other than the socket should watch it.
+    pub shutdown: Shutdown,
+    /// The server's log.
+    pub log: Log,
+}
+
+/// What [`serve`] did, returned when it stops.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServeReport {
+    /// Connections handed to a handler.
+    pub accepted: u64,
+    /// Connections over the cap, told and closed.
+    pub refused: u64,
+    /// Handlers still running when the grace period ran out; their sockets
+    /// were shut down under them.
+    pub unfinished: usize,
+}
+
+// ANCHOR: serve
+/// Accepts connections on `listener` until `shutdown` triggers (or
+/// `max_accepts` is reached), running `handler` on its own thread for each.
+pub fn serve<H>(
+    listener: TcpListener,
+    shutdown: &Shutdown,
+    config: &ServerConfig,
+    handler: H,
+) -> io::Result<ServeReport>
+where
+    H: Fn(&mut Connection) -> io::Result<()> + Send + Sync + 'static,
+{
+    let handler = Arc::new(handler);
+    let waker = Waker::start(&listener, shutdown, &config.connections)?;
+    let mut report = ServeReport::default();
+    while config.max_accepts.is_none_or(|max| report.accepted < max) {
+        let accepted = listener.accept();
+        // This connection may be the waker's: either way, we are done.
+        if shutdown.is_triggered() {
+            break;
+        }
+        match accepted {
+            Ok((stream, peer)) => {
+                if config.connections.active() >= config.max_connections {
+                    refuse(stream, peer, config);
+                    report.refused += 1;
+                } else {
+                    start_handler(stream, peer, shutdown, config, &handler);
+                    report.accepted += 1;
+                }
+            }
+            Err(err) => {
+                config.log.problem(format_args!("accept failed: {err}"));
+                shutdown.wait_timeout(ACCEPT_BACKOFF);
+            }
+        }
+    }
+    // Closing the listening socket stops accepting: from here the kernel
+    // refuses new connections instead of queueing them.
+    drop(listener);
+    report.unfinished = config.connections.finish(shutdown, config.grace);
+    waker.stop();
+    Ok(report)
+}
+// ANCHOR_END: serve
+
+/// Sets up one accepted connection and starts its thread.
+fn start_handler<H>(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shutdown: &Shutdown,
+    config: &ServerConfig,
+    handler: &Arc<H>,
+) where
+    H: Fn(&mut Connection) -> io::Result<()> + Send + Sync + 'static,
+{
+    let log = config.log.clone();
+    if let Err(err) = set_timeouts(&stream, config) {
+        log.problem(format_args!("{peer}: cannot set up the socket: {err}"));
+        return;
+    }
+    let id = match config.connections.register(&stream) {
+        Ok(id) => id,
+        Err(err) => {
+            log.problem(format_args!("{peer}: cannot track connection: {err}"));
+            return;
+        }
+    };
+    let connections = config.connections.clone();
+    let handler = Arc::clone(handler);
+    let read_timeout = config.read_timeout;
+    let mut conn = Connection {
+        stream,
+        peer,
+        shutdown: shutdown.clone(),
+        log: log.clone(),
+    };
+    let spawned =
+        thread::Builder::new()
+            .name(format!("conn {peer}"))
+            .spawn(move || {
+                // Unregisters when the thread ends, even by a panic.
+                let _registered = Registered { connections, id };
+                conn.log.event(format_args!("{peer}: connected"));
+                match handler(&mut conn) {
+                    Ok(()) => conn.log.event(format_args!("{peer}: closed")),
+                    Err(err) => conn.log.problem(format_args!(
+                        "{peer}: {}; closed",
+                        describe(&err, read_timeout)
+                    )),
+                }
+            });
+    if let Err(err) = spawned {
+        // Out of threads (or memory for a stack): refuse like over the cap.
+        // The closure, and the stream in it, are gone; the registry's
+        // duplicate of the socket is still open.
+        log.problem(format_args!("{peer}: cannot start a thread: {err}"));
+        if let Some(stream) = config.connections.unregister(id) {
+            refuse(stream, peer, config);
+        }
+    }
+}
+
+fn set_timeouts(stream: &TcpStream, config: &ServerConfig) -> io::Result<()> {
+    stream.set_read_timeout(config.read_timeout)?;
+    stream.set_write_timeout(config.write_timeout)?;
+    // Request/reply protocols send small messages and wait for the answer;
+    // Nagle's algorithm would hold a small reply back waiting for an ACK.
+    stream.set_nodelay(true)
+}
+
+/// Tells a client over the cap why it is being closed, without ever making
+/// the accept loop wait on it.
+fn refuse(mut stream: TcpStream, peer: SocketAddr, config: &ServerConfig) {
+    // Non-blocking: a fresh socket's send buffer has room for a short
+    // message, and if it somehow has not, the message is skipped.
+    let _ = stream.set_nonblocking(true);
+    let _ = stream.write_all(&config.busy_message);
+    // FIN after the message, so the client reads it, then end-of-stream.
+    let _ = stream.shutdown(net::Shutdown::Write);
+    // Closing a socket with unread received data sends a reset instead of a
+    // FIN, and a reset can destroy the message before the client reads it.
+    // Read and drop whatever the client has sent so far.
+    let mut sink = [0; 4096];
+    let mut drained = 0;
+    while drained < REFUSE_DRAIN_LIMIT {
+        match stream.read(&mut sink) {
+            Ok(n) if n > 0 => drained += n,
+            _ => break,
+        }
+    }
+    config.log.problem(format_args!(
+        "{peer}: refused, {} connections already open (--max-clients)",
+        config.max_connections
+    ));
+}
+
+/// Turns a handler's error into a phrase for the log line.
+pub fn describe(err: &io::Error, read_timeout: Option<Duration>) -> String {
+    use io::ErrorKind::*;
+    match err.kind() {
+        // A read timeout is reported as WouldBlock on Unix, TimedOut on
+        // Windows.
+        WouldBlock | TimedOut => match read_timeout {
+            Some(limit) => format!("timed out (idle limit {limit:?})"),
+            None => "timed out".to_owned(),
+        },
+        ConnectionReset => "connection reset by the peer".to_owned(),
+        BrokenPipe => "the peer closed before our reply was sent".to_owned(),
+        _ => err.to_string(),
+    }
+}
+
+/// Removes a connection from the registry when its thread ends.
+struct Registered {
+    connections: Connections,
+    id: u64,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.connections.unregister(self.id);
+    }
+}
+
+/// The open connections: a duplicate of each socket, kept so that shutdown
+/// can reach connections whose threads are blocked in a read.
+#[derive(Clone, Debug, Default)]
+pub struct Connections {
+    shared: Arc<Registry>,
+}
+
+#[derive(Debug, Default)]
+struct Registry {
+    state: Mutex<RegistryState>,
+    /// Notified whenever a connection leaves and when closing begins.
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct RegistryState {
+    open: HashMap<u64, TcpStream>,
+    next_id: u64,
+    closing: bool,
+}
+
+impl Connections {
+    /// How many connections are being served right now.
+    pub fn active(&self) -> usize {
+        self.lock().open.len()
+    }
+
+    /// Waits until no connection is open; returns false if `timeout` passed
+    /// first. Tests use it to prove that no handler thread was left behind.
+    pub fn wait_idle(&self, timeout: Duration) -> bool {
+        let state = self.lock();
+        let (state, _) = self
+            .shared
+            .changed
+            .wait_timeout_while(state, timeout, |s| !s.open.is_empty())
+            .unwrap_or_else(PoisonError::into_inner);
+        state.open.is_empty()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, RegistryState> {
+        // Only this module locks it and no code here can panic while
+        // holding it; if that changes, the map is still consistent.
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn register(&self, stream: &TcpStream) -> io::Result<u64> {
+        let duplicate = stream.try_clone()?;
+        let mut state = self.lock();
+        if state.closing {
+            // Accepted in the instant the shutdown began.
+            let _ = duplicate.shutdown(net::Shutdown::Read);
+        }
+        let id = state.next_id;
+        state.next_id += 1;
+        state.open.insert(id, duplicate);
+        Ok(id)
+    }
+
+    fn unregister(&self, id: u64) -> Option<TcpStream> {
+        let removed = self.lock().open.remove(&id);
+        self.shared.changed.notify_all();
+        removed
+    }
+
+    /// Tells every handler to finish. Shutting down the read side of a
+    /// socket wakes a thread blocked in `read` on it, which then returns 0
+    /// bytes, as if the client had closed: the handler ends the ordinary
+    /// way, and can still write a goodbye on the side left open.
+    fn begin_closing(&self) {
+        let mut state = self.lock();
+        state.closing = true;
+        for stream in state.open.values() {
+            let _ = stream.shutdown(net::Shutdown::Read);
+        }
+        drop(state);
+        self.shared.changed.notify_all();
+    }
+
+    /// Waits for handlers: without limit until a shutdown, then for `grace`.
+    /// Cuts whatever is still open after that and returns how many.
+    fn finish(&self, shutdown: &Shutdown, grace: Duration) -> usize {
+        let mut state = self.lock();
+        // `begin_closing` notifies after the trigger, so this wakes for it.
+        while !state.open.is_empty() && !shutdown.is_triggered() {
+            state = self
+                .shared
+                .changed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        let deadline = Instant::now() + grace;
+        while !state.open.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            state = self
+                .shared
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        for stream in state.open.values() {
+            let _ = stream.shutdown(net::Shutdown::Both);
+        }
+        state.open.len()
+    }
+}
+
+/// A thread that turns a shutdown into something the blocked threads
+/// notice. Nothing in std interrupts a blocking `accept()`, so the portable
+/// trick is used: connect to our own listening socket, which makes `accept`
+/// return, and the loop then sees the shutdown flag.
+struct Waker {
+    /// Dropped by `stop` to end the thread when `serve` returns on its own.
+    done: Sender<()>,
+    thread: thread::JoinHandle<()>,
+}
+
+impl Waker {
+    fn start(
+        listener: &TcpListener,
+        shutdown: &Shutdown,
+        connections: &Connections,
+    ) -> io::Result<Waker> {
+        let wake_addr = reachable(listener.local_addr()?);
+        let (done, done_rx) = crossbeam_channel::bounded::<()>(0);
+        let shutdown = shutdown.clone();
+        let connections = connections.clone();
+        let thread =
+            thread::Builder::new().name("waker".into()).spawn(move || {
+                select! {
+                    recv(shutdown.receiver()) -> _ => {
+                        connections.begin_closing();
+                        let _ = TcpStream::connect_timeout(
+                            &wake_addr,
+                            SHUTDOWN_GRACE,
+                        );
+                    }
+                    recv(done_rx) -> _ => {}
+                }
+            })?;
+        Ok(Waker { done, thread })
+    }
+
+    fn stop(self) {
+        drop(self.done);
+        let _ = self.thread.join();
+    }
+}
+
+/// The address to connect to in order to reach a listener: a listener on
+/// 0.0.0.0 or [::] ("every address") is reached through loopback.
+fn reachable(local: SocketAddr) -> SocketAddr {
+    let mut addr = local;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    addr
+}

@@ -1,0 +1,286 @@
+//! Test helpers for every lesson: a server in-process on `127.0.0.1:0`, a
+//! built binary started as a child process, and socket reads that fail a
+//! test after [`TEST_TIMEOUT`] instead of hanging it.
+//!
+//! Behind the `testing` feature; lessons enable it in `[dev-dependencies]`.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+
+use crate::bind::{BACKLOG, bind_tcp};
+use crate::shutdown::Shutdown;
+
+/// The longest any test waits for a socket or a process. Generous, so a
+/// slow machine passes; finite, so a bug fails instead of hanging.
+pub const TEST_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// 127.0.0.1, port 0: the kernel picks a free port.
+pub fn any_loopback_port() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+/// A lesson's server running on a thread of the test process.
+///
+/// The listener is bound before the thread starts, so a client can connect
+/// as soon as `start` returns: no sleeping, no retrying.
+#[derive(Debug)]
+pub struct TestServer<R> {
+    addr: SocketAddr,
+    shutdown: Shutdown,
+    result: Receiver<R>,
+}
+
+impl<R: Send + 'static> TestServer<R> {
+    /// Binds 127.0.0.1:0 and runs `serve(listener, shutdown)` on a thread.
+    pub fn start(
+        serve: impl FnOnce(TcpListener, Shutdown) -> R + Send + 'static,
+    ) -> TestServer<R> {
+        let listener =
+            bind_tcp(any_loopback_port(), BACKLOG).expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let shutdown = Shutdown::new();
+        let (tx, result) = crossbeam_channel::bounded(1);
+        let handle = shutdown.clone();
+        thread::spawn(move || {
+            let _ = tx.send(serve(listener, handle));
+        });
+        TestServer {
+            addr,
+            shutdown,
+            result,
+        }
+    }
+
+    /// Where the server listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A client connection with read and write timeouts set.
+    pub fn connect(&self) -> TcpStream {
+        connect(self.addr)
+    }
+
+    /// Triggers the shutdown and returns what the server returned. Fails the
+    /// test if the server does not stop within [`TEST_TIMEOUT`].
+    pub fn stop(self) -> R {
+        self.shutdown.trigger();
+        self.result
+            .recv_timeout(TEST_TIMEOUT)
+            .expect("server did not stop within TEST_TIMEOUT")
+    }
+}
+
+impl<R> Drop for TestServer<R> {
+    fn drop(&mut self) {
+        // A test that panicked halfway still stops its server.
+        self.shutdown.trigger();
+    }
+}
+
+/// Connects to `addr` with read and write timeouts of [`TEST_TIMEOUT`].
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect_timeout(&addr, TEST_TIMEOUT)
+        .unwrap_or_else(|err| panic!("connect to {addr}: {err}"));
+    stream
+        .set_read_timeout(Some(TEST_TIMEOUT))
+        .expect("read timeout");
+    stream
+        .set_write_timeout(Some(TEST_TIMEOUT))
+        .expect("write timeout");
+    stream
+}
+
+/// Reads exactly `n` bytes, or fails the test.
+pub fn read_exactly(stream: &mut impl Read, n: usize) -> Vec<u8> {
+    let mut buf = vec![0; n];
+    stream
+        .read_exact(&mut buf)
+        .unwrap_or_else(|err| panic!("reading {n} bytes: {err}"));
+    buf
+}
+
+/// Reads until the peer closes, or fails the test. A reset counts as an
+/// error here: a server that closes properly sends FIN, not RST.
+pub fn read_to_close(stream: &mut impl Read) -> Vec<u8> {
+    let mut buf = Vec::new();
+    stream
+        .read_to_end(&mut buf)
+        .unwrap_or_else(|err| panic!("reading to end of stream: {err}"));
+    buf
+}
+
+/// A built binary (a lesson's, or `python3 server.py`) running as a child
+/// process, whose first stdout line was `listening on ADDR`.
+#[derive(Debug)]
+pub struct ServerProcess {
+    child: Child,
+    /// The address from the `listening on` line.
+    pub addr: SocketAddr,
+    stdout_rest: Receiver<String>,
+    stderr: Receiver<String>,
+}
+
+/// How a [`ServerProcess`] ended.
+#[derive(Debug)]
+pub struct Exited {
+    /// Its exit status.
+    pub status: ExitStatus,
+    /// Everything it printed on stdout after the `listening on` line.
+    pub stdout_rest: String,
+    /// Everything it printed on stderr.
+    pub stderr: String,
+}
+
+impl ServerProcess {
+    /// Starts `command` with stdout and stderr piped and waits (at most
+    /// [`TEST_TIMEOUT`]) for its `listening on` line.
+    pub fn start(command: &mut Command) -> ServerProcess {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (first_tx, first_rx) = crossbeam_channel::bounded(1);
+        let (rest_tx, stdout_rest) = crossbeam_channel::bounded(1);
+        thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let first = lines.next().and_then(Result::ok).unwrap_or_default();
+            let _ = first_tx.send(first);
+            let rest: Vec<String> = lines.map_while(Result::ok).collect();
+            let _ = rest_tx.send(rest.join("\n"));
+        });
+        let stderr = collect(stderr);
+        let first = first_rx.recv_timeout(TEST_TIMEOUT).unwrap_or_default();
+        let addr = first
+            .strip_prefix("listening on ")
+            .and_then(|addr| addr.trim().parse().ok());
+        let Some(addr) = addr else {
+            let _ = child.kill();
+            let err = stderr.recv_timeout(TEST_TIMEOUT).unwrap_or_default();
+            panic!(
+                "{command:?} printed {first:?} instead of `listening on ADDR`; stderr: {err}"
+            );
+        };
+        ServerProcess {
+            child,
+            addr,
+            stdout_rest,
+            stderr,
+        }
+    }
+
+    /// Sends SIGINT, as Ctrl-C in a terminal does.
+    pub fn interrupt(&self) {
+        signal(self.child.id(), "-INT");
+    }
+
+    /// Sends SIGTERM, as `kill` and service managers do.
+    pub fn terminate(&self) {
+        signal(self.child.id(), "-TERM");
+    }
+
+    /// Waits up to `timeout` for the process to exit, then returns how it
+    /// ended; kills it and fails the test if it does not exit in time.
+    pub fn wait(mut self, timeout: Duration) -> Exited {
+        let status = wait_with_deadline(&mut self.child, timeout);
+        let Some(status) = status else {
+            let _ = self.child.kill();
+            panic!("server process did not exit within {timeout:?}");
+        };
+        Exited {
+            status,
+            stdout_rest: self
+                .stdout_rest
+                .recv_timeout(TEST_TIMEOUT)
+                .unwrap_or_default(),
+            stderr: self.stderr.recv_timeout(TEST_TIMEOUT).unwrap_or_default(),
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        // Only our own child, by its handle; harmless if it already exited.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs a client-like command to completion with stdin closed, failing the
+/// test if it takes longer than [`TEST_TIMEOUT`]. Returns status, stdout,
+/// stderr.
+pub fn run_to_end(command: &mut Command) -> (ExitStatus, String, String) {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
+    let stdout = collect(child.stdout.take().expect("piped stdout"));
+    let stderr = collect(child.stderr.take().expect("piped stderr"));
+    let Some(status) = wait_with_deadline(&mut child, TEST_TIMEOUT) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("{command:?} did not finish within {TEST_TIMEOUT:?}");
+    };
+    (
+        status,
+        stdout.recv_timeout(TEST_TIMEOUT).unwrap_or_default(),
+        stderr.recv_timeout(TEST_TIMEOUT).unwrap_or_default(),
+    )
+}
+
+/// Reads a pipe to its end on a thread; the text arrives on the channel.
+fn collect(mut pipe: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        let _ = tx.send(String::from_utf8_lossy(&bytes).into_owned());
+    });
+    rx
+}
+
+/// Polls for the child's exit. Polling a process is the portable way:
+/// std cannot wait on a child with a timeout.
+fn wait_with_deadline(
+    child: &mut Child,
+    timeout: Duration,
+) -> Option<ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if Instant::now() < deadline => {
+                thread::sleep(Duration::from_millis(10));
+            }
+            Ok(None) | Err(_) => return None,
+        }
+    }
+}
+
+fn signal(pid: u32, which: &str) {
+    let status = Command::new("kill")
+        .args([which, &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill {which} {pid} failed");
+}
+
+/// Whether an I/O error is a read timeout (the platforms disagree on the
+/// kind).
+pub fn is_timeout(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
