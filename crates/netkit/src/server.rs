@@ -57,9 +57,12 @@ pub const BUSY_MESSAGE: &[u8] =
 /// say), so the loop does not spin while the condition lasts.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-/// How much a refused client may have sent already that we read and drop,
-/// so that closing does not turn into a reset (see [`refuse`]).
-const REFUSE_DRAIN_LIMIT: usize = 64 * 1024;
+/// How much of a peer's unread input [`lingering_close`] and [`refuse`]
+/// read and drop before closing, so the close does not become a reset.
+const DISCARD_LIMIT: usize = 64 * 1024;
+
+/// How long [`lingering_close`] waits for the peer to stop sending.
+const LINGER_TIME: Duration = Duration::from_millis(500);
 
 /// How the accept loop treats connections. Lessons start from
 /// `ServerConfig::default()` and change what their flags set.
@@ -245,21 +248,46 @@ fn refuse(mut stream: TcpStream, peer: SocketAddr, config: &ServerConfig) {
     let _ = stream.write_all(&config.busy_message);
     // FIN after the message, so the client reads it, then end-of-stream.
     let _ = stream.shutdown(net::Shutdown::Write);
-    // Closing a socket with unread received data sends a reset instead of a
-    // FIN, and a reset can destroy the message before the client reads it.
-    // Read and drop whatever the client has sent so far.
-    let mut sink = [0; 4096];
-    let mut drained = 0;
-    while drained < REFUSE_DRAIN_LIMIT {
-        match stream.read(&mut sink) {
-            Ok(n) if n > 0 => drained += n,
-            _ => break,
-        }
-    }
+    // Whatever the client sent already is read here without waiting: with
+    // the socket non-blocking, the loop ends at the first empty read.
+    discard_input(&stream, Instant::now() + LINGER_TIME);
     config.log.problem(format_args!(
         "{peer}: refused, {} connections already open (--max-clients)",
         config.max_connections
     ));
+}
+
+// ANCHOR: lingering_close
+/// Closes a connection after a last message (an error, a goodbye) so that
+/// the peer gets to read it.
+///
+/// If the peer sent bytes we never read, `close()` sends a reset (RST)
+/// instead of the usual FIN, and a reset can make the peer's kernel throw
+/// away data it has not handed to its program yet: our last message. So:
+/// FIN first, then read and drop what the peer still sends until it closes
+/// too, or the limits on bytes and time run out, and only then close.
+pub fn lingering_close(stream: &TcpStream) {
+    let _ = stream.shutdown(net::Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(LINGER_TIME));
+    discard_input(stream, Instant::now() + LINGER_TIME);
+}
+// ANCHOR_END: lingering_close
+
+/// Reads and drops input until end-of-stream, an error (a timeout, or
+/// `WouldBlock` on a non-blocking socket), [`DISCARD_LIMIT`] bytes, or the
+/// deadline.
+fn discard_input(mut stream: &TcpStream, deadline: Instant) {
+    let mut sink = [0; 4096];
+    let mut discarded = 0;
+    while discarded < DISCARD_LIMIT {
+        match stream.read(&mut sink) {
+            Ok(n) if n > 0 => discarded += n,
+            _ => break,
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+    }
 }
 
 /// Turns a handler's error into a phrase for the log line.
@@ -320,13 +348,19 @@ impl Connections {
     /// Waits until no connection is open; returns false if `timeout` passed
     /// first. Tests use it to prove that no handler thread was left behind.
     pub fn wait_idle(&self, timeout: Duration) -> bool {
+        self.wait_for_at_most(0, timeout)
+    }
+
+    /// Waits until at most `count` connections are open; returns false if
+    /// `timeout` passed first.
+    pub fn wait_for_at_most(&self, count: usize, timeout: Duration) -> bool {
         let state = self.lock();
         let (state, _) = self
             .shared
             .changed
-            .wait_timeout_while(state, timeout, |s| !s.open.is_empty())
+            .wait_timeout_while(state, timeout, |s| s.open.len() > count)
             .unwrap_or_else(PoisonError::into_inner);
-        state.open.is_empty()
+        state.open.len() <= count
     }
 
     fn lock(&self) -> MutexGuard<'_, RegistryState> {
