@@ -72,6 +72,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        // ANCHOR: server_command
         Command::Server(args) => {
             let listener = netkit::listen(&args.bind)?;
             let shutdown = Shutdown::new();
@@ -91,6 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             hello_echo::serve(listener, &shutdown, &options)?;
             Ok(())
         }
+        // ANCHOR_END: server_command
         Command::Client(args) => {
             let names = if args.names.is_empty() {
                 DEFAULT_NAMES.map(String::from).to_vec()

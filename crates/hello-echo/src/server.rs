@@ -53,7 +53,8 @@ pub struct ServerOptions {
 }
 
 // ANCHOR: serve
-/// Serves hello-echo clients on `listener` until `shutdown` triggers.
+/// Serves hello-echo clients on `listener` until `shutdown` triggers (or,
+/// with `--once`, until its one client is done).
 pub fn serve(
     listener: TcpListener,
     shutdown: &Shutdown,

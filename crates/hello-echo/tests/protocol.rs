@@ -131,3 +131,25 @@ fn shutdown_with_a_client_connected_closes_it_cleanly() {
     assert_eq!(read_to_close(&mut client), b"");
     assert_eq!(connections.active(), 0);
 }
+
+/// With `--delay`, a shutdown cuts the pause short: the reply already
+/// asked for still arrives, then a clean close. The delay here is an hour,
+/// so only an early end lets the reply come within the read timeout.
+#[test]
+fn shutdown_cuts_the_delay_short_and_still_replies() {
+    let options = hello_echo::ServerOptions {
+        delay: std::time::Duration::from_secs(3600),
+        net: quiet_config(&Connections::default()),
+        ..Default::default()
+    };
+    let server =
+        netkit::testing::TestServer::start(move |listener, shutdown| {
+            hello_echo::serve(listener, &shutdown, &options)
+        });
+    let mut client = server.connect();
+    assert_eq!(read_exactly(&mut client, 8), b"Welcome!");
+    client.write_all(b"Tracy").unwrap();
+    let report = server.stop().unwrap();
+    assert_eq!(read_to_close(&mut client), b"Hello, Tracy!");
+    assert_eq!(report.unfinished, 0);
+}

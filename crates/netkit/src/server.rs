@@ -214,6 +214,11 @@ fn start_handler<H>(
                 conn.log.event(format_args!("{peer}: connected"));
                 match handler(&mut conn) {
                     Ok(()) => conn.log.event(format_args!("{peer}: closed")),
+                    // The shutdown closed our read side under the handler:
+                    // what it reports (a cut line, say) is our doing.
+                    Err(_) if conn.shutdown.is_triggered() => conn
+                        .log
+                        .event(format_args!("{peer}: closed by the shutdown")),
                     Err(err) => conn.log.problem(format_args!(
                         "{peer}: {}; closed",
                         describe(&err, read_timeout)
@@ -252,7 +257,8 @@ fn refuse(mut stream: TcpStream, peer: SocketAddr, config: &ServerConfig) {
     // the socket non-blocking, the loop ends at the first empty read.
     discard_input(&stream, Instant::now() + LINGER_TIME);
     config.log.problem(format_args!(
-        "{peer}: refused, {} connections already open (--max-clients)",
+        "{peer}: refused: the cap of {} open connections is reached \
+         (--max-clients)",
         config.max_connections
     ));
 }
@@ -391,6 +397,7 @@ impl Connections {
         removed
     }
 
+    // ANCHOR: begin_closing
     /// Tells every handler to finish. Shutting down the read side of a
     /// socket wakes a thread blocked in `read` on it, which then returns 0
     /// bytes, as if the client had closed: the handler ends the ordinary
@@ -404,6 +411,7 @@ impl Connections {
         drop(state);
         self.shared.changed.notify_all();
     }
+    // ANCHOR_END: begin_closing
 
     /// Waits for handlers: without limit until a shutdown, then for `grace`.
     /// Cuts whatever is still open after that and returns how many.
@@ -481,7 +489,7 @@ impl Waker {
 
 /// The address to connect to in order to reach a listener: a listener on
 /// 0.0.0.0 or [::] ("every address") is reached through loopback.
-fn reachable(local: SocketAddr) -> SocketAddr {
+pub(crate) fn reachable(local: SocketAddr) -> SocketAddr {
     let mut addr = local;
     if addr.ip().is_unspecified() {
         addr.set_ip(match addr {

@@ -68,6 +68,7 @@ impl Shutdown {
         &self.receiver
     }
 
+    // ANCHOR: trigger_on_signals
     /// Triggers this handle on Ctrl-C (SIGINT) and SIGTERM. A second Ctrl-C
     /// exits at once, in case a stop hangs. Call it once, from `main`.
     pub fn trigger_on_signals(&self) -> anyhow::Result<()> {
@@ -83,6 +84,7 @@ impl Shutdown {
             anyhow::anyhow!("cannot install the Ctrl-C handler: {err}")
         })
     }
+    // ANCHOR_END: trigger_on_signals
 }
 
 impl Default for Shutdown {
