@@ -171,10 +171,7 @@ fn unexpected(
 
 /// Words a failed read for the user.
 fn reply_error(err: io::Error) -> anyhow::Error {
-    if matches!(
-        err.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    ) {
+    if netkit::is_timeout(&err) {
         return anyhow::anyhow!(
             "no reply from the server within {REPLY_TIMEOUT:?}"
         );

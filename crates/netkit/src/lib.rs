@@ -14,6 +14,7 @@
 //! - [`shutdown`]: the stop handle that Ctrl-C, SIGTERM and tests trigger.
 //! - [`framing`]: one bounded `recv`, and newline framing with a maximum
 //!   line length, each telling "peer closed" apart from errors.
+//! - [`udp`]: the datagram server loop, with the same shutdown.
 //! - [`log`]: where server events go.
 //! - [`cli`]: the flags, output line and exit codes every lesson shares.
 //! - [`demo`]: helpers for the `demo` subcommands.
@@ -29,9 +30,19 @@ pub mod server;
 pub mod shutdown;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod udp;
 
 pub use bind::{NetError, bind_tcp, bind_udp, connect, listen, listen_udp};
 pub use framing::{LineReader, Received, recv_some};
 pub use log::Log;
 pub use server::{Connection, Connections, ServeReport, ServerConfig, serve};
 pub use shutdown::Shutdown;
+
+/// Whether an I/O error is a socket timeout running out. A read or write
+/// timeout shows up as `WouldBlock` on Unix and `TimedOut` on Windows.
+pub fn is_timeout(err: &std::io::Error) -> bool {
+    matches!(
+        err.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}

@@ -81,6 +81,11 @@ pub struct ServerConfig {
     /// Stop accepting after this many connections and return when they are
     /// done: `Some(1)` is the single-client server of the originals.
     pub max_accepts: Option<u64>,
+    /// Run each connection's handler on the accepting thread, one client
+    /// at a time, as the originals' simplest servers do: the next client
+    /// waits in the backlog meanwhile. Only for handlers that never block
+    /// (see [`say_and_close`]); the cap does not apply.
+    pub sequential: bool,
     /// Where events go.
     pub log: Log,
     /// The set of open connections; keep a clone to watch it from a test.
@@ -96,6 +101,7 @@ impl Default for ServerConfig {
             busy_message: BUSY_MESSAGE.to_vec(),
             grace: SHUTDOWN_GRACE,
             max_accepts: None,
+            sequential: false,
             log: Log::stderr(),
             connections: Connections::default(),
         }
@@ -151,7 +157,9 @@ where
         }
         match accepted {
             Ok((stream, peer)) => {
-                if config.connections.active() >= config.max_connections {
+                if !config.sequential
+                    && config.connections.active() >= config.max_connections
+                {
                     refuse(stream, peer, config);
                     report.refused += 1;
                 } else {
@@ -174,7 +182,8 @@ where
 }
 // ANCHOR_END: serve
 
-/// Sets up one accepted connection and starts its thread.
+/// Sets up one accepted connection and runs its handler: on a thread of
+/// its own, or on this one when the server is sequential.
 fn start_handler<H>(
     stream: TcpStream,
     peer: SocketAddr,
@@ -189,6 +198,7 @@ fn start_handler<H>(
         log.problem(format_args!("{peer}: cannot set up the socket: {err}"));
         return;
     }
+    // Registered so that a shutdown can reach the connection.
     let id = match config.connections.register(&stream) {
         Ok(id) => id,
         Err(err) => {
@@ -196,43 +206,65 @@ fn start_handler<H>(
             return;
         }
     };
-    let connections = config.connections.clone();
-    let handler = Arc::clone(handler);
-    let read_timeout = config.read_timeout;
     let mut conn = Connection {
         stream,
         peer,
         shutdown: shutdown.clone(),
-        log: log.clone(),
+        log,
     };
+    let connections = config.connections.clone();
+    let read_timeout = config.read_timeout;
+    if config.sequential {
+        let _registered = Registered { connections, id };
+        run_handler(&mut conn, &**handler, read_timeout);
+        return;
+    }
+    let handler = Arc::clone(handler);
     let spawned =
         thread::Builder::new()
             .name(format!("conn {peer}"))
             .spawn(move || {
-                // Unregisters when the thread ends, even by a panic.
+                // Made here, not before the spawn: if the spawn fails, the
+                // registration must outlive the closure (see below). It
+                // unregisters when the thread ends, even by a panic.
                 let _registered = Registered { connections, id };
-                conn.log.event(format_args!("{peer}: connected"));
-                match handler(&mut conn) {
-                    Ok(()) => conn.log.event(format_args!("{peer}: closed")),
-                    // The shutdown closed our read side under the handler:
-                    // what it reports (a cut line, say) is our doing.
-                    Err(_) if conn.shutdown.is_triggered() => conn
-                        .log
-                        .event(format_args!("{peer}: closed by the shutdown")),
-                    Err(err) => conn.log.problem(format_args!(
-                        "{peer}: {}; closed",
-                        describe(&err, read_timeout)
-                    )),
-                }
+                run_handler(&mut conn, &*handler, read_timeout);
             });
     if let Err(err) = spawned {
         // Out of threads (or memory for a stack): refuse like over the cap.
-        // The closure, and the stream in it, are gone; the registry's
+        // The closure and the stream in it are gone, but the registry's
         // duplicate of the socket is still open.
-        log.problem(format_args!("{peer}: cannot start a thread: {err}"));
+        config
+            .log
+            .problem(format_args!("{peer}: cannot start a thread: {err}"));
         if let Some(stream) = config.connections.unregister(id) {
             refuse(stream, peer, config);
         }
+    }
+}
+
+/// Runs the handler on one connection and logs how it ended.
+fn run_handler<H>(
+    conn: &mut Connection,
+    handler: &H,
+    read_timeout: Option<Duration>,
+) where
+    H: Fn(&mut Connection) -> io::Result<()>,
+{
+    let peer = conn.peer;
+    conn.log.event(format_args!("{peer}: connected"));
+    match handler(conn) {
+        Ok(()) => conn.log.event(format_args!("{peer}: closed")),
+        // The shutdown closed our read side under the handler: what it
+        // reports (a cut line, say) is our doing, not the peer's.
+        Err(_) if conn.shutdown.is_triggered() => {
+            conn.log
+                .event(format_args!("{peer}: closed by the shutdown"));
+        }
+        Err(err) => conn.log.problem(format_args!(
+            "{peer}: {}; closed",
+            describe(&err, read_timeout)
+        )),
     }
 }
 
@@ -246,22 +278,36 @@ fn set_timeouts(stream: &TcpStream, config: &ServerConfig) -> io::Result<()> {
 
 /// Tells a client over the cap why it is being closed, without ever making
 /// the accept loop wait on it.
-fn refuse(mut stream: TcpStream, peer: SocketAddr, config: &ServerConfig) {
-    // Non-blocking: a fresh socket's send buffer has room for a short
-    // message, and if it somehow has not, the message is skipped.
-    let _ = stream.set_nonblocking(true);
-    let _ = stream.write_all(&config.busy_message);
-    // FIN after the message, so the client reads it, then end-of-stream.
-    let _ = stream.shutdown(net::Shutdown::Write);
-    // Whatever the client sent already is read here without waiting: with
-    // the socket non-blocking, the loop ends at the first empty read.
-    discard_input(&stream, Instant::now() + LINGER_TIME);
+fn refuse(stream: TcpStream, peer: SocketAddr, config: &ServerConfig) {
+    let _ = say_and_close(&stream, &config.busy_message);
     config.log.problem(format_args!(
         "{peer}: refused: the cap of {} open connections is reached \
          (--max-clients)",
         config.max_connections
     ));
 }
+
+// ANCHOR: say_and_close
+/// Sends a short message and closes, without ever blocking: for servers
+/// that answer and hang up, and for refusals.
+///
+/// Non-blocking, because a fresh connection's send buffer always has room
+/// for a short message, and a peer that does not read cannot stall us. Then
+/// FIN, so the client reads the message and then end-of-stream; then
+/// whatever the client had already sent is read and dropped, because a
+/// close with unread input goes out as a reset, which can destroy the
+/// message before the client reads it.
+pub fn say_and_close(stream: &TcpStream, message: &[u8]) -> io::Result<()> {
+    stream.set_nonblocking(true)?;
+    let mut writer = stream;
+    // `WouldBlock` here would mean the message did not fit: an error.
+    writer.write_all(message)?;
+    stream.shutdown(net::Shutdown::Write)?;
+    // With the socket non-blocking, this ends at the first empty read.
+    discard_input(stream, Instant::now() + LINGER_TIME);
+    Ok(())
+}
+// ANCHOR_END: say_and_close
 
 // ANCHOR: lingering_close
 /// Closes a connection after a last message (an error, a goodbye) so that
@@ -299,13 +345,13 @@ fn discard_input(mut stream: &TcpStream, deadline: Instant) {
 /// Turns a handler's error into a phrase for the log line.
 pub fn describe(err: &io::Error, read_timeout: Option<Duration>) -> String {
     use io::ErrorKind::*;
-    match err.kind() {
-        // A read timeout is reported as WouldBlock on Unix, TimedOut on
-        // Windows.
-        WouldBlock | TimedOut => match read_timeout {
+    if crate::is_timeout(err) {
+        return match read_timeout {
             Some(limit) => format!("timed out (idle limit {limit:?})"),
             None => "timed out".to_owned(),
-        },
+        };
+    }
+    match err.kind() {
         ConnectionReset => "connection reset by the peer".to_owned(),
         BrokenPipe => "the peer closed before our reply was sent".to_owned(),
         _ => err.to_string(),

@@ -1,18 +1,18 @@
-//! Test helpers for every lesson: a server in-process on `127.0.0.1:0`, a
-//! built binary started as a child process, and socket reads that fail a
-//! test after [`TEST_TIMEOUT`] instead of hanging it.
+//! Test helpers for every lesson: a server (TCP or UDP) in-process on
+//! `127.0.0.1:0`, a built binary started as a child process, and socket
+//! reads that fail a test after [`TEST_TIMEOUT`] instead of hanging it.
 //!
 //! Behind the `testing` feature; lessons enable it in `[dev-dependencies]`.
 
-use std::io::{self, BufRead, BufReader, Read};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::io::{BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 
-use crate::bind::{BACKLOG, bind_tcp};
+use crate::bind::{BACKLOG, bind_tcp, bind_udp};
 use crate::shutdown::Shutdown;
 
 /// The longest any test waits for a socket or a process. Generous, so a
@@ -54,6 +54,38 @@ impl<R: Send + 'static> TestServer<R> {
             shutdown,
             result,
         }
+    }
+
+    /// Binds a UDP socket on 127.0.0.1:0 and runs `serve(socket, shutdown)`
+    /// on a thread: the datagram lessons' `start`.
+    pub fn start_udp(
+        serve: impl FnOnce(UdpSocket, Shutdown) -> R + Send + 'static,
+    ) -> TestServer<R> {
+        let socket =
+            bind_udp(any_loopback_port()).expect("bind UDP 127.0.0.1:0");
+        let addr = socket.local_addr().expect("local address");
+        let shutdown = Shutdown::new();
+        let (tx, result) = crossbeam_channel::bounded(1);
+        let handle = shutdown.clone();
+        thread::spawn(move || {
+            let _ = tx.send(serve(socket, handle));
+        });
+        TestServer {
+            addr,
+            shutdown,
+            result,
+        }
+    }
+
+    /// A UDP socket connected to the server (so it receives only the
+    /// server's datagrams), with a read timeout of [`TEST_TIMEOUT`].
+    pub fn udp_client(&self) -> UdpSocket {
+        let socket = UdpSocket::bind(any_loopback_port()).expect("bind client");
+        socket
+            .set_read_timeout(Some(TEST_TIMEOUT))
+            .expect("read timeout");
+        socket.connect(self.addr).expect("connect UDP");
+        socket
     }
 
     /// Where the server listens.
@@ -274,13 +306,4 @@ fn signal(pid: u32, which: &str) {
         .status()
         .expect("run kill");
     assert!(status.success(), "kill {which} {pid} failed");
-}
-
-/// Whether an I/O error is a read timeout (the platforms disagree on the
-/// kind).
-pub fn is_timeout(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }
