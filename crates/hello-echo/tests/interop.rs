@@ -7,28 +7,15 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{TRANSCRIPT, python};
-use netkit::testing::{ServerProcess, run_to_end};
-
-#[derive(Clone, Copy, Debug)]
-enum Lang {
-    Python,
-    Rust,
-}
+use common::TRANSCRIPT;
+use netkit::testing::{Lang, ServerProcess, run_to_end};
 
 fn command(lang: Lang, role: &str) -> Command {
-    match lang {
-        Lang::Python => {
-            let mut command = Command::new("python3");
-            command.arg(python(&format!("{role}.py")));
-            command
-        }
-        Lang::Rust => {
-            let mut command = Command::new(env!("CARGO_BIN_EXE_hello-echo"));
-            command.arg(role);
-            command
-        }
-    }
+    lang.command(
+        env!("CARGO_MANIFEST_DIR"),
+        env!("CARGO_BIN_EXE_hello-echo"),
+        role,
+    )
 }
 
 /// Runs one pairing and returns the client's stdout.
@@ -56,8 +43,8 @@ fn pairing(server_lang: Lang, client_lang: Lang, extra: &[&str]) -> String {
 }
 
 fn all_four_pairings(extra: &[&str]) {
-    for server in [Lang::Python, Lang::Rust] {
-        for client in [Lang::Python, Lang::Rust] {
+    for server in Lang::BOTH {
+        for client in Lang::BOTH {
             assert_eq!(
                 pairing(server, client, extra),
                 TRANSCRIPT,

@@ -307,3 +307,36 @@ fn signal(pid: u32, which: &str) {
         .expect("run kill");
     assert!(status.success(), "kill {which} {pid} failed");
 }
+
+/// Which implementation of a lesson's program to run: our Python port of
+/// the original, or the Rust program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// `python3 crates/<lesson>/python/<role>.py`
+    Python,
+    /// The lesson's binary, with `<role>` as its subcommand.
+    Rust,
+}
+
+impl Lang {
+    /// Both, Python first: the order of the four pairings.
+    pub const BOTH: [Lang; 2] = [Lang::Python, Lang::Rust];
+
+    /// The command for one end of a lesson. `crate_dir` is the lesson's
+    /// `CARGO_MANIFEST_DIR`, `binary` its `CARGO_BIN_EXE_<name>`, `role`
+    /// `server` or `client`.
+    pub fn command(self, crate_dir: &str, binary: &str, role: &str) -> Command {
+        match self {
+            Lang::Python => {
+                let mut command = Command::new("python3");
+                command.arg(format!("{crate_dir}/python/{role}.py"));
+                command
+            }
+            Lang::Rust => {
+                let mut command = Command::new(binary);
+                command.arg(role);
+                command
+            }
+        }
+    }
+}

@@ -38,8 +38,3 @@ pub fn quiet_config(connections: &Connections) -> ServerConfig {
 /// The transcript the original client prints against any correct server.
 pub const TRANSCRIPT: &str =
     "Welcome!\nHello, Michael!\nHello, Tracy!\nHello, Sarah!\n";
-
-/// The path of a file in this crate's `python/` folder.
-pub fn python(file: &str) -> String {
-    format!("{}/python/{file}", env!("CARGO_MANIFEST_DIR"))
-}
