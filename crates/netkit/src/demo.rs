@@ -3,6 +3,8 @@
 
 use std::io::{self, Write};
 
+use crossbeam_channel::Sender;
+
 use crate::log::Log;
 
 /// A server log that prints each event on stdout behind `prefix`.
@@ -44,6 +46,45 @@ impl<W: Write> Write for Prefixed<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// A writer that sends each complete line written to it (without its
+/// newline) to a channel: a program that prints can be watched line by
+/// line by a demo or a test.
+#[derive(Debug)]
+pub struct LineSender {
+    line: Vec<u8>,
+    to: Sender<String>,
+}
+
+impl LineSender {
+    /// Sends lines to `to`.
+    pub fn new(to: Sender<String>) -> LineSender {
+        LineSender {
+            line: Vec::new(),
+            to,
+        }
+    }
+}
+
+impl Write for LineSender {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        for &byte in buf {
+            if byte == b'\n' {
+                let line = String::from_utf8_lossy(&self.line).into_owned();
+                self.line.clear();
+                // Nobody listening any more is not the writer's problem.
+                let _ = self.to.send(line);
+            } else {
+                self.line.push(byte);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 

@@ -4,7 +4,7 @@
 //!
 //! Behind the `testing` feature; lessons enable it in `[dev-dependencies]`.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
@@ -154,7 +154,9 @@ pub struct ServerProcess {
     child: Child,
     /// The address from the `listening on` line.
     pub addr: SocketAddr,
-    stdout_rest: Receiver<String>,
+    /// Its stdout after the first line, line by line as printed; the
+    /// channel closes when the process closes its stdout.
+    stdout_lines: Receiver<String>,
     stderr: Receiver<String>,
 }
 
@@ -163,35 +165,42 @@ pub struct ServerProcess {
 pub struct Exited {
     /// Its exit status.
     pub status: ExitStatus,
-    /// Everything it printed on stdout after the `listening on` line.
+    /// What it printed on stdout after the `listening on` line and not
+    /// already taken with [`ServerProcess::next_line`].
     pub stdout_rest: String,
     /// Everything it printed on stderr.
     pub stderr: String,
 }
 
 impl ServerProcess {
-    /// Starts `command` with stdout and stderr piped and waits (at most
-    /// [`TEST_TIMEOUT`]) for its `listening on` line.
+    /// Starts `command` with stdin closed, stdout and stderr piped, and
+    /// waits (at most [`TEST_TIMEOUT`]) for its `listening on` line.
     pub fn start(command: &mut Command) -> ServerProcess {
+        ServerProcess::spawn(command.stdin(Stdio::null()))
+    }
+
+    /// Like [`start`](Self::start), with stdin piped: for programs a user
+    /// types into. Write to it with [`type_line`](Self::type_line).
+    pub fn start_interactive(command: &mut Command) -> ServerProcess {
+        ServerProcess::spawn(command.stdin(Stdio::piped()))
+    }
+
+    fn spawn(command: &mut Command) -> ServerProcess {
         let mut child = command
-            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr = child.stderr.take().expect("piped stderr");
-        let (first_tx, first_rx) = crossbeam_channel::bounded(1);
-        let (rest_tx, stdout_rest) = crossbeam_channel::bounded(1);
+        let (lines_tx, stdout_lines) = crossbeam_channel::unbounded();
         thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            let first = lines.next().and_then(Result::ok).unwrap_or_default();
-            let _ = first_tx.send(first);
-            let rest: Vec<String> = lines.map_while(Result::ok).collect();
-            let _ = rest_tx.send(rest.join("\n"));
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = lines_tx.send(line);
+            }
         });
         let stderr = collect(stderr);
-        let first = first_rx.recv_timeout(TEST_TIMEOUT).unwrap_or_default();
+        let first = stdout_lines.recv_timeout(TEST_TIMEOUT).unwrap_or_default();
         let addr = first
             .strip_prefix("listening on ")
             .and_then(|addr| addr.trim().parse().ok());
@@ -205,9 +214,29 @@ impl ServerProcess {
         ServerProcess {
             child,
             addr,
-            stdout_rest,
+            stdout_lines,
             stderr,
         }
+    }
+
+    /// The next line the process prints on stdout; fails the test if none
+    /// comes within [`TEST_TIMEOUT`].
+    pub fn next_line(&self) -> String {
+        self.stdout_lines
+            .recv_timeout(TEST_TIMEOUT)
+            .expect("a line on stdout in time")
+    }
+
+    /// Types `line` and Enter into a process started interactively.
+    pub fn type_line(&mut self, line: &str) {
+        let stdin = self.child.stdin.as_mut().expect("started interactive");
+        writeln!(stdin, "{line}").expect("write to stdin");
+        stdin.flush().expect("flush stdin");
+    }
+
+    /// Closes its stdin: the end of input, as Ctrl-D in a terminal.
+    pub fn close_stdin(&mut self) {
+        drop(self.child.stdin.take());
     }
 
     /// Sends SIGINT, as Ctrl-C in a terminal does.
@@ -230,10 +259,13 @@ impl ServerProcess {
         };
         Exited {
             status,
+            // The process has exited, so the channel closes once the
+            // reader thread has passed on the last line.
             stdout_rest: self
-                .stdout_rest
-                .recv_timeout(TEST_TIMEOUT)
-                .unwrap_or_default(),
+                .stdout_lines
+                .iter()
+                .collect::<Vec<_>>()
+                .join("\n"),
             stderr: self.stderr.recv_timeout(TEST_TIMEOUT).unwrap_or_default(),
         }
     }
