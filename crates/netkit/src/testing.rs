@@ -43,17 +43,7 @@ impl<R: Send + 'static> TestServer<R> {
         let listener =
             bind_tcp(any_loopback_port(), BACKLOG).expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
-        let shutdown = Shutdown::new();
-        let (tx, result) = crossbeam_channel::bounded(1);
-        let handle = shutdown.clone();
-        thread::spawn(move || {
-            let _ = tx.send(serve(listener, handle));
-        });
-        TestServer {
-            addr,
-            shutdown,
-            result,
-        }
+        TestServer::run(listener, addr, serve)
     }
 
     /// Binds a UDP socket on 127.0.0.1:0 and runs `serve(socket, shutdown)`
@@ -64,6 +54,15 @@ impl<R: Send + 'static> TestServer<R> {
         let socket =
             bind_udp(any_loopback_port()).expect("bind UDP 127.0.0.1:0");
         let addr = socket.local_addr().expect("local address");
+        TestServer::run(socket, addr, serve)
+    }
+
+    /// Runs `serve` on an already-bound socket, on a thread of its own.
+    fn run<S: Send + 'static>(
+        socket: S,
+        addr: SocketAddr,
+        serve: impl FnOnce(S, Shutdown) -> R + Send + 'static,
+    ) -> TestServer<R> {
         let shutdown = Shutdown::new();
         let (tx, result) = crossbeam_channel::bounded(1);
         let handle = shutdown.clone();
