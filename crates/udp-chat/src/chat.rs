@@ -181,9 +181,12 @@ fn live(
     loop {
         select! {
             recv(incoming) -> datagram => {
-                if let Ok(datagram) = datagram {
-                    writeln!(out, "{}", datagram.display())?;
-                }
+                // Closed only if the receive thread died: without it the
+                // chat would go on sending but never show a reply.
+                let Ok(datagram) = datagram else {
+                    anyhow::bail!("the receive thread stopped");
+                };
+                writeln!(out, "{}", datagram.display())?;
             }
             recv(input) -> line => {
                 // The sender is dropped at end of input: EOF, time to go.

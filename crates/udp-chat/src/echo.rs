@@ -55,7 +55,10 @@ pub fn serve_echo(
                 request.len()
             ));
         } else {
-            log.event(format_args!("{from}: {} bytes", request.len()));
+            log.event(format_args!(
+                "{from}: a {}-byte datagram",
+                request.len()
+            ));
         }
         Some(reply(request))
     })
@@ -129,8 +132,10 @@ pub fn run_echo_client(
                     report.answered += 1;
                     continue 'requests;
                 }
-                // A reply to an earlier try that came late, a duplicate,
-                // or anything else: not the answer to this request.
+                // A late reply to an earlier request, a duplicate of one
+                // already taken, or anything else: not this request's
+                // answer. (A late reply to an earlier try of this request
+                // holds the same bytes, and is as good as any.)
                 report.skipped += 1;
             }
         }

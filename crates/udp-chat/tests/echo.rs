@@ -210,3 +210,26 @@ fn shutdown_stops_the_echo_server() {
     let report = server.stop().unwrap();
     assert_eq!((report.received, report.answered, report.failed), (1, 1, 0));
 }
+
+/// A datagram that is not the awaited reply (here, a late reply to an
+/// earlier request) is skipped, and the client goes on waiting for the
+/// right one within the same try.
+#[test]
+fn a_stale_reply_is_skipped() {
+    let fake = TestServer::start_udp(|socket, _| {
+        let mut buf = [0; 64];
+        let (_, from) = socket.recv_from(&mut buf).unwrap();
+        socket.send_to(b"Hello, 41!", from).unwrap();
+        socket.send_to(b"Hello, 0!", from).unwrap();
+    });
+    let (report, out, _) = run_client(
+        fake.addr(),
+        EchoOptions {
+            count: 1,
+            ..EchoOptions::default()
+        },
+    );
+    assert_eq!(out, "Hello, 0!\n");
+    assert_eq!((report.answered, report.retries, report.skipped), (1, 0, 1));
+    fake.stop();
+}
