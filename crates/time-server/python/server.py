@@ -153,8 +153,8 @@ def bind_failure(addr, err):
 
 
 def open_socket(host, port, udp):
-    """The first steps of a server: socket(), SO_REUSEADDR, bind(), and for
-    TCP listen().
+    """The first steps of a server: socket(), SO_REUSEADDR (TCP only),
+    bind(), and for TCP listen().
 
     getaddrinfo() turns the host into addresses, IPv4 or IPv6 (a name like
     "localhost" may give both); we take the first one that binds.
@@ -169,9 +169,12 @@ def open_socket(host, port, udp):
     for family, kind, proto, _, addr in addresses:
         sock = socket.socket(family, kind, proto)
         try:
-            # Rebind at once after a restart, even while connections of the
-            # last run still linger in TIME_WAIT on this port.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if not udp:
+                # TCP: rebind at once after a restart, even while
+                # connections of the last run linger in TIME_WAIT. (UDP has
+                # no TIME_WAIT, and on Linux the option would let a second
+                # program bind the same UDP port without an error.)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(addr)
             if not udp:
                 # The original's 512: how many connections the system may
