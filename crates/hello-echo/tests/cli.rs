@@ -139,6 +139,8 @@ fn connection_refused_is_one_error_line_and_exit_1() {
 /// A name the protocol cannot carry is refused before connecting.
 #[test]
 fn empty_name_is_one_error_line_and_exit_1() {
+    // Nothing listens on port 1: had the client tried to connect, the
+    // error would be "connection refused", not the empty name.
     let (code, _, err) = client("127.0.0.1:1", &["Ada", ""]);
     assert_eq!(code, Some(1));
     assert!(single_error_line(&err).contains("empty"), "{err}");

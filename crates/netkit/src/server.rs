@@ -18,6 +18,10 @@
 //! the cap is told and closed, never left hanging in the backlog), a failing
 //! connection is logged with its address and never stops the server, and
 //! [`serve`] returns once a [`Shutdown`] handle is triggered.
+//!
+//! With [`ServerConfig::sequential`] the handler runs on the accepting
+//! thread instead of a thread of its own: one client at a time, as the
+//! originals' simplest servers do, for handlers that never block.
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
