@@ -186,6 +186,13 @@ impl<R: Read> LineReader<R> {
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.reader
     }
+
+    /// Bytes already read from the socket that are not part of a line
+    /// returned so far. After a header line, these are the first bytes of
+    /// whatever follows it (a file's, say): one read took both.
+    pub fn buffered(&self) -> &[u8] {
+        self.decoder.pending()
+    }
 }
 // ANCHOR_END: line_reader
 
@@ -333,6 +340,28 @@ mod tests {
             );
             let err = cut.read_line().expect_err("cut line");
             assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        }
+    }
+
+    /// What one read took beyond a header line is kept, not lost: the
+    /// bytes after the line plus the rest of the stream are the body.
+    #[test]
+    fn line_reader_keeps_the_bytes_after_a_line() {
+        for step in 1..=12 {
+            let mut reader = LineReader::new(
+                Trickle {
+                    data: b"OK 5\nhello",
+                    step,
+                },
+                8,
+            );
+            assert_eq!(
+                reader.read_line().expect("header"),
+                Received::Data(b"OK 5".to_vec())
+            );
+            let mut body = reader.buffered().to_vec();
+            reader.get_mut().read_to_end(&mut body).expect("rest");
+            assert_eq!(body, b"hello", "step {step}");
         }
     }
 

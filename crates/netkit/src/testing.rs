@@ -248,6 +248,12 @@ impl ServerProcess {
         signal(self.child.id(), "-TERM");
     }
 
+    /// Kills it with SIGKILL, as a crash or `kill -9` would: no handler
+    /// runs, and the kernel closes its sockets for it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+    }
+
     /// Waits up to `timeout` for the process to exit, then returns how it
     /// ended; kills it and fails the test if it does not exit in time.
     pub fn wait(mut self, timeout: Duration) -> Exited {
@@ -282,18 +288,33 @@ impl Drop for ServerProcess {
 /// test if it takes longer than [`TEST_TIMEOUT`]. Returns status, stdout,
 /// stderr.
 pub fn run_to_end(command: &mut Command) -> (ExitStatus, String, String) {
-    let mut child = command
+    finish(spawn_piped(command))
+}
+
+/// Starts a command with stdin closed and stdout and stderr piped, for
+/// a test that must do something while it runs; [`finish`] collects it.
+pub fn spawn_piped(command: &mut Command) -> Child {
+    command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
+        .unwrap_or_else(|err| panic!("start {command:?}: {err}"))
+}
+
+/// Waits up to [`TEST_TIMEOUT`] for a child from [`spawn_piped`] to exit
+/// and returns its status, stdout and stderr; kills it and fails the test
+/// if it does not exit in time.
+pub fn finish(mut child: Child) -> (ExitStatus, String, String) {
     let stdout = collect(child.stdout.take().expect("piped stdout"));
     let stderr = collect(child.stderr.take().expect("piped stderr"));
     let Some(status) = wait_with_deadline(&mut child, TEST_TIMEOUT) else {
         let _ = child.kill();
         let _ = child.wait();
-        panic!("{command:?} did not finish within {TEST_TIMEOUT:?}");
+        panic!(
+            "child {} did not finish within {TEST_TIMEOUT:?}",
+            child.id()
+        );
     };
     (
         status,
@@ -331,7 +352,9 @@ fn wait_with_deadline(
     }
 }
 
-fn signal(pid: u32, which: &str) {
+/// Sends a signal (`-INT`, `-STOP`, `-CONT`...) to the process `pid`,
+/// which must be one the test started.
+pub fn signal(pid: u32, which: &str) {
     let status = Command::new("kill")
         .args([which, &pid.to_string()])
         .status()
