@@ -138,6 +138,43 @@ fn client_usage_errors() {
     assert_eq!(status.code(), Some(2), "{err}");
 }
 
+/// On a terminal, the client asks for what is missing, as the original
+/// does: server ip, port and file name (an empty answer takes the
+/// default). `script` runs it on a pseudo-terminal and types the answers.
+#[test]
+fn on_a_terminal_the_client_asks() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let fixture = Fixture::new();
+    let server = server(&fixture.root(), &[]);
+    let folder = fixture.downloads();
+    let binary = env!("CARGO_BIN_EXE_file-downloader");
+    let mut running = Command::new("script")
+        .args(["-qec", &format!("{binary} client"), "/dev/null"])
+        .current_dir(&folder)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run script (util-linux)");
+    let answers = format!("\n{}\nsmall.txt\n", server.addr.port());
+    let mut typing = running.stdin.take().expect("piped stdin");
+    typing.write_all(answers.as_bytes()).expect("type");
+    drop(typing);
+    let (status, out, err) = finish(running);
+    assert!(status.success(), "{out}{err}");
+    for shown in [
+        "server ip [127.0.0.1]: ",
+        "server port [7890]: ",
+        "file name: ",
+    ] {
+        assert!(out.contains(shown), "{out}");
+    }
+    assert!(out.contains("saved 14 bytes to [接收]small.txt"), "{out}");
+    let saved = fs::read(folder.join("[接收]small.txt")).expect("saved");
+    assert_eq!(saved, contents(14));
+}
+
 /// An existing file is kept unless `--force`, and the refusal comes before
 /// connecting (nothing listens on the address given).
 #[test]
