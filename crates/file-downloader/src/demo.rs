@@ -39,7 +39,7 @@ pub fn demo() -> anyhow::Result<()> {
         println!("\n--- {protocol:?} protocol ---");
         with_server(served.path(), protocol, |addr| {
             for name in asks {
-                fetch(addr, name, protocol, downloads.path())?;
+                fetch(addr, name, protocol, served.path(), downloads.path())?;
             }
             Ok(())
         })?;
@@ -80,11 +80,13 @@ fn with_server(
     result
 }
 
-/// Downloads `name` into `folder` and prints what happened.
+/// Downloads `name` into `folder`, prints what happened, and compares the
+/// copy with the file under `root`.
 fn fetch(
     addr: SocketAddr,
     name: &str,
     protocol: Protocol,
+    root: &Path,
     folder: &Path,
 ) -> anyhow::Result<()> {
     println!("client: asking for {name:?}");
@@ -96,7 +98,15 @@ fn fetch(
         ..Default::default()
     };
     match download(&stream, name, &output, &options, &ProgressBar::hidden()) {
-        Ok(saved) => println!("client: saved {} bytes", saved.size),
+        Ok(saved) => {
+            let same = fs::read(&saved.path)? == fs::read(root.join(name))?;
+            let same = if same {
+                "identical to"
+            } else {
+                "DIFFERENT from"
+            };
+            println!("client: saved {} bytes, {same} the original", saved.size);
+        }
         // A refusal is part of the show, not a failure of the demo.
         Err(err) => println!("client: error: {err:#}"),
     }

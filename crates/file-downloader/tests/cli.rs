@@ -51,7 +51,10 @@ fn help_and_demo() {
     }
     let (status, out, err) = run_to_end(file_downloader().arg("demo"));
     assert!(status.success(), "{err}");
-    assert!(out.contains("client: saved 3145728 bytes"), "{out}");
+    assert!(
+        out.contains("client: saved 3145728 bytes, identical to the original"),
+        "{out}"
+    );
     assert!(out.contains("client: error: the server refused"), "{out}");
 }
 
