@@ -17,8 +17,8 @@ use netkit::testing::{TestServer, connect, read_exactly};
 use netkit::{LineReader, Received};
 
 const BOTH_PROTOCOLS: [Protocol; 2] = [Protocol::Raw, Protocol::Framed];
-const BOTH_STREAMINGS: [Streaming; 2] =
-    [Streaming::Kernel, Streaming::Buffered];
+const ALL_STREAMINGS: [Streaming; 3] =
+    [Streaming::Buffered, Streaming::Sendfile, Streaming::IoCopy];
 
 /// Downloads `name` from `addr` into `path` with the library's client.
 fn fetch(
@@ -47,7 +47,7 @@ fn part(path: &Path) -> std::path::PathBuf {
 #[test]
 fn every_size_arrives_whole_on_the_wire() {
     let fixture = Fixture::new();
-    for streaming in BOTH_STREAMINGS {
+    for streaming in ALL_STREAMINGS {
         let (raw, _) = start_server(&fixture.root(), Protocol::Raw, streaming);
         let (framed, _) =
             start_server(&fixture.root(), Protocol::Framed, streaming);
@@ -253,7 +253,7 @@ fn a_client_leaving_mid_transfer_is_logged() {
     fs::File::create(fixture.root().join("large"))
         .and_then(|file| file.set_len(size))
         .expect("sparse file");
-    for streaming in BOTH_STREAMINGS {
+    for streaming in ALL_STREAMINGS {
         let (server, log) =
             start_server(&fixture.root(), Protocol::Framed, streaming);
         let mut leaving = connect(server.addr());
