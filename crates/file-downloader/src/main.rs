@@ -56,7 +56,7 @@ struct ServerArgs {
     #[arg(long)]
     framed: bool,
 
-    /// How file bytes get into the socket: sendfile, or read and write
+    /// How file bytes get into the socket
     #[arg(long, value_name = "HOW", value_enum, default_value_t)]
     copy: Streaming,
 
