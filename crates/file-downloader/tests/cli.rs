@@ -280,12 +280,10 @@ fn a_cut_download_resumes_with_continue() {
 #[test]
 fn a_killed_server_leaves_no_complete_looking_file() {
     let fixture = Fixture::new();
-    // Sparse: 1 GiB that takes no disk space to serve. The client writes
-    // only what arrives before the kill, a few MiB.
+    // 1 GiB, sparse. The client writes only what arrives before the
+    // kill, a few MiB.
     let size: u64 = 1 << 30;
-    fs::File::create(fixture.root().join("huge"))
-        .and_then(|file| file.set_len(size))
-        .expect("sparse file");
+    fixture.sparse("huge", size);
     let mut server = server(&fixture.root(), &["--framed", "--quiet"]);
     let folder = fixture.downloads();
     let addr = server.addr.to_string();

@@ -19,17 +19,26 @@ fn command(lang: Lang, role: &str) -> Command {
     )
 }
 
+/// A server of `lang` for the fixture's root, on a free port.
+fn start_server(
+    lang: Lang,
+    fixture: &Fixture,
+    extra: &[&str],
+) -> ServerProcess {
+    ServerProcess::start(
+        command(lang, "server")
+            .args(["--bind", "127.0.0.1:0", "--root"])
+            .arg(fixture.root())
+            .args(extra),
+    )
+}
+
 fn all_four_pairings(extra: &[&str]) {
     let fixture = Fixture::new();
     // 14 bytes, and 3 MiB + 17: past the original's 1 KiB and any buffer.
     let files = [FILES[1], FILES[4]];
     for server_lang in Lang::BOTH {
-        let server = ServerProcess::start(
-            command(server_lang, "server")
-                .args(["--bind", "127.0.0.1:0", "--root"])
-                .arg(fixture.root())
-                .args(extra),
-        );
+        let server = start_server(server_lang, &fixture, extra);
         let addr = server.addr.to_string();
         for client_lang in Lang::BOTH {
             let folder = fixture.downloads();
@@ -84,12 +93,7 @@ fn every_pairing_refuses_traversal() {
     let fixture = Fixture::new();
     for extra in [&[][..], &["--framed"][..]] {
         for server_lang in Lang::BOTH {
-            let server = ServerProcess::start(
-                command(server_lang, "server")
-                    .args(["--bind", "127.0.0.1:0", "--root"])
-                    .arg(fixture.root())
-                    .args(extra),
-            );
+            let server = start_server(server_lang, &fixture, extra);
             let addr = server.addr.to_string();
             for client_lang in Lang::BOTH {
                 let folder = fixture.downloads();

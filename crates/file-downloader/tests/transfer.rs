@@ -247,12 +247,10 @@ fn a_stalled_client_does_not_block_others() {
 #[test]
 fn a_client_leaving_mid_transfer_is_logged() {
     let fixture = Fixture::new();
-    // Sparse: 256 MiB of zeros that take no disk space, more than any
-    // socket buffers can hold, so the transfer cannot be over already.
+    // 256 MiB, sparse: more than any socket buffers can hold, so the
+    // transfer cannot be over already.
     let size: u64 = 256 << 20;
-    fs::File::create(fixture.root().join("large"))
-        .and_then(|file| file.set_len(size))
-        .expect("sparse file");
+    fixture.sparse("large", size);
     for streaming in ALL_STREAMINGS {
         let (server, log) =
             start_server(&fixture.root(), Protocol::Framed, streaming);

@@ -85,6 +85,14 @@ impl Fixture {
         self.top.path().join("secret")
     }
 
+    /// Adds a sparse file of `size` zero bytes to the root: as large as a
+    /// test needs, but it takes no disk space to serve.
+    pub fn sparse(&self, name: &str, size: u64) {
+        fs::File::create(self.root().join(name))
+            .and_then(|file| file.set_len(size))
+            .expect("sparse file");
+    }
+
     /// A fresh empty folder to download into.
     pub fn downloads(&self) -> PathBuf {
         // Kept: the whole tree goes when `top` is dropped.
@@ -178,11 +186,4 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack
         .windows(needle.len())
         .any(|window| window == needle)
-}
-
-/// Writes all of `bytes` to a file and returns its path.
-pub fn write_file(path: &Path, bytes: &[u8]) -> PathBuf {
-    let mut file = fs::File::create(path).expect("create");
-    file.write_all(bytes).expect("write");
-    path.to_owned()
 }
