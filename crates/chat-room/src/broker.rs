@@ -1,0 +1,281 @@
+//! The broker: one thread that owns the users.
+//!
+//! In the original every connection's thread reads the shared `clients`
+//! dictionary, sends to every other client itself, and deletes its own
+//! entry, all at once with nothing to order them; and one client that
+//! stops reading makes `send` block in the thread of whoever is talking.
+//! Here the users belong to one thread, the broker. Connections tell it
+//! what happened through one channel ([`Event`]); it answers through each
+//! user's outbox, a bounded queue that the user's writer thread empties
+//! into the socket:
+//!
+//! ```text
+//!  reader threads ──Event──> broker ──bytes──> outbox ──> writer threads
+//!  (one per client)          (one)             (bounded)  (one per client)
+//! ```
+//!
+//! Every arrow points one way, so no two threads can each wait for the
+//! other: the channels form an acyclic graph. The broker never blocks on a
+//! client: it puts bytes in an outbox with `try_send`, and a client whose
+//! outbox is full (it has stopped reading) is disconnected, not waited for.
+
+use std::collections::HashMap;
+use std::net::{Shutdown as Half, TcpStream};
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError, select};
+use jiff::Zoned;
+use netkit::{Log, Shutdown};
+
+use crate::protocol::{
+    Framing, QUIT, REUSE, Request, SUCCESS, notice, parse_request, said,
+    whispered,
+};
+
+/// How many messages may wait for one client. A burst fits; a client that
+/// stops reading fills it within a few seconds of chat and is dropped.
+pub const OUTBOX_CAPACITY: usize = 256;
+
+/// Bytes on their way to one client, shared by all the outboxes of a
+/// broadcast: one allocation per message, not one per user.
+pub type Outgoing = Arc<[u8]>;
+
+/// What a connection tells the broker.
+#[derive(Debug)]
+pub enum Event {
+    /// A client sent a name.
+    Join {
+        /// The connection's number, unique for the server's lifetime.
+        id: u64,
+        /// The name it asks for (already checked against the name rule).
+        name: String,
+        /// How to frame what it is sent.
+        framing: Framing,
+        /// Its writer's queue; dropping it ends the writer.
+        outbox: Sender<Outgoing>,
+        /// A handle on the socket, to cut a client that stopped reading.
+        stream: TcpStream,
+    },
+    /// A client sent a message.
+    Message {
+        /// The connection it came from.
+        id: u64,
+        /// The message, without framing.
+        bytes: Vec<u8>,
+    },
+    /// A connection ended: the client left without `quit`, or broke a rule.
+    Leave {
+        /// The connection.
+        id: u64,
+        /// Said to the client first if it is still there (a broken rule).
+        reason: Option<String>,
+    },
+}
+
+/// What the broker did, returned when it stops.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BrokerReport {
+    /// Logins accepted.
+    pub joined: u64,
+    /// Logins refused because the name was taken.
+    pub name_taken: u64,
+    /// Messages passed on.
+    pub messages: u64,
+    /// Clients cut because their outbox was full.
+    pub too_slow: u64,
+}
+
+struct User {
+    name: String,
+    framing: Framing,
+    outbox: Sender<Outgoing>,
+    stream: TcpStream,
+}
+
+/// The broker's state: only its own thread ever touches it.
+struct Broker {
+    users: HashMap<u64, User>,
+    ids: HashMap<String, u64>,
+    log: Log,
+    report: BrokerReport,
+}
+
+// ANCHOR: run
+/// Runs the broker until `shutdown` triggers, then tells every client and
+/// lets their writers close.
+pub fn run(
+    events: &Receiver<Event>,
+    shutdown: &Shutdown,
+    log: Log,
+) -> BrokerReport {
+    let mut broker = Broker {
+        users: HashMap::new(),
+        ids: HashMap::new(),
+        log,
+        report: BrokerReport::default(),
+    };
+    loop {
+        select! {
+            recv(events) -> event => match event {
+                Ok(event) => broker.handle(event),
+                // Every connection and the server are gone.
+                Err(_) => break,
+            },
+            // The shutdown's channel closes when it triggers.
+            recv(shutdown.receiver()) -> _ => break,
+        }
+    }
+    broker.close_all();
+    broker.report
+}
+// ANCHOR_END: run
+
+impl Broker {
+    // ANCHOR: handle
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Join {
+                id,
+                name,
+                framing,
+                outbox,
+                stream,
+            } => {
+                if self.ids.contains_key(&name) {
+                    // The original's "reuse". Dropping the outbox after it
+                    // makes the writer close the connection.
+                    let _ = outbox.try_send(framing.encode(REUSE).into());
+                    self.report.name_taken += 1;
+                    self.log.event(format_args!("{name:?} is taken; refused"));
+                    return;
+                }
+                let user = User {
+                    name: name.clone(),
+                    framing,
+                    outbox,
+                    stream,
+                };
+                self.users.insert(id, user);
+                self.ids.insert(name.clone(), id);
+                self.report.joined += 1;
+                self.send(id, SUCCESS);
+                self.log.event(format_args!("{name} joined"));
+                self.tell_others(id, &notice(&format!("{name} joined")));
+            }
+            Event::Message { id, bytes } => self.message(id, &bytes),
+            Event::Leave { id, reason } => {
+                if let Some(reason) = &reason {
+                    self.send(id, &notice(reason));
+                }
+                self.remove(id, reason.as_deref().unwrap_or("left"));
+            }
+        }
+    }
+    // ANCHOR_END: handle
+
+    fn message(&mut self, id: u64, bytes: &[u8]) {
+        // Not logged in (its name was taken): nothing it says counts.
+        let Some(name) = self.users.get(&id).map(|user| user.name.clone())
+        else {
+            return;
+        };
+        self.report.messages += 1;
+        let now = Zoned::now();
+        match parse_request(bytes) {
+            Request::Say(text) => {
+                self.tell_others(id, &said(&now, &name, text))
+            }
+            Request::Quit => {
+                // The original answers "quit" and closes.
+                self.send(id, QUIT);
+                self.remove(id, "left");
+            }
+            Request::Who => {
+                let mut names: Vec<&str> =
+                    self.ids.keys().map(String::as_str).collect();
+                names.sort_unstable();
+                let online =
+                    format!("online ({}): {}", names.len(), names.join(", "));
+                self.send(id, &notice(&online));
+            }
+            Request::Private { to, text } => {
+                let to = String::from_utf8_lossy(to);
+                match self.ids.get(to.as_ref()).copied() {
+                    Some(target) => {
+                        self.send(target, &whispered(&now, &name, text));
+                    }
+                    None => self
+                        .send(id, &notice(&format!("nobody is called {to}"))),
+                }
+            }
+            Request::Unknown => {
+                self.send(id, &notice("commands: /who, /msg NAME text, quit"))
+            }
+        }
+    }
+
+    // ANCHOR: send
+    /// Puts `message` in one user's outbox without waiting. A full outbox
+    /// means the client has stopped reading: it is cut, and the others are
+    /// told; nobody else waits for it.
+    fn send(&mut self, id: u64, message: &[u8]) {
+        let Some(user) = self.users.get(&id) else {
+            return;
+        };
+        let bytes: Outgoing = user.framing.encode(message).into();
+        match user.outbox.try_send(bytes) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                self.report.too_slow += 1;
+                self.remove(id, "was disconnected: not reading its messages");
+            }
+            // Its writer has stopped (the connection broke): it is leaving.
+            Err(TrySendError::Disconnected(_)) => self.remove(id, "left"),
+        }
+    }
+    // ANCHOR_END: send
+
+    /// Sends `message` to everyone but `from`.
+    fn tell_others(&mut self, from: u64, message: &[u8]) {
+        let others: Vec<u64> = self
+            .users
+            .keys()
+            .copied()
+            .filter(|&id| id != from)
+            .collect();
+        for id in others {
+            self.send(id, message);
+        }
+    }
+
+    /// Forgets a user, frees its name at once, and tells the others.
+    fn remove(&mut self, id: u64, how: &str) {
+        let Some(user) = self.users.remove(&id) else {
+            return;
+        };
+        self.ids.remove(&user.name);
+        if how.starts_with("was disconnected") {
+            // Its writer may be blocked in a write that will never end:
+            // shutting the socket down makes that write fail at once.
+            let _ = user.stream.shutdown(Half::Both);
+        }
+        // Dropping `user` drops its outbox: the writer sends what is
+        // queued, then closes the connection.
+        self.log.event(format_args!("{} {how}", user.name));
+        self.tell_others(id, &notice(&format!("{} {how}", user.name)));
+    }
+
+    /// The server is stopping: tell everyone, then let the writers finish.
+    fn close_all(&mut self) {
+        for user in self.users.values() {
+            if user.framing == Framing::Lines {
+                let bye = notice("the server is shutting down");
+                let _ = user.outbox.try_send(user.framing.encode(&bye).into());
+            }
+            // "quit" is what makes the original client close; ours too.
+            let _ = user.outbox.try_send(user.framing.encode(QUIT).into());
+        }
+        self.users.clear();
+        self.ids.clear();
+    }
+}

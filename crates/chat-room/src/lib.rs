@@ -1,0 +1,39 @@
+//! Lesson 5: a chat room. Many clients, one broker, nobody blocks anybody.
+//!
+//! A port of exercise 16-9 in the originals' chapter 02 (Python 2, and
+//! incomplete). A client logs in with a name; the server answers `success`
+//! or `reuse` (taken); then everything the client sends reaches every
+//! other user as `[<ctime>] <name>: <message>`, until it sends `quit`.
+//!
+//! # The protocol
+//!
+//! ```text
+//! > alice\n                      (our clients end every message with \n;
+//! < success\n                     the original's send bare bytes: both work)
+//! < * bob joined\n
+//! > hello\n
+//!                                 bob reads: [Sun Nov 22 09:15:03 2026] alice: hello
+//! > /msg bob psst\n
+//!                                 bob reads: [Sun Nov 22 09:15:09 2026] alice (to you): psst
+//! > /who\n
+//! < * online (2): alice, bob\n
+//! > quit\n
+//! < quit\n
+//!   (server closes)
+//! ```
+//!
+//! # Layout
+//!
+//! - [`protocol`]: names, commands, ctime, framing detection (pure).
+//! - [`broker`]: the one thread that owns the users.
+//! - [`server`]: reader and writer threads per connection.
+//! - `main.rs`: the command line, nothing else.
+
+pub mod broker;
+pub mod protocol;
+pub mod server;
+
+pub use server::{Report, ServerOptions, serve};
+
+/// Where the server listens unless told otherwise: the original's port.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:21567";

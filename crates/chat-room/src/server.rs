@@ -1,0 +1,253 @@
+//! The chat server: a reader and a writer thread per client, and the
+//! broker between them.
+//!
+//! The accept loop, the cap, the timeouts and the shutdown are netkit's.
+//! Each connection's handler logs the client in, starts a writer thread
+//! for its outbox, and then reads: every message becomes an
+//! [`Event`] for the broker. The handler never writes to the socket after
+//! login; the writer does, so a reader is never stuck behind a slow
+//! write, and bytes from two senders never interleave.
+//!
+//! # Try it
+//!
+//! ```text
+//! cargo run -p chat-room -- server                   # terminal 1
+//! cargo run -p chat-room -- client -u alice          # terminal 2
+//! cargo run -p chat-room -- client -u bob            # terminal 3
+//! nc 127.0.0.1 21567                                 # type a name, Enter
+//! ```
+
+use std::io::{self, Write};
+use std::net::{Shutdown as Half, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread;
+
+use crossbeam_channel::{Receiver, Sender};
+use netkit::framing::LineDecoder;
+use netkit::server::lingering_close;
+use netkit::{
+    Connection, Received, ServeReport, ServerConfig, Shutdown, is_timeout,
+    recv_some,
+};
+
+use crate::broker::{self, BrokerReport, Event, OUTBOX_CAPACITY, Outgoing};
+use crate::protocol::{
+    Framing, LOGIN_PAUSE, Login, MAX_MESSAGE, check_name, read_login,
+};
+
+/// How many events may wait for the broker before readers wait too.
+const EVENT_QUEUE: usize = 1024;
+
+/// Everything the server can be told, apart from where to listen.
+#[derive(Clone, Debug, Default)]
+pub struct ServerOptions {
+    /// The accept loop's settings: cap, timeouts, log.
+    pub net: ServerConfig,
+}
+
+/// What the server did, returned when it stops.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    /// The accept loop's counts.
+    pub connections: ServeReport,
+    /// The broker's.
+    pub broker: BrokerReport,
+}
+
+// ANCHOR: serve
+/// Serves the chat room on `listener` until `shutdown` triggers.
+pub fn serve(
+    listener: TcpListener,
+    shutdown: &Shutdown,
+    options: &ServerOptions,
+) -> io::Result<Report> {
+    let (events, inbox) = crossbeam_channel::bounded(EVENT_QUEUE);
+    let broker = {
+        let (shutdown, log) = (shutdown.clone(), options.net.log.clone());
+        thread::Builder::new()
+            .name("broker".into())
+            .spawn(move || broker::run(&inbox, &shutdown, log))?
+    };
+    let next_id = Arc::new(AtomicU64::new(1));
+    let connections = netkit::serve(listener, shutdown, &options.net, {
+        let events = events.clone();
+        move |conn| {
+            let id = next_id.fetch_add(1, Ordering::Relaxed);
+            handle(conn, id, &events)
+        }
+    });
+    drop(events);
+    let broker = broker
+        .join()
+        .map_err(|_| io::Error::other("the broker thread panicked"))?;
+    Ok(Report {
+        connections: connections?,
+        broker,
+    })
+}
+// ANCHOR_END: serve
+
+// ANCHOR: handle
+/// One client: log in, start the writer, then read until it leaves.
+fn handle(
+    conn: &mut Connection,
+    id: u64,
+    events: &Sender<Event>,
+) -> io::Result<()> {
+    let Some((raw_name, framing, rest)) = login(&conn.stream)? else {
+        return Ok(()); // gone before it said who it is
+    };
+    let name = match check_name(&raw_name) {
+        Ok(name) => name,
+        Err(bad) => {
+            // No writer yet, so we may write here; neither "success" nor
+            // "reuse", so an original client just stops.
+            let refusal = framing.encode(format!("error: {bad}").as_bytes());
+            conn.stream.write_all(&refusal)?;
+            lingering_close(&conn.stream);
+            conn.log
+                .problem(format_args!("{}: refused: {bad}", conn.peer));
+            return Ok(());
+        }
+    };
+    let (outbox, queue) = crossbeam_channel::bounded(OUTBOX_CAPACITY);
+    let joined = Event::Join {
+        id,
+        name,
+        framing,
+        outbox,
+        stream: conn.stream.try_clone()?,
+    };
+    if events.send(joined).is_err() {
+        return Ok(()); // the broker has stopped: the server is stopping
+    }
+    let writer = conn.stream.try_clone()?;
+    thread::scope(|scope| {
+        scope.spawn(|| write_outbox(&writer, &queue));
+        let reason = read_messages(conn, id, framing, rest, events);
+        let _ = events.send(Event::Leave { id, reason });
+    });
+    // The writer is done and has sent FIN; drop what the client still
+    // sends, so that closing does not reset the last bytes we sent.
+    lingering_close(&conn.stream);
+    Ok(())
+}
+// ANCHOR_END: handle
+
+// ANCHOR: login
+/// Reads the name, and tells our clients (a name ending in `\n`) from the
+/// original's (a bare name, then silence while it waits for "success").
+/// Returns `None` if the client left first.
+fn login(
+    stream: &TcpStream,
+) -> io::Result<Option<(Vec<u8>, Framing, Vec<u8>)>> {
+    let idle = stream.read_timeout()?;
+    let mut sent = Vec::new();
+    let mut buf = [0; 256];
+    loop {
+        match recv_some(&mut &*stream, &mut buf) {
+            Ok(Received::Data(bytes)) => sent.extend_from_slice(bytes),
+            Ok(Received::Closed) => return Ok(None),
+            // A bare name and nothing more for LOGIN_PAUSE: an original
+            // client, waiting for its answer.
+            Err(err) if is_timeout(&err) && !sent.is_empty() => {
+                stream.set_read_timeout(idle)?;
+                return Ok(Some((sent, Framing::Raw, Vec::new())));
+            }
+            Err(err) => return Err(err),
+        }
+        match read_login(&sent) {
+            Login::Line { name, rest } => {
+                stream.set_read_timeout(idle)?;
+                return Ok(Some((name, Framing::Lines, rest)));
+            }
+            Login::TooLong => {
+                stream.set_read_timeout(idle)?;
+                return Ok(Some((sent, Framing::Raw, Vec::new())));
+            }
+            // Part of a name: wait a little for the rest (a name can
+            // arrive in pieces), no longer.
+            Login::Incomplete => stream.set_read_timeout(Some(LOGIN_PAUSE))?,
+        }
+    }
+}
+// ANCHOR_END: login
+
+// ANCHOR: read_messages
+/// Reads messages and hands them to the broker until the client leaves.
+/// Returns a reason when the client broke a rule, to tell it.
+fn read_messages(
+    conn: &mut Connection,
+    id: u64,
+    framing: Framing,
+    rest: Vec<u8>,
+    events: &Sender<Event>,
+) -> Option<String> {
+    let mut lines = LineDecoder::new(MAX_MESSAGE);
+    lines.push(&rest);
+    let mut buf = [0; MAX_MESSAGE];
+    loop {
+        // Complete lines first: one read may have brought several.
+        while framing == Framing::Lines {
+            match lines.next_line() {
+                Ok(Some(line)) if line.is_empty() => {}
+                Ok(Some(bytes)) => {
+                    if events.send(Event::Message { id, bytes }).is_err() {
+                        return None;
+                    }
+                }
+                Ok(None) => break,
+                Err(too_long) => {
+                    return Some(format!(
+                        "message longer than {} bytes; disconnected",
+                        too_long.max_len
+                    ));
+                }
+            }
+        }
+        let bytes = match recv_some(&mut conn.stream, &mut buf) {
+            Ok(Received::Data(bytes)) => bytes,
+            // A read of 0 bytes: the client closed (the original looped
+            // here forever, broadcasting empty messages).
+            Ok(Received::Closed) => return None,
+            Err(err) => {
+                if !conn.shutdown.is_triggered() {
+                    conn.log.event(format_args!("{}: {err}", conn.peer));
+                }
+                return None;
+            }
+        };
+        match framing {
+            // The original's rule: one read is one message.
+            Framing::Raw => {
+                let message = Event::Message {
+                    id,
+                    bytes: bytes.to_vec(),
+                };
+                if events.send(message).is_err() {
+                    return None;
+                }
+            }
+            Framing::Lines => lines.push(bytes),
+        }
+    }
+}
+// ANCHOR_END: read_messages
+
+// ANCHOR: write_outbox
+/// The writer thread: empties the outbox into the socket. When the broker
+/// drops the outbox (the user quit, was refused, was too slow, or the
+/// server is stopping), it sends FIN after the last message.
+fn write_outbox(stream: &TcpStream, queue: &Receiver<Outgoing>) {
+    let mut writer = stream;
+    for bytes in queue {
+        // Blocks while the client's receive window is full; the write
+        // timeout (netkit's) ends a wait that never ends.
+        if writer.write_all(&bytes).is_err() {
+            break;
+        }
+    }
+    let _ = stream.shutdown(Half::Write);
+}
+// ANCHOR_END: write_outbox
