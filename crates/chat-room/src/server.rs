@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 
 use crossbeam_channel::{Receiver, Sender};
-use netkit::framing::LineDecoder;
+use netkit::framing::{LineDecoder, LineTooLong};
 use netkit::server::lingering_close;
 use netkit::{
     Connection, Received, ServeReport, ServerConfig, Shutdown, is_timeout,
@@ -95,7 +95,12 @@ fn handle(
     id: u64,
     events: &Sender<Event>,
 ) -> io::Result<()> {
-    let Some((raw_name, framing, rest)) = login(&conn.stream)? else {
+    let Some(LoggedIn {
+        name: raw_name,
+        framing,
+        rest,
+    }) = login(&conn.stream)?
+    else {
         return Ok(()); // gone before it said who it is
     };
     let name = match check_name(&raw_name) {
@@ -135,13 +140,32 @@ fn handle(
 }
 // ANCHOR_END: handle
 
+/// What a client sent to log in.
+struct LoggedIn {
+    /// The name, unchecked.
+    name: Vec<u8>,
+    /// How it frames its messages.
+    framing: Framing,
+    /// Bytes that came after the name: its first messages.
+    rest: Vec<u8>,
+}
+
+impl LoggedIn {
+    /// An original client: a bare name, nothing after it.
+    fn raw(name: Vec<u8>) -> LoggedIn {
+        LoggedIn {
+            name,
+            framing: Framing::Raw,
+            rest: Vec::new(),
+        }
+    }
+}
+
 // ANCHOR: login
 /// Reads the name, and tells our clients (a name ending in `\n`) from the
 /// original's (a bare name, then silence while it waits for "success").
 /// Returns `None` if the client left first.
-fn login(
-    stream: &TcpStream,
-) -> io::Result<Option<(Vec<u8>, Framing, Vec<u8>)>> {
+fn login(stream: &TcpStream) -> io::Result<Option<LoggedIn>> {
     let idle = stream.read_timeout()?;
     let mut sent = Vec::new();
     let mut buf = [0; 256];
@@ -153,18 +177,22 @@ fn login(
             // client, waiting for its answer.
             Err(err) if is_timeout(&err) && !sent.is_empty() => {
                 stream.set_read_timeout(idle)?;
-                return Ok(Some((sent, Framing::Raw, Vec::new())));
+                return Ok(Some(LoggedIn::raw(sent)));
             }
             Err(err) => return Err(err),
         }
         match read_login(&sent) {
             Login::Line { name, rest } => {
                 stream.set_read_timeout(idle)?;
-                return Ok(Some((name, Framing::Lines, rest)));
+                return Ok(Some(LoggedIn {
+                    name,
+                    framing: Framing::Lines,
+                    rest,
+                }));
             }
             Login::TooLong => {
                 stream.set_read_timeout(idle)?;
-                return Ok(Some((sent, Framing::Raw, Vec::new())));
+                return Ok(Some(LoggedIn::raw(sent)));
             }
             // Part of a name: wait a little for the rest (a name can
             // arrive in pieces), no longer.
@@ -189,15 +217,14 @@ fn read_messages(
     let mut buf = [0; MAX_MESSAGE];
     loop {
         // Complete lines first: one read may have brought several.
-        while framing == Framing::Lines {
-            match lines.next_line() {
-                Ok(Some(line)) if line.is_empty() => {}
-                Ok(Some(bytes)) => {
+        while let Some(line) = next_line(&mut lines, framing) {
+            match line {
+                Ok(line) if line.is_empty() => {}
+                Ok(bytes) => {
                     if events.send(Event::Message { id, bytes }).is_err() {
                         return None;
                     }
                 }
-                Ok(None) => break,
                 Err(too_long) => {
                     return Some(format!(
                         "message longer than {} bytes; disconnected",
@@ -234,6 +261,18 @@ fn read_messages(
     }
 }
 // ANCHOR_END: read_messages
+
+/// The next complete line, if the client frames with lines and one is
+/// there.
+fn next_line(
+    lines: &mut LineDecoder,
+    framing: Framing,
+) -> Option<Result<Vec<u8>, LineTooLong>> {
+    if framing == Framing::Raw {
+        return None;
+    }
+    lines.next_line().transpose()
+}
 
 // ANCHOR: write_outbox
 /// The writer thread: empties the outbox into the socket. When the broker
