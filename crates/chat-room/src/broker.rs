@@ -15,13 +15,14 @@
 //! ```
 //!
 //! Every arrow points one way, so no two threads can each wait for the
-//! other: the channels form an acyclic graph. The broker never blocks on a
-//! client: it puts bytes in an outbox with `try_send`, and a client whose
-//! outbox is full (it has stopped reading) is disconnected, not waited for.
+//! other: the channels form an acyclic graph. The broker never waits long
+//! for a client: a client whose outbox stays full (it has stopped reading)
+//! is disconnected after [`SLOW_CLIENT_WAIT`], not waited for.
 
 use std::collections::HashMap;
 use std::net::{Shutdown as Half, TcpStream};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, select};
 use jiff::Zoned;
@@ -35,6 +36,11 @@ use crate::protocol::{
 /// How many messages may wait for one client. A burst fits; a client that
 /// stops reading fills it within a few seconds of chat and is dropped.
 pub const OUTBOX_CAPACITY: usize = 256;
+
+/// How long the broker waits for room in a full outbox before it cuts
+/// the client. Everyone waits this long, once, for a client that stopped
+/// reading; waiting forever, as the original does, would stop the room.
+pub const SLOW_CLIENT_WAIT: Duration = Duration::from_millis(250);
 
 /// Bytes on their way to one client, shared by all the outboxes of a
 /// broadcast: one allocation per message, not one per user.
@@ -215,22 +221,31 @@ impl Broker {
     }
 
     // ANCHOR: send
-    /// Puts `message` in one user's outbox without waiting. A full outbox
-    /// means the client has stopped reading: it is cut, and the others are
-    /// told; nobody else waits for it.
+    /// Puts `message` in one user's outbox. If the outbox is full, waits at
+    /// most [`SLOW_CLIENT_WAIT`] for room: a client that is reading makes
+    /// room in that time (and a sender faster than its readers is slowed
+    /// to their pace); one that is not is cut, and the others are told.
     fn send(&mut self, id: u64, message: &[u8]) {
         let Some(user) = self.users.get(&id) else {
             return;
         };
         let bytes: Outgoing = user.framing.encode(message).into();
-        match user.outbox.try_send(bytes) {
+        let sent = match user.outbox.try_send(bytes) {
+            Err(TrySendError::Full(bytes)) => user
+                .outbox
+                .send_timeout(bytes, SLOW_CLIENT_WAIT)
+                .map_err(|err| err.is_timeout()),
+            Err(TrySendError::Disconnected(_)) => Err(false),
+            Ok(()) => Ok(()),
+        };
+        match sent {
             Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
+            Err(true) => {
                 self.report.too_slow += 1;
                 self.remove(id, "was disconnected: not reading its messages");
             }
             // Its writer has stopped (the connection broke): it is leaving.
-            Err(TrySendError::Disconnected(_)) => self.remove(id, "left"),
+            Err(false) => self.remove(id, "left"),
         }
     }
     // ANCHOR_END: send

@@ -1,0 +1,173 @@
+//! The server against raw sockets: logins in both framings, broadcast, the
+//! original's bugs (a vanished client's name, a client that never reads),
+//! and shutdown.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+
+use chat_room::{Report, ServerOptions, serve};
+use netkit::testing::{TestServer, connect, read_exactly, read_to_close};
+use netkit::{LineReader, Log, Received, ServerConfig};
+
+type Server = TestServer<io::Result<Report>>;
+
+fn start() -> Server {
+    let options = ServerOptions {
+        net: ServerConfig {
+            log: Log::to(|_| {}),
+            ..Default::default()
+        },
+    };
+    TestServer::start(move |listener, shutdown| {
+        serve(listener, &shutdown, &options)
+    })
+}
+
+/// A line client, logged in.
+struct Client {
+    lines: LineReader<TcpStream>,
+}
+
+impl Client {
+    fn join(server: &Server, name: &str) -> Client {
+        let mut stream = server.connect();
+        stream.write_all(format!("{name}\n").as_bytes()).unwrap();
+        let mut client = Client {
+            lines: LineReader::new(stream, 4096),
+        };
+        assert_eq!(client.line(), "success", "{name}");
+        client
+    }
+
+    fn say(&mut self, text: &str) {
+        let stream = self.lines.get_mut();
+        stream.write_all(format!("{text}\n").as_bytes()).unwrap();
+    }
+
+    fn line(&mut self) -> String {
+        match self.lines.read_line().expect("a line") {
+            Received::Data(line) => String::from_utf8(line).unwrap(),
+            Received::Closed => panic!("closed"),
+        }
+    }
+
+    /// The next line that is not a notice.
+    fn message(&mut self) -> String {
+        loop {
+            let line = self.line();
+            if !line.starts_with("* ") {
+                return line;
+            }
+        }
+    }
+}
+
+/// Strips `[<ctime>] ` from a broadcast line.
+fn without_time(line: &str) -> &str {
+    let end = line.find("] ").expect("a [ctime] prefix");
+    assert!(line.starts_with('[') && end == 25, "{line}");
+    &line[end + 2..]
+}
+
+#[test]
+fn a_message_reaches_everyone_else_with_ctime_and_name() {
+    let server = start();
+    let mut alice = Client::join(&server, "alice");
+    let mut bob = Client::join(&server, "bob");
+    assert_eq!(alice.line(), "* bob joined");
+    let mut carol = Client::join(&server, "carol");
+    alice.say("hello");
+    assert_eq!(without_time(&bob.message()), "alice: hello");
+    assert_eq!(without_time(&carol.message()), "alice: hello");
+    // The sender does not get its own message back: the next thing alice
+    // reads is bob's answer.
+    bob.say("hi");
+    assert_eq!(without_time(&alice.message()), "bob: hi");
+    server.stop().unwrap();
+}
+
+/// An original client: a bare name, then silence; unframed answers.
+#[test]
+fn an_original_client_gets_the_original_bytes() {
+    let server = start();
+    let mut original = server.connect();
+    original.write_all(b"join").unwrap();
+    assert_eq!(read_exactly(&mut original, 7), b"success");
+    let mut alice = Client::join(&server, "alice");
+    assert_eq!(read_exactly(&mut original, 14), b"* alice joined");
+    alice.say("hi");
+    let mut buf = [0; 256];
+    let n = original.read(&mut buf).unwrap();
+    let line = std::str::from_utf8(&buf[..n]).unwrap();
+    assert_eq!(without_time(line), "alice: hi");
+    original.write_all(b"hello from 2003").unwrap();
+    assert_eq!(without_time(&alice.message()), "join: hello from 2003");
+    original.write_all(b"quit").unwrap();
+    assert_eq!(read_to_close(&mut original), b"quit");
+    server.stop().unwrap();
+}
+
+/// The original's name stays taken when its owner vanishes without
+/// `quit`, and its thread spins on empty reads: here the name is free as
+/// soon as the others hear that she left.
+#[test]
+fn a_vanished_clients_name_is_free_at_once() {
+    let server = start();
+    let alice = Client::join(&server, "alice");
+    let mut watcher = Client::join(&server, "watcher");
+    let mut taken = server.connect();
+    taken.write_all(b"alice\n").unwrap();
+    assert_eq!(read_exactly(&mut taken, 6), b"reuse\n");
+    drop(alice); // no "quit": the connection just closes
+    assert_eq!(watcher.line(), "* alice left");
+    let mut alice = Client::join(&server, "alice");
+    assert_eq!(watcher.line(), "* alice joined");
+    alice.say("back");
+    assert_eq!(without_time(&watcher.message()), "alice: back");
+    server.stop().unwrap();
+}
+
+#[test]
+fn bad_names_are_refused_with_the_rule() {
+    let server = start();
+    for name in ["", "a b", "/who", &"x".repeat(33)] {
+        let mut stream = server.connect();
+        stream.write_all(format!("{name}\n").as_bytes()).unwrap();
+        let answer = String::from_utf8(read_to_close(&mut stream)).unwrap();
+        assert!(answer.starts_with("error: "), "{name:?}: {answer}");
+        assert!(answer.contains("1 to 32 printable"), "{answer}");
+    }
+    server.stop().unwrap();
+}
+
+/// One client that never reads does not hold up anyone: its outbox fills,
+/// it is cut and the others are told, while bob gets every message.
+#[test]
+fn a_client_that_never_reads_is_cut_and_nobody_waits() {
+    const MESSAGES: usize = 20_000; // 20 MB: more than socket buffers hold
+    let server = start();
+    let _stalled = Client::join(&server, "stalled"); // never reads again
+    let mut alice = Client::join(&server, "alice");
+    let mut bob = Client::join(&server, "bob");
+    assert_eq!(alice.line(), "* bob joined");
+    let reader = std::thread::spawn(move || {
+        let mut got = 0;
+        let mut cut = false;
+        while got < MESSAGES || !cut {
+            let line = bob.line();
+            if line == "* stalled was disconnected: not reading its messages" {
+                cut = true;
+            } else if !line.starts_with("* ") {
+                assert!(line.ends_with(&format!(" {got:0>998}")), "{got}");
+                got += 1;
+            }
+        }
+        got
+    });
+    for n in 0..MESSAGES {
+        alice.say(&format!("{n:0>998}"));
+    }
+    assert_eq!(reader.join().unwrap(), MESSAGES);
+    let report = server.stop().unwrap();
+    assert_eq!(report.broker.too_slow, 1);
+}
