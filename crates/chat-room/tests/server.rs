@@ -6,7 +6,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 
 use chat_room::{Report, ServerOptions, serve};
-use netkit::testing::{TestServer, connect, read_exactly, read_to_close};
+use netkit::testing::{TestServer, read_exactly, read_to_close};
 use netkit::{LineReader, Log, Received, ServerConfig};
 
 type Server = TestServer<io::Result<Report>>;
@@ -31,7 +31,7 @@ struct Client {
 impl Client {
     fn join(server: &Server, name: &str) -> Client {
         let mut stream = server.connect();
-        stream.write_all(format!("{name}\n").as_bytes()).unwrap();
+        stream.write_all(format!("{name}\n").as_bytes()).expect("client");
         let mut client = Client {
             lines: LineReader::new(stream, 4096),
         };
@@ -41,12 +41,12 @@ impl Client {
 
     fn say(&mut self, text: &str) {
         let stream = self.lines.get_mut();
-        stream.write_all(format!("{text}\n").as_bytes()).unwrap();
+        stream.write_all(format!("{text}\n").as_bytes()).expect("client");
     }
 
     fn line(&mut self) -> String {
         match self.lines.read_line().expect("a line") {
-            Received::Data(line) => String::from_utf8(line).unwrap(),
+            Received::Data(line) => String::from_utf8(line).expect("client"),
             Received::Closed => panic!("closed"),
         }
     }
