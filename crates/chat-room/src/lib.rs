@@ -27,9 +27,13 @@
 //! - [`protocol`]: names, commands, ctime, framing detection (pure).
 //! - [`broker`]: the one thread that owns the users.
 //! - [`server`]: reader and writer threads per connection.
+//! - [`client`]: login, then a sending and a receiving thread.
+//! - [`demo`]: a server and three scripted clients in one process.
 //! - `main.rs`: the command line, nothing else.
 
 pub mod broker;
+pub mod client;
+pub mod demo;
 pub mod protocol;
 pub mod server;
 

@@ -1,13 +1,19 @@
-//! The `chat-room` command (work in progress: server only).
+//! The `chat-room` command: parses arguments, calls the library, turns an
+//! error into one `error:` line and exit code 1. Nothing else.
 
+use std::io::{self, BufRead, IsTerminal};
 use std::process::ExitCode;
+use std::thread;
 
+use chat_room::client::{chat, login};
+use chat_room::protocol::check_name;
 use chat_room::{DEFAULT_ADDR, ServerOptions, serve};
 use clap::{Args, Parser, Subcommand};
 use netkit::Shutdown;
 use netkit::cli::{ServerFlags, announce_listener, exit_code};
 
-/// Lesson 5: a chat room with a broker thread.
+/// Lesson 5: a chat room. Many clients, one broker thread, nobody blocks
+/// anybody.
 #[derive(Parser, Debug)]
 #[command(version)]
 struct Cli {
@@ -19,6 +25,10 @@ struct Cli {
 enum Command {
     /// Run the chat room
     Server(ServerArgs),
+    /// Join the chat room
+    Client(ClientArgs),
+    /// Run a server and three scripted clients in this process
+    Demo,
 }
 
 #[derive(Args, Debug)]
@@ -29,6 +39,17 @@ struct ServerArgs {
 
     #[command(flatten)]
     flags: ServerFlags,
+}
+
+#[derive(Args, Debug)]
+struct ClientArgs {
+    /// Your name in the room: 1 to 32 printable characters, no spaces
+    #[arg(short, long, value_name = "NAME")]
+    username: String,
+
+    /// Server address, HOST:PORT
+    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
+    connect: String,
 }
 
 fn main() -> ExitCode {
@@ -48,5 +69,46 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             serve(listener, &shutdown, &options)?;
             Ok(())
         }
+        Command::Client(args) => {
+            // Refused here rather than by the server, with the same rule.
+            check_name(args.username.as_bytes())?;
+            let stream = netkit::connect(&args.connect)?;
+            let (framing, early) = login(&stream, &args.username)?;
+            let terminal = io::stdout().is_terminal();
+            if terminal {
+                eprintln!(
+                    "logged in as {}; /who, /msg NAME text, quit",
+                    args.username
+                );
+            }
+            let shutdown = Shutdown::new();
+            shutdown.trigger_on_signals()?;
+            chat(
+                &stream,
+                framing,
+                early,
+                &stdin_lines(),
+                io::stdout(),
+                terminal,
+                &shutdown,
+            )
+        }
+        Command::Demo => chat_room::demo::demo(),
     }
+}
+
+/// Lines typed on stdin, read on a thread of their own (a read from the
+/// terminal blocks, and messages must go on arriving meanwhile). The
+/// channel closes at end of input.
+fn stdin_lines() -> crossbeam_channel::Receiver<String> {
+    let (lines, receiver) = crossbeam_channel::unbounded();
+    thread::spawn(move || {
+        for line in io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
 }

@@ -82,6 +82,8 @@ impl fmt::Display for BadName {
     }
 }
 
+impl std::error::Error for BadName {}
+
 // ANCHOR: check_name
 /// Checks a user name against the rule in [`BadName`]'s message.
 pub fn check_name(raw: &[u8]) -> Result<String, BadName> {

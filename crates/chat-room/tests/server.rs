@@ -31,7 +31,9 @@ struct Client {
 impl Client {
     fn join(server: &Server, name: &str) -> Client {
         let mut stream = server.connect();
-        stream.write_all(format!("{name}\n").as_bytes()).expect("client");
+        stream
+            .write_all(format!("{name}\n").as_bytes())
+            .expect("client");
         let mut client = Client {
             lines: LineReader::new(stream, 4096),
         };
@@ -41,7 +43,9 @@ impl Client {
 
     fn say(&mut self, text: &str) {
         let stream = self.lines.get_mut();
-        stream.write_all(format!("{text}\n").as_bytes()).expect("client");
+        stream
+            .write_all(format!("{text}\n").as_bytes())
+            .expect("client");
     }
 
     fn line(&mut self) -> String {
