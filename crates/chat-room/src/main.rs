@@ -1,16 +1,15 @@
 //! The `chat-room` command: parses arguments, calls the library, turns an
 //! error into one `error:` line and exit code 1. Nothing else.
 
-use std::io::{self, BufRead, IsTerminal};
+use std::io::{self, IsTerminal};
 use std::process::ExitCode;
-use std::thread;
 
 use chat_room::client::{chat, login};
 use chat_room::protocol::check_name;
 use chat_room::{DEFAULT_ADDR, ServerOptions, serve};
 use clap::{Args, Parser, Subcommand};
 use netkit::Shutdown;
-use netkit::cli::{ServerFlags, announce_listener, exit_code};
+use netkit::cli::{ServerFlags, announce_listener, exit_code, stdin_lines};
 
 /// Lesson 5: a chat room. Many clients, one broker thread, nobody blocks
 /// anybody.
@@ -95,20 +94,4 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => chat_room::demo::demo(),
     }
-}
-
-/// Lines typed on stdin, read on a thread of their own (a read from the
-/// terminal blocks, and messages must go on arriving meanwhile). The
-/// channel closes at end of input.
-fn stdin_lines() -> crossbeam_channel::Receiver<String> {
-    let (lines, receiver) = crossbeam_channel::unbounded();
-    thread::spawn(move || {
-        for line in io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receiver
 }

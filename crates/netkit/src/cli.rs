@@ -2,9 +2,10 @@
 //! the server flags, the `listening on` line, and how errors end the
 //! program (see CONTRACT.md).
 
-use std::io;
+use std::io::{self, BufRead};
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
+use std::thread;
 use std::time::Duration;
 
 use clap::builder::RangedU64ValueParser;
@@ -78,4 +79,20 @@ pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Lines typed on stdin, read on a thread of their own: a read from the
+/// terminal blocks, and a chat must go on showing messages meanwhile. The
+/// channel closes at the end of input (Ctrl-D).
+pub fn stdin_lines() -> crossbeam_channel::Receiver<String> {
+    let (lines, receiver) = crossbeam_channel::unbounded();
+    thread::spawn(move || {
+        for line in io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
 }

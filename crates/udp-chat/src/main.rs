@@ -1,14 +1,13 @@
 //! The `udp-chat` command: parses arguments, calls the library, turns an
 //! error into one `error:` line and exit code 1. Nothing else.
 
-use std::io::{self, BufRead, IsTerminal};
+use std::io::{self, IsTerminal};
 use std::process::ExitCode;
-use std::thread;
 use std::time::Duration;
 
 use anyhow::bail;
 use clap::{Args, Parser, Subcommand};
-use netkit::cli::{announce, exit_code};
+use netkit::cli::{announce, exit_code, stdin_lines};
 use netkit::{Log, Shutdown};
 use udp_chat::chat::{Mode, chat};
 use udp_chat::echo::{EchoOptions, run_echo_client, serve_echo};
@@ -165,20 +164,4 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Demo => udp_chat::demo::demo(),
     }
-}
-
-/// Lines typed on stdin, read on a thread of their own (a read from the
-/// terminal blocks, and the chat must go on showing datagrams meanwhile).
-/// The channel closes at end of input.
-fn stdin_lines() -> crossbeam_channel::Receiver<String> {
-    let (lines, receiver) = crossbeam_channel::unbounded();
-    thread::spawn(move || {
-        for line in io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receiver
 }
