@@ -1,0 +1,348 @@
+"""The chat room of lesson 5 (exercise 16-9), ported to Python 3: the server.
+
+Each client logs in with a name, and from then on whatever it sends goes to
+every other client, stamped with the time and its name, until it sends
+"quit". A sample session (A is alice's client, B is bob's, S the server;
+nothing ends in a newline, and each line is one send()):
+
+    A: alice                          (the first thing sent is the name)
+    S->A: success
+    B: alice                          (a second connection wants that name)
+    S->B: reuse                       (taken: the server closes it)
+    B: bob                            (bob connects again, with his own name)
+    S->B: success
+    A: hello
+    S->B: [Sun Nov 22 09:15:03 2026] alice: hello
+    A: quit
+    S->A: quit                        (then the server closes alice's
+                                       connection, and "alice" is free again)
+
+The time is Python's time.ctime(): local time, the day of the month padded
+with a space ("Nov  2"). Nobody hears that somebody joined or left, and
+nobody gets their own messages back: the original has neither.
+
+There are no message boundaries on the wire: the server takes whatever one
+recv(1024) returns as one message, and the client does the same. TCP keeps
+no boundaries, so two quick sends can arrive as one message and a long one
+as two. That is the original's protocol, kept so that this server can talk
+to the Rust client and client.py to the Rust server; the Rust port's clients
+end every message with "\\n" instead, and this server accepts that too: it
+drops one newline at the end of a name or a message (see strip_newline).
+
+The lines marked "original's defect" say where this port differs from the
+tutorial's server, and why. One of its flaws is kept on purpose, for the
+lesson to set beside the Rust port: each client's thread sends every message
+to all the others itself, so a client that stops reading makes the thread of
+whoever is talking wait (see Room.broadcast).
+
+Try it, from the repository root, in three or four terminals:
+
+    python3 crates/chat-room/python/server.py
+    python3 crates/chat-room/python/client.py -u alice
+    python3 crates/chat-room/python/client.py -u bob
+    nc 127.0.0.1 21567          (type a name and Enter, then messages)
+
+The server prints "listening on IP:PORT" on stdout once it is ready; with
+--bind 127.0.0.1:0 the system picks a free port and that line tells you which
+one. Joins, refusals and leaves go to stderr. Stop it with Ctrl-C.
+"""
+
+import argparse
+import errno
+import signal
+import socket
+import sys
+import threading
+import time
+
+DEFAULT_ADDRESS = '127.0.0.1:21567'
+
+# The original's recv size, and so the longest name or message: one recv()
+# returns at most this many bytes, and a longer message arrives as two.
+BUFSIZE = 1024
+
+# The server's three answers, as the original spells them.
+SUCCESS = b'success'  # logged in
+REUSE = b'reuse'      # the name is taken
+QUIT = b'quit'        # what a client sends to leave, and the server's goodbye
+
+# How long to wait before accepting again when accept() fails, which happens
+# when the process has run out of file descriptors (one per client): trying
+# again at once would only fail again, as fast as the CPU allows.
+ACCEPT_RETRY = 0.1
+
+
+def host_port(text):
+    """Parses "HOST:PORT" ("127.0.0.1:21567", "[::1]:21567", "localhost:0")."""
+    host, _, port = text.rpartition(':')
+    if host.startswith('[') and host.endswith(']'):
+        host = host[1:-1]  # an IPv6 address comes in brackets
+    elif ':' in host:
+        host = ''  # an IPv6 address without brackets is ambiguous
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise argparse.ArgumentTypeError(
+            f'{text!r} is not HOST:PORT; write e.g. 127.0.0.1:21567 or [::1]:21567')
+    return host, int(port)
+
+
+def show(addr):
+    """Formats an address tuple from the socket module as "ip:port"."""
+    host, port = addr[:2]
+    return f'[{host}]:{port}' if ':' in host else f'{host}:{port}'
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def bind_failure(addr, err):
+    """Turns a failed bind() into one sentence that says what to do."""
+    if err.errno == errno.EADDRINUSE:
+        return f'{show(addr)} is already in use; pass --bind with another port'
+    if err.errno == errno.EACCES and addr[1] < 1024:
+        return (f'no permission to bind {show(addr)}: ports below 1024 need '
+                'the administrator; pass --bind with a port of 1024 or above')
+    if err.errno == errno.EADDRNOTAVAIL:
+        return (f'cannot bind {show(addr)}: that IP address is not one of this '
+                "machine's; use 127.0.0.1 or 0.0.0.0 in --bind")
+    return f'cannot listen on {show(addr)}: {err.strerror}'
+
+
+def open_socket(host, port):
+    """The first steps of a TCP server: socket(), SO_REUSEADDR, bind(),
+    listen().
+
+    getaddrinfo() turns the host into addresses, IPv4 or IPv6 (a name like
+    "localhost" may give both); we take the first one that binds.
+    """
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        sys.exit(f'error: cannot resolve {host!r} ({err.strerror}); '
+                 'pass --bind with an IP address, e.g. 127.0.0.1:21567')
+    failure = f'no address for {host!r}'
+    for family, kind, proto, _, addr in addresses:
+        sock = socket.socket(family, kind, proto)
+        try:
+            # Rebind at once after a restart, even while connections of the
+            # last run linger in TIME_WAIT.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(addr)
+            # The original's 5: how many connections the system may hold,
+            # finished but not yet accept()ed, while we are busy.
+            sock.listen(5)
+            return sock
+        except OSError as err:
+            sock.close()
+            failure = bind_failure(addr, err)
+    sys.exit(f'error: {failure}')  # sys.exit(text): text to stderr, exit 1
+
+
+def strip_newline(data):
+    """Drops one "\\n" at the end of data, and a "\\r" just before it.
+
+    The original's clients send a bare name and bare messages. Other clients
+    end them with the Enter key: nc sends "alice\\n" (with -C, "alice\\r\\n",
+    as telnet does), and the Rust port's clients send lines. Without this,
+    the newline would become part of the name, and every message from
+    "alice\\n" would read "[...] alice\\n: hi" on two lines.
+    """
+    if data.endswith(b'\n'):
+        data = data[:-1]
+        if data.endswith(b'\r'):
+            data = data[:-1]
+    return data
+
+
+def shown(name):
+    """A name (bytes, as the client sent it) as text for the log.
+
+    original's defect: it calls .decode() on whatever arrived, which raises
+    UnicodeDecodeError on bytes it cannot read (in Python 2, any byte that
+    is not ASCII); and since it does that in the accept loop, one such name
+    stops the whole server. Names stay bytes here; only the log needs text,
+    and a byte that is not UTF-8 becomes U+FFFD there.
+    """
+    return name.decode('utf-8', errors='replace')
+
+
+class Room:
+    """Who is logged in: a dict from name (bytes) to socket, and its lock.
+
+    original's defect: every client's thread reads the dict (to send to the
+    others) while other threads add and delete names, with nothing to keep
+    them apart. A dict that changes size while another thread iterates over
+    it raises RuntimeError ("dictionary changed size during iteration"),
+    which kills the iterating thread. Here every look at the dict holds the
+    lock, and nobody waits for the network while holding it (the one send
+    made under it, in join(), cannot wait: see there).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._clients = {}
+
+    def join(self, name, sock):
+        """Logs the client in and answers "success", unless the name is
+        taken: then it returns False and the caller answers "reuse"."""
+        with self._lock:
+            if name in self._clients:
+                return False
+            # "success" must reach the client before any message from the
+            # others. They can send to it as soon as its name is in the
+            # dict, so we answer first, still holding the lock. A new
+            # connection has plenty of room in its send buffer for 7 bytes:
+            # sendall() returns at once, nobody waits on the lock.
+            sock.sendall(SUCCESS)
+            self._clients[name] = sock
+            return True
+
+    def leave(self, name, sock):
+        """Frees the name, if it is still this socket's (calling it twice
+        is harmless)."""
+        with self._lock:
+            if self._clients.get(name) is sock:
+                del self._clients[name]
+
+    def broadcast(self, sender, message):
+        """Sends message to every client but the sender."""
+        # A snapshot of the others, taken under the lock; the sending happens
+        # outside it, since a send can wait for a long time (see below).
+        with self._lock:
+            others = [(name, sock) for name, sock in self._clients.items()
+                      if name != sender]
+        for name, sock in others:
+            # sendall() waits until the kernel has taken every byte. A client
+            # that stops reading fills its receive window, then our send
+            # buffer for it, and from then on sendall() waits here, in the
+            # thread of whoever is talking: that client, and everyone after
+            # it in this loop, hear nothing more from the sender until it
+            # reads again. This is the original's design, kept for the lesson;
+            # the Rust port gives every client its own queue and writer.
+            try:
+                # original's defect: send() may send only part of the bytes
+                # and says how many it sent, which nobody checks.
+                sock.sendall(message)
+            except OSError as err:
+                # This client has gone (its own thread will notice and free
+                # its name). original's defect: the exception ended the
+                # sender's thread, and nobody after it got the message.
+                log(f'could not send to {shown(name)}: {err.strerror or err}')
+
+
+def log_in(sock, addr, room):
+    """Reads the name and answers it. Returns the name, or None if the
+    client is not logged in (no name, or a name already taken)."""
+    # The name is whatever the first recv() returns, as in the original:
+    # its client sends the name in one send() and then waits for the answer.
+    name = strip_newline(sock.recv(BUFSIZE))
+    if not name:
+        # A read of 0 bytes means the client closed before naming itself;
+        # a bare "\n" is no name either. (The original registered "".)
+        log(f'{show(addr)} left without a name')
+        return None
+    if not room.join(name, sock):
+        log(f'{show(addr)} refused: the name {shown(name)} is taken')
+        sock.sendall(REUSE)
+        return None
+    log(f'{shown(name)} joined from {show(addr)}')
+    return name
+
+
+def chat(sock, name, room):
+    """Passes on what the client says until it leaves; returns how it left."""
+    while True:
+        # One recv() is taken as one message: the original's protocol,
+        # whatever TCP delivered in between (see the module's doc).
+        data = sock.recv(BUFSIZE)
+        if not data:
+            # A read of 0 bytes means the client closed its end.
+            # original's defect: it did not check, and recv() returns b''
+            # at once every time after that, so the thread spun forever,
+            # sending "[...] alice: " to everyone, and the name stayed taken.
+            return 'closed the connection'
+        message = strip_newline(data)
+        if not message:
+            continue  # an empty line (Enter in nc): nothing to pass on
+        if message == QUIT:
+            room.leave(name, sock)  # first, so that nothing follows "quit"
+            sock.sendall(QUIT)
+            return 'quit'
+        stamp = time.ctime().encode('ascii')
+        room.broadcast(name, b'[%s] %s: %s' % (stamp, name, message))
+
+
+def handle(sock, addr, room):
+    """One client's thread, from its name to its last message."""
+    # original's defect: the name was read and answered in the accept loop,
+    # so one client that connected and sent nothing (or someone typing a
+    # name in nc) held up every other client's login. Here each client's
+    # login happens in its own thread.
+    with sock:  # closes the connection however we leave
+        try:
+            name = log_in(sock, addr, room)
+        except OSError as err:  # e.g. reset before the answer went out
+            log(f'{show(addr)}: {err.strerror or err}')
+            return
+        if name is None:
+            return
+        try:
+            how = chat(sock, name, room)
+        except OSError as err:  # e.g. the client reset the connection
+            how = f'lost the connection: {err.strerror or err}'
+        finally:
+            room.leave(name, sock)  # however the chat ended, free the name
+    log(f'{shown(name)} ({show(addr)}) left: {how}')
+
+
+def serve(listener):
+    """Accepts clients forever, one thread each."""
+    room = Room()
+    while True:
+        try:
+            # accept() waits for the next client and returns a new socket
+            # for it; the listening socket goes on listening.
+            sock, addr = listener.accept()
+        except OSError as err:  # e.g. "Too many open files"
+            log(f'accept failed: {err.strerror or err}')
+            time.sleep(ACCEPT_RETRY)
+            continue
+        log(f'connection from {show(addr)}')
+        # Daemon threads do not keep the process alive once the main thread
+        # is done: on Ctrl-C the process ends, and with it every connection.
+        threading.Thread(target=handle, args=(sock, addr, room),
+                         daemon=True).start()
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description='The chat room server (lesson 5): every message goes to '
+                    'everybody else.')
+    parser.add_argument('--bind', metavar='HOST:PORT', type=host_port,
+                        default=host_port(DEFAULT_ADDRESS),
+                        help=f'where to listen (default {DEFAULT_ADDRESS}; '
+                             'port 0 picks a free port)')
+    args = parser.parse_args()
+
+    # Ctrl-C raises KeyboardInterrupt. Make SIGTERM (plain `kill PID`) do the
+    # same, and set SIGINT explicitly too: a shell starting us in the
+    # background (`cmd &`) may have told us to ignore it. Python runs signal
+    # handlers in the main thread only, which is the one waiting in accept().
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+    listener = open_socket(*args.bind)
+    with listener:  # closes the listening socket however we leave
+        try:
+            print(f'listening on {show(listener.getsockname())}', flush=True)
+            serve(listener)
+        except KeyboardInterrupt:
+            # The protocol has no way to say "the server is stopping": the
+            # clients just read the end of the stream when the process exits
+            # and the system closes their connections.
+            log('Stopping.')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
