@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use common::{Fixture, contents, ok};
 use netkit::testing::{
-    ServerProcess, TEST_TIMEOUT, TestServer, finish, run_to_end, signal,
-    spawn_piped,
+    Process, ServerProcess, TEST_TIMEOUT, TestServer, finish, run_to_end,
+    signal, spawn_piped,
 };
 
 /// CONTRACT.md: a server stops within 2 seconds of Ctrl-C or SIGTERM.
@@ -63,7 +63,7 @@ fn help_and_demo() {
 #[test]
 fn download_then_signals() {
     let fixture = Fixture::new();
-    for stop in [ServerProcess::interrupt, ServerProcess::terminate] {
+    for stop in [Process::interrupt, Process::terminate] {
         let server = server(&fixture.root(), &[]);
         let folder = fixture.downloads();
         let addr = server.addr.to_string();

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::TRANSCRIPT;
 use netkit::testing::{
-    ServerProcess, TEST_TIMEOUT, connect, read_exactly, read_to_close,
+    Process, ServerProcess, TEST_TIMEOUT, connect, read_exactly, read_to_close,
     run_to_end,
 };
 use socket2::SockRef;
@@ -86,7 +86,7 @@ fn listening_line_then_sigint_exits_0() {
 /// end-of-stream and the server exits 0 in time.
 #[test]
 fn signals_with_a_client_connected_close_it_and_exit_0() {
-    for send_signal in [ServerProcess::interrupt, ServerProcess::terminate] {
+    for send_signal in [Process::interrupt, Process::terminate] {
         let server = server(&[]);
         let mut held = connect(server.addr);
         assert_eq!(read_exactly(&mut held, 8), b"Welcome!");

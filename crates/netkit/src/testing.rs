@@ -146,45 +146,40 @@ pub fn read_to_close(stream: &mut impl Read) -> Vec<u8> {
     buf
 }
 
-/// A built binary (a lesson's, or `python3 server.py`) running as a child
-/// process, whose first stdout line was `listening on ADDR`.
+/// A built program (a lesson's binary, or `python3 client.py`) running as
+/// a child process with stdin piped, read line by line on stdout and on
+/// stderr: for clients a test types into and watches.
 #[derive(Debug)]
-pub struct ServerProcess {
+pub struct Process {
     child: Child,
-    /// The address from the `listening on` line.
-    pub addr: SocketAddr,
-    /// Its stdout after the first line, line by line as printed; the
-    /// channel closes when the process closes its stdout.
+    /// Its stdout, line by line as printed; the channel closes when the
+    /// process closes its stdout.
     stdout_lines: Receiver<String>,
-    stderr: Receiver<String>,
+    /// Its stderr, the same way.
+    stderr_lines: Receiver<String>,
 }
 
-/// How a [`ServerProcess`] ended.
+/// How a [`Process`] (or a [`ServerProcess`]) ended.
 #[derive(Debug)]
 pub struct Exited {
     /// Its exit status.
     pub status: ExitStatus,
-    /// What it printed on stdout after the `listening on` line and not
-    /// already taken with [`ServerProcess::next_line`].
+    /// What it printed on stdout and was not already taken with
+    /// [`Process::next_line`] (for a server: after the `listening on`
+    /// line).
     pub stdout_rest: String,
-    /// Everything it printed on stderr.
+    /// What it printed on stderr and was not already taken with
+    /// [`Process::next_error_line`].
     pub stderr: String,
 }
 
-impl ServerProcess {
-    /// Starts `command` with stdin closed, stdout and stderr piped, and
-    /// waits (at most [`TEST_TIMEOUT`]) for its `listening on` line.
-    pub fn start(command: &mut Command) -> ServerProcess {
-        ServerProcess::spawn(command.stdin(Stdio::null()))
+impl Process {
+    /// Starts `command` with stdin, stdout and stderr piped.
+    pub fn start_interactive(command: &mut Command) -> Process {
+        Process::spawn(command.stdin(Stdio::piped()))
     }
 
-    /// Like [`start`](Self::start), with stdin piped: for programs a user
-    /// types into. Write to it with [`type_line`](Self::type_line).
-    pub fn start_interactive(command: &mut Command) -> ServerProcess {
-        ServerProcess::spawn(command.stdin(Stdio::piped()))
-    }
-
-    fn spawn(command: &mut Command) -> ServerProcess {
+    fn spawn(command: &mut Command) -> Process {
         let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -192,30 +187,16 @@ impl ServerProcess {
             .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr = child.stderr.take().expect("piped stderr");
-        let (lines_tx, stdout_lines) = crossbeam_channel::unbounded();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = lines_tx.send(line);
-            }
-        });
-        let stderr = collect(stderr);
-        let first = stdout_lines.recv_timeout(TEST_TIMEOUT).unwrap_or_default();
-        let addr = first
-            .strip_prefix("listening on ")
-            .and_then(|addr| addr.trim().parse().ok());
-        let Some(addr) = addr else {
-            let _ = child.kill();
-            let err = stderr.recv_timeout(TEST_TIMEOUT).unwrap_or_default();
-            panic!(
-                "{command:?} printed {first:?} instead of `listening on ADDR`; stderr: {err}"
-            );
-        };
-        ServerProcess {
+        Process {
             child,
-            addr,
-            stdout_lines,
-            stderr,
+            stdout_lines: lines_of(stdout),
+            stderr_lines: lines_of(stderr),
         }
+    }
+
+    /// Its process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
     }
 
     /// The next line the process prints on stdout; fails the test if none
@@ -224,6 +205,14 @@ impl ServerProcess {
         self.stdout_lines
             .recv_timeout(TEST_TIMEOUT)
             .expect("a line on stdout in time")
+    }
+
+    /// The next line it prints on stderr; fails the test if none comes
+    /// within [`TEST_TIMEOUT`].
+    pub fn next_error_line(&self) -> String {
+        self.stderr_lines
+            .recv_timeout(TEST_TIMEOUT)
+            .expect("a line on stderr in time")
     }
 
     /// Types `line` and Enter into a process started interactively.
@@ -260,27 +249,101 @@ impl ServerProcess {
         let status = wait_with_deadline(&mut self.child, timeout);
         let Some(status) = status else {
             let _ = self.child.kill();
-            panic!("server process did not exit within {timeout:?}");
+            panic!("process did not exit within {timeout:?}");
+        };
+        // The process has exited, so each channel closes once its reader
+        // thread has passed on the last line.
+        let rest = |lines: &Receiver<String>| {
+            lines.iter().map(|line| line + "\n").collect::<String>()
         };
         Exited {
             status,
-            // The process has exited, so the channel closes once the
-            // reader thread has passed on the last line.
-            stdout_rest: self
-                .stdout_lines
-                .iter()
-                .collect::<Vec<_>>()
-                .join("\n"),
-            stderr: self.stderr.recv_timeout(TEST_TIMEOUT).unwrap_or_default(),
+            stdout_rest: rest(&self.stdout_lines),
+            stderr: rest(&self.stderr_lines),
         }
     }
 }
 
-impl Drop for ServerProcess {
+impl Drop for Process {
     fn drop(&mut self) {
         // Only our own child, by its handle; harmless if it already exited.
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Reads a pipe line by line on a thread; the lines arrive on the channel,
+/// which closes at the end of the pipe.
+fn lines_of(pipe: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, lines) = crossbeam_channel::unbounded();
+    thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    lines
+}
+
+/// A server (a lesson's binary, or `python3 server.py`) running as a
+/// child process, whose first stdout line was `listening on ADDR`. Every
+/// [`Process`] method works on it too.
+#[derive(Debug)]
+pub struct ServerProcess {
+    process: Process,
+    /// The address from the `listening on` line.
+    pub addr: SocketAddr,
+}
+
+impl ServerProcess {
+    /// Starts `command` with stdin closed, stdout and stderr piped, and
+    /// waits (at most [`TEST_TIMEOUT`]) for its `listening on` line.
+    pub fn start(command: &mut Command) -> ServerProcess {
+        ServerProcess::listening(Process::spawn(command.stdin(Stdio::null())))
+    }
+
+    /// Like [`start`](Self::start), with stdin piped: for programs a user
+    /// types into. Write to it with [`Process::type_line`].
+    pub fn start_interactive(command: &mut Command) -> ServerProcess {
+        ServerProcess::listening(Process::start_interactive(command))
+    }
+
+    fn listening(process: Process) -> ServerProcess {
+        let first = process
+            .stdout_lines
+            .recv_timeout(TEST_TIMEOUT)
+            .unwrap_or_default();
+        let addr = first
+            .strip_prefix("listening on ")
+            .and_then(|addr| addr.trim().parse().ok());
+        let Some(addr) = addr else {
+            let mut process = process;
+            process.kill();
+            let exited = process.wait(TEST_TIMEOUT);
+            panic!(
+                "printed {first:?} instead of `listening on ADDR`; stderr: {}",
+                exited.stderr
+            );
+        };
+        ServerProcess { process, addr }
+    }
+
+    /// Waits up to `timeout` for the server to exit: [`Process::wait`].
+    pub fn wait(self, timeout: Duration) -> Exited {
+        self.process.wait(timeout)
+    }
+}
+
+impl std::ops::Deref for ServerProcess {
+    type Target = Process;
+
+    fn deref(&self) -> &Process {
+        &self.process
+    }
+}
+
+impl std::ops::DerefMut for ServerProcess {
+    fn deref_mut(&mut self) -> &mut Process {
+        &mut self.process
     }
 }
 

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{lossy_path, start_echo, transcript};
-use netkit::testing::{ServerProcess, run_to_end};
+use netkit::testing::{Process, ServerProcess, run_to_end};
 
 /// CONTRACT.md: a server stops within 2 seconds of Ctrl-C or SIGTERM.
 const STOP_DEADLINE: Duration = Duration::from_secs(2);
@@ -35,7 +35,7 @@ fn help_and_demo() {
 /// and summary on stderr, and the server's exit 0 on SIGINT and SIGTERM.
 #[test]
 fn server_and_client_then_signals() {
-    for stop in [ServerProcess::interrupt, ServerProcess::terminate] {
+    for stop in [Process::interrupt, Process::terminate] {
         let server = ServerProcess::start(udp_chat().args([
             "server",
             "--bind",
