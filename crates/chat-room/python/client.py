@@ -150,8 +150,8 @@ def log_in(sock, name, shown):
         # original's defect: it said so, then waited for Enter before exiting.
         sys.exit(f'error: the name {shown} is taken; pick another with -u')
     # e.g. the Rust server's "error: ..." for a name it does not accept.
-    sys.exit('error: the server refused the name: '
-             + answer.decode('utf-8', errors='replace'))
+    why = answer.decode('utf-8', errors='replace').removeprefix('error: ')
+    sys.exit(f'error: the server refused the name: {why}')
 
 
 def read_lines():

@@ -73,12 +73,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             check_name(args.username.as_bytes())?;
             let stream = netkit::connect(&args.connect)?;
             let (framing, early) = login(&stream, &args.username)?;
+            // On stderr, always: stdout holds the messages and nothing
+            // else, and a script (or a test) waits for this line.
+            eprintln!("logged in as {}", args.username);
             let terminal = io::stdout().is_terminal();
             if terminal {
-                eprintln!(
-                    "logged in as {}; /who, /msg NAME text, quit",
-                    args.username
-                );
+                eprintln!("/who, /msg NAME text; quit or Ctrl-D to leave");
             }
             let shutdown = Shutdown::new();
             shutdown.trigger_on_signals()?;
