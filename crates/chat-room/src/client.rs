@@ -5,7 +5,9 @@
 //! everything with newlines from then on; the original server (and our
 //! Python port of it) strips the newline, answers a bare `success`, and
 //! sends each message unframed. The answer tells the client which kind of
-//! server it is talking to ([`read_answer`]).
+//! server it is talking to ([`read_answer`]); to an original server it
+//! then sends the original's bytes: bare messages, [`RAW_MESSAGE_GAP`]
+//! apart.
 //!
 //! # Try it
 //!
@@ -32,6 +34,12 @@ use crate::protocol::{
 /// How long the client waits for the server to confirm `quit` (or to
 /// close) before it closes anyway.
 pub const GOODBYE_WAIT: Duration = Duration::from_secs(2);
+
+/// The pause after each message sent to an original server, which takes
+/// one read as one message: without it, lines piped in quickly would reach
+/// it glued together ("hi" + "quit" = "hiquit"). A person types slower than
+/// this; only framing makes the gluing impossible rather than unlikely.
+pub const RAW_MESSAGE_GAP: Duration = Duration::from_millis(50);
 
 /// The server's answer to a login, as far as it has arrived.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,13 +167,13 @@ pub fn chat(
         // Dropping `done` tells the sending side the server is gone.
         drop(done);
     });
-    let mut writer = stream;
+    let writer = stream;
     loop {
         select! {
             recv(input) -> line => match line {
                 Ok(line) if line.as_bytes() == QUIT => break,
                 Ok(line) if line.is_empty() => {}
-                Ok(line) => writer.write_all(format!("{line}\n").as_bytes())?,
+                Ok(line) => send(writer, framing, line.as_bytes())?,
                 // End of input: leave as if the user typed quit.
                 Err(_) => break,
             },
@@ -175,11 +183,25 @@ pub fn chat(
     }
     // Ask to leave, then wait (bounded) for the server to confirm and
     // close, so its last messages are printed.
-    let _ = writer.write_all(b"quit\n");
+    let _ = send(writer, framing, QUIT);
     let _ = server_closed.recv_timeout(GOODBYE_WAIT);
     Ok(())
 }
 // ANCHOR_END: chat
+
+/// Sends one message in the server's framing: a line to ours, the bare
+/// bytes and then a pause to an original server.
+fn send(
+    mut writer: &TcpStream,
+    framing: Framing,
+    message: &[u8],
+) -> io::Result<()> {
+    writer.write_all(&framing.encode(message))?;
+    if framing == Framing::Raw {
+        thread::sleep(RAW_MESSAGE_GAP);
+    }
+    Ok(())
+}
 
 /// The receiving thread: prints each message on a line of its own until
 /// the server closes or says `quit`.
