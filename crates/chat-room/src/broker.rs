@@ -73,8 +73,9 @@ pub enum Event {
     Leave {
         /// The connection.
         id: u64,
-        /// Said to the client first if it is still there (a broken rule).
-        reason: Option<String>,
+        /// The rule it broke, if it did: told to the client first, if it
+        /// is still there, and then to the others.
+        broke: Option<String>,
     },
 }
 
@@ -169,11 +170,13 @@ impl Broker {
                 self.tell_others(id, &notice(&format!("{name} joined")));
             }
             Event::Message { id, bytes } => self.message(id, &bytes),
-            Event::Leave { id, reason } => {
-                if let Some(reason) = &reason {
-                    self.send(id, &notice(reason));
-                }
-                self.remove(id, reason.as_deref().unwrap_or("left"));
+            Event::Leave { id, broke: None } => self.remove(id, "left"),
+            Event::Leave {
+                id,
+                broke: Some(rule),
+            } => {
+                self.send(id, &notice(&format!("disconnected: {rule}")));
+                self.remove(id, &format!("was disconnected: {rule}"));
             }
         }
     }
@@ -242,6 +245,10 @@ impl Broker {
             Ok(()) => {}
             Err(true) => {
                 self.report.too_slow += 1;
+                // Its writer may be blocked in a write that will never
+                // end: shutting the socket down makes that write fail at
+                // once, and the writer thread exits.
+                let _ = user.stream.shutdown(Half::Both);
                 self.remove(id, "was disconnected: not reading its messages");
             }
             // Its writer has stopped (the connection broke): it is leaving.
@@ -269,11 +276,6 @@ impl Broker {
             return;
         };
         self.ids.remove(&user.name);
-        if how.starts_with("was disconnected") {
-            // Its writer may be blocked in a write that will never end:
-            // shutting the socket down makes that write fail at once.
-            let _ = user.stream.shutdown(Half::Both);
-        }
         // Dropping `user` drops its outbox: the writer sends what is
         // queued, then closes the connection.
         self.log.event(format_args!("{} {how}", user.name));

@@ -25,6 +25,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use crossbeam_channel::{Receiver, select};
 use netkit::framing::LineDecoder;
+use netkit::server::BUSY_MESSAGE;
 use netkit::{Received, Shutdown, is_timeout, recv_some};
 
 use crate::protocol::{
@@ -57,6 +58,8 @@ pub enum Answer {
     Undecided,
     /// The name is taken.
     Taken,
+    /// The server has as many clients as it takes (netkit's cap).
+    Busy,
     /// Our server refused the name (the rule is in the text).
     Refused(String),
     /// Not an answer yet: read more.
@@ -86,6 +89,9 @@ pub fn read_answer(got: &[u8]) -> Answer {
     if got.starts_with(REUSE) {
         return Answer::Taken;
     }
+    if got.starts_with(BUSY_MESSAGE) {
+        return Answer::Busy;
+    }
     if got.starts_with(b"error: ") {
         return match got.iter().position(|&b| b == b'\n') {
             Some(end) => Answer::Refused(text(&got[7..end])),
@@ -93,7 +99,8 @@ pub fn read_answer(got: &[u8]) -> Answer {
         };
     }
     let could_still_be = |answer: &[u8]| answer.starts_with(got);
-    if [SUCCESS, REUSE, b"error: "].into_iter().any(could_still_be) {
+    let answers = [SUCCESS, REUSE, b"error: ", BUSY_MESSAGE];
+    if answers.into_iter().any(could_still_be) {
         return Answer::NeedMore;
     }
     Answer::Unexpected(text(got))
@@ -138,6 +145,9 @@ pub fn login(
             Answer::NeedMore => {}
             Answer::Taken => {
                 bail!("the name {name} is taken; pick another with -u")
+            }
+            Answer::Busy => {
+                bail!("the chat room is full (too many connections); try later")
             }
             Answer::Refused(why) => bail!("the server refused the name: {why}"),
             Answer::Unexpected(what) => {
@@ -261,7 +271,7 @@ fn show(
     message: &[u8],
     terminal: bool,
 ) -> io::Result<()> {
-    let message = String::from_utf8_lossy(message);
+    let message = printable(message);
     if terminal {
         write!(output, "\r\x1b[K{message}\n> ")?;
     } else {
@@ -269,6 +279,24 @@ fn show(
     }
     output.flush()
 }
+
+// ANCHOR: printable
+/// A message from another user as text we can print. Control characters
+/// are shown escaped, not sent to the terminal: `ESC [2J` in a message
+/// would otherwise clear every reader's screen. Bytes that are not UTF-8
+/// become U+FFFD.
+pub fn printable(message: &[u8]) -> String {
+    let mut text = String::with_capacity(message.len());
+    for c in String::from_utf8_lossy(message).chars() {
+        if c.is_control() && c != '\t' {
+            text.extend(c.escape_default());
+        } else {
+            text.push(c);
+        }
+    }
+    text
+}
+// ANCHOR_END: printable
 
 #[cfg(test)]
 mod tests {
@@ -296,6 +324,8 @@ mod tests {
         assert_eq!(read_answer(b"succ"), Answer::NeedMore);
         assert_eq!(read_answer(b"reuse"), Answer::Taken);
         assert_eq!(read_answer(b"reuse\n"), Answer::Taken);
+        assert_eq!(read_answer(BUSY_MESSAGE), Answer::Busy);
+        assert_eq!(read_answer(b"server bu"), Answer::NeedMore);
         assert_eq!(read_answer(b"error: empty nam"), Answer::NeedMore);
         assert_eq!(
             read_answer(b"error: empty name\n"),
@@ -305,5 +335,14 @@ mod tests {
             read_answer(b"HTTP/1.1 400"),
             Answer::Unexpected("HTTP/1.1 400".into())
         );
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert_eq!(printable(b"hi\tthere"), "hi\tthere");
+        assert_eq!(printable(b"\x1b[2Jgone"), "\\u{1b}[2Jgone");
+        assert_eq!(printable(b"a\rb\x07"), "a\\rb\\u{7}");
+        assert_eq!(printable("李雷".as_bytes()), "李雷");
+        assert_eq!(printable(b"\xff!"), "\u{fffd}!");
     }
 }

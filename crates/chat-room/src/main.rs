@@ -5,7 +5,7 @@ use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 use chat_room::client::{chat, login};
-use chat_room::protocol::check_name;
+use chat_room::protocol::{BadName, check_name};
 use chat_room::{DEFAULT_ADDR, ServerOptions, serve};
 use clap::{Args, Parser, Subcommand};
 use netkit::Shutdown;
@@ -43,12 +43,18 @@ struct ServerArgs {
 #[derive(Args, Debug)]
 struct ClientArgs {
     /// Your name in the room: 1 to 32 printable characters, no spaces
-    #[arg(short, long, value_name = "NAME")]
+    #[arg(short, long, value_name = "NAME", value_parser = valid_name)]
     username: String,
 
     /// Server address, HOST:PORT
     #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
     connect: String,
+}
+
+/// The server's name rule, checked before connecting: a bad name is a
+/// usage error (exit 2), with the rule in the message.
+fn valid_name(name: &str) -> Result<String, BadName> {
+    check_name(name.as_bytes())
 }
 
 fn main() -> ExitCode {
@@ -69,8 +75,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Client(args) => {
-            // Refused here rather than by the server, with the same rule.
-            check_name(args.username.as_bytes())?;
             let stream = netkit::connect(&args.connect)?;
             let (framing, early) = login(&stream, &args.username)?;
             // On stderr, always: stdout holds the messages and nothing

@@ -130,8 +130,8 @@ fn handle(
     let writer = conn.stream.try_clone()?;
     thread::scope(|scope| {
         scope.spawn(|| write_outbox(&writer, &queue));
-        let reason = read_messages(conn, id, framing, rest, events);
-        let _ = events.send(Event::Leave { id, reason });
+        let broke = read_messages(conn, id, framing, rest, events);
+        let _ = events.send(Event::Leave { id, broke });
     });
     // The writer is done and has sent FIN; drop what the client still
     // sends, so that closing does not reset the last bytes we sent.
@@ -204,7 +204,7 @@ fn login(stream: &TcpStream) -> io::Result<Option<LoggedIn>> {
 
 // ANCHOR: read_messages
 /// Reads messages and hands them to the broker until the client leaves.
-/// Returns a reason when the client broke a rule, to tell it.
+/// Returns the rule the client broke, if it broke one, to tell it.
 fn read_messages(
     conn: &mut Connection,
     id: u64,
@@ -227,7 +227,7 @@ fn read_messages(
                 }
                 Err(too_long) => {
                     return Some(format!(
-                        "message longer than {} bytes; disconnected",
+                        "a message longer than {} bytes",
                         too_long.max_len
                     ));
                 }
