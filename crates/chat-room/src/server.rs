@@ -277,7 +277,8 @@ fn next_line(
 // ANCHOR: write_outbox
 /// The writer thread: empties the outbox into the socket. When the broker
 /// drops the outbox (the user quit, was refused, was too slow, or the
-/// server is stopping), it sends FIN after the last message.
+/// server is stopping), it sends FIN after the last message, and ends the
+/// reading side too.
 fn write_outbox(stream: &TcpStream, queue: &Receiver<Outgoing>) {
     let mut writer = stream;
     for bytes in queue {
@@ -287,6 +288,11 @@ fn write_outbox(stream: &TcpStream, queue: &Receiver<Outgoing>) {
             break;
         }
     }
+    // FIN after the last message (queued bytes still go out first). Then
+    // SHUT_RD: the reader thread, blocked in recv(), gets 0 bytes at once.
+    // Without it, a client that keeps its socket open after "quit" would
+    // hold the reader, and a place under the cap, until the idle timeout.
     let _ = stream.shutdown(Half::Write);
+    let _ = stream.shutdown(Half::Read);
 }
 // ANCHOR_END: write_outbox

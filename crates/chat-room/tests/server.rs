@@ -2,76 +2,12 @@
 //! original's bugs (a vanished client's name, a client that never reads),
 //! and shutdown.
 
-use std::io::{self, Read, Write};
-use std::net::TcpStream;
+mod common;
 
-use chat_room::{Report, ServerOptions, serve};
-use netkit::testing::{TestServer, read_exactly, read_to_close};
-use netkit::{LineReader, Log, Received, ServerConfig};
+use std::io::{Read, Write};
 
-type Server = TestServer<io::Result<Report>>;
-
-fn start() -> Server {
-    let options = ServerOptions {
-        net: ServerConfig {
-            log: Log::to(|_| {}),
-            ..Default::default()
-        },
-    };
-    TestServer::start(move |listener, shutdown| {
-        serve(listener, &shutdown, &options)
-    })
-}
-
-/// A line client, logged in.
-struct Client {
-    lines: LineReader<TcpStream>,
-}
-
-impl Client {
-    fn join(server: &Server, name: &str) -> Client {
-        let mut stream = server.connect();
-        stream
-            .write_all(format!("{name}\n").as_bytes())
-            .expect("client");
-        let mut client = Client {
-            lines: LineReader::new(stream, 4096),
-        };
-        assert_eq!(client.line(), "success", "{name}");
-        client
-    }
-
-    fn say(&mut self, text: &str) {
-        let stream = self.lines.get_mut();
-        stream
-            .write_all(format!("{text}\n").as_bytes())
-            .expect("client");
-    }
-
-    fn line(&mut self) -> String {
-        match self.lines.read_line().expect("a line") {
-            Received::Data(line) => String::from_utf8(line).expect("client"),
-            Received::Closed => panic!("closed"),
-        }
-    }
-
-    /// The next line that is not a notice.
-    fn message(&mut self) -> String {
-        loop {
-            let line = self.line();
-            if !line.starts_with("* ") {
-                return line;
-            }
-        }
-    }
-}
-
-/// Strips `[<ctime>] ` from a broadcast line.
-fn without_time(line: &str) -> &str {
-    let end = line.find("] ").expect("a [ctime] prefix");
-    assert!(line.starts_with('[') && end == 25, "{line}");
-    &line[end + 2..]
-}
+use common::{Client, start, without_time};
+use netkit::testing::{read_exactly, read_to_close};
 
 #[test]
 fn a_message_reaches_everyone_else_with_ctime_and_name() {
