@@ -131,7 +131,13 @@ fn handle(
     thread::scope(|scope| {
         scope.spawn(|| write_outbox(&writer, &queue));
         let broke = read_messages(conn, id, framing, rest, events);
-        let _ = events.send(Event::Leave { id, broke });
+        // When the server stops, netkit wakes every reader as if its
+        // client had closed. That is no leave: the broker is about to say
+        // goodbye to everyone, and a Leave would make it drop this client
+        // first, without a word.
+        if broke.is_some() || !conn.shutdown.is_triggered() {
+            let _ = events.send(Event::Leave { id, broke });
+        }
     });
     // The writer is done and has sent FIN; drop what the client still
     // sends, so that closing does not reset the last bytes we sent.

@@ -111,3 +111,23 @@ fn a_client_that_never_reads_is_cut_and_nobody_waits() {
     let report = server.stop().unwrap();
     assert_eq!(report.broker.too_slow, 1);
 }
+
+/// Stopping the server: every client hears it, in its own framing, and
+/// reads "quit" (what makes the original client leave) and then the end
+/// of the stream.
+#[test]
+fn a_stopping_server_says_goodbye_to_everyone() {
+    let server = start();
+    let mut original = server.connect();
+    original.write_all(b"joe").unwrap();
+    assert_eq!(read_exactly(&mut original, 7), b"success");
+    let mut alice = Client::join(&server, "alice");
+    assert_eq!(read_exactly(&mut original, 14), b"* alice joined");
+    let report = server.stop().expect("the server's report");
+    assert_eq!(
+        alice.rest().expect("a clean close"),
+        ["* the server is shutting down", "quit"]
+    );
+    assert_eq!(read_to_close(&mut original), b"quit");
+    assert_eq!(report.connections.unfinished, 0);
+}
