@@ -167,7 +167,7 @@ impl Broker {
                 self.report.joined += 1;
                 self.send(id, SUCCESS);
                 self.log.event(format_args!("{name} joined"));
-                self.tell_others(id, &notice(&format!("{name} joined")));
+                self.announce(id, &format!("{name} joined"));
             }
             Event::Message { id, bytes } => self.message(id, &bytes),
             Event::Leave { id, broke: None } => self.remove(id, "left"),
@@ -259,11 +259,24 @@ impl Broker {
 
     /// Sends `message` to everyone but `from`.
     fn tell_others(&mut self, from: u64, message: &[u8]) {
+        self.tell(from, message, |_| true);
+    }
+
+    /// Tells everyone but `from` who came or went, in a notice. Only our
+    /// line clients get these: the original server sent none, and an
+    /// original client, which takes one read as one message, would often
+    /// read a notice glued to the message after it.
+    fn announce(&mut self, from: u64, news: &str) {
+        let notice = notice(news);
+        self.tell(from, &notice, |user| user.framing == Framing::Lines);
+    }
+
+    fn tell(&mut self, from: u64, message: &[u8], to: impl Fn(&User) -> bool) {
         let others: Vec<u64> = self
             .users
-            .keys()
-            .copied()
-            .filter(|&id| id != from)
+            .iter()
+            .filter(|&(&id, user)| id != from && to(user))
+            .map(|(&id, _)| id)
             .collect();
         for id in others {
             self.send(id, message);
@@ -279,7 +292,7 @@ impl Broker {
         // Dropping `user` drops its outbox: the writer sends what is
         // queued, then closes the connection.
         self.log.event(format_args!("{} {how}", user.name));
-        self.tell_others(id, &notice(&format!("{} {how}", user.name)));
+        self.announce(id, &format!("{} {how}", user.name));
     }
 
     /// The server is stopping: tell everyone, then let the writers finish.
