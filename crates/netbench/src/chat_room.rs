@@ -1,0 +1,845 @@
+//! The chat room's delivery latency (lesson 5): how long a message from
+//! one user takes to reach every other, and what one user who never reads
+//! does to that.
+//!
+//! # What is measured
+//!
+//! `clients` users log in: receivers, then one sender. The sender sends
+//! message 0, waits until every receiver has read it (or
+//! `timeout` has passed), then sends message 1, and so on: one message in
+//! flight at a time, so each figure is the room's delivery time and not
+//! a queue the bench built up itself. A message's latency at one receiver
+//! is the time from the sender's write to the end of the read that
+//! completed the message there; every (message, receiver) pair is one
+//! value in the sample. A pair not read within `timeout` is lost.
+//!
+//! With `stalled`, one more user logs in last and then never reads, with
+//! a small receive buffer so that its socket fills fast. Our server cuts
+//! such a user once its outbox stays full, and says so to the others
+//! (`* bench-stalled was disconnected: ...`); the report says when. The
+//! original's server waits for it forever instead: no receiver hears
+//! anything more, and after [`STALL_LIMIT`] such messages in a row the
+//! bench stops and reports where the room stopped.
+//!
+//! ```text
+//!   sender ──m0──> server ──m0──> receiver 1 .. receiver N   (each timed)
+//!          <─all N read m0, or timeout─┘
+//!   sender ──m1──> ...
+//! ```
+//!
+//! # Try it
+//!
+//! ```text
+//! target/release/chat-room server --bind 127.0.0.1:0 2>server.log
+//! target/release/netbench chat-room --connect 127.0.0.1:PORT --stalled
+//! python3 crates/chat-room/python/server.py --bind 127.0.0.1:0
+//! target/release/netbench chat-room --connect 127.0.0.1:PORT \
+//!     --framing raw --clients 50
+//! ```
+
+pub mod wire;
+
+use std::collections::BTreeSet;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown as Half, SocketAddr, TcpStream};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+use std::{fmt, mem};
+
+use anyhow::{Context, bail};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use netkit::NetError;
+use netkit::bind::CONNECT_TIMEOUT;
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+use crate::json::JsonLine;
+use crate::memory::peak_rss_kib;
+use crate::stats::{Summary, millis};
+use wire::{Answer, Framing, Heard, Inbox};
+
+/// The issue's room: 200 users, one talking.
+pub const DEFAULT_CLIENTS: usize = 200;
+/// Below the Rust server's default cap of 512 connections, with room for
+/// the stalled client.
+pub const MAX_CLIENTS: usize = 500;
+
+/// Enough messages that a stalled client is cut during the run: before
+/// our server's 256-message outbox for it fills, the kernel's send buffer
+/// for its socket fills, and Linux grows that one up to `tcp_wmem`'s
+/// maximum (4 MiB by default). 5000 of [`DEFAULT_SIZE`] are 4.7 MB.
+pub const DEFAULT_MESSAGES: u64 = 5000;
+/// Bounds the sample's memory (16 bytes per value, one value per message
+/// and receiver: 160 MB at most).
+pub const MAX_MESSAGES: u64 = 20_000;
+
+/// Bytes of text per message: a long chat line, so that a client that
+/// stops reading fills its buffers within a short run.
+pub const DEFAULT_SIZE: usize = 900;
+/// Room for the longest mark (`m19999.`, below [`MAX_MESSAGES`]) and
+/// some padding.
+pub const MIN_SIZE: usize = 16;
+/// The chat room's longest message is 1024 bytes (the original's
+/// `recv(1024)`), and the original's server takes one read as one
+/// message: stay under it, with room for the newline.
+pub const MAX_SIZE: usize = 1000;
+
+/// How long a message may take to reach a receiver before it counts as
+/// lost.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The whole run, logins included, stops after this long, whatever is
+/// left to send. Our server closes a connection that has sent nothing for
+/// 60 s, and receivers send nothing after their name: a longer run would
+/// measure that instead.
+pub const RUN_LIMIT: Duration = Duration::from_secs(50);
+
+/// After this many messages in a row that reached no receiver at all, the
+/// server has stopped passing messages on (the original's, blocked on the
+/// stalled client): the run ends there.
+pub const STALL_LIMIT: u32 = 3;
+
+/// How long a client waits for the server's answer to its name. Our
+/// server waits 200 ms for more of a bare name before it answers.
+pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The stalled client's receive buffer (SO_RCVBUF, which Linux doubles):
+/// small, so that its window closes after a few messages and the server's
+/// side fills next. It must be set before `connect`, since the window
+/// scale is agreed in the handshake.
+pub const STALLED_RECV_BUFFER: usize = 4096;
+
+/// A receiver that hears nothing for this long gives up: a backstop, as
+/// the bench shuts every socket down when it ends.
+const RECEIVER_IDLE: Duration = Duration::from_secs(60);
+
+/// One read by a receiver: many messages may be waiting.
+const READ_SIZE: usize = 64 * 1024;
+
+/// What the receivers may have told the bench and it has not yet looked
+/// at. It looks all the time, so this is never near full.
+const EVENT_QUEUE: usize = 64 * 1024;
+
+/// The sender's name. No bench name holds an `m` (see [`wire`]).
+pub const SENDER_NAME: &str = "bench-sender";
+/// The name of the client that never reads.
+pub const STALLED_NAME: &str = "bench-stalled";
+
+/// Receiver number `index`'s name.
+fn receiver_name(index: usize) -> String {
+    format!("bench-r{index}")
+}
+
+/// What to measure, and where.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The chat server, on loopback.
+    pub addr: SocketAddr,
+    /// Users who log in: one sender, the rest receivers.
+    pub clients: usize,
+    /// Messages to send, one at a time.
+    pub messages: u64,
+    /// Bytes of text in each.
+    pub size: usize,
+    /// How the server frames what it sends.
+    pub framing: Framing,
+    /// Add a user who never reads.
+    pub stalled: bool,
+    /// How long a message may take to reach a receiver.
+    pub timeout: Duration,
+    /// The server's process, to read its peak memory.
+    pub server_pid: Option<u32>,
+}
+
+/// How the measurement ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// Every message was sent.
+    Done,
+    /// The server stopped passing messages on from this one.
+    Stalled {
+        /// The first message that reached nobody.
+        at_message: u64,
+    },
+    /// [`RUN_LIMIT`] ran out.
+    TimeLimit,
+}
+
+/// When the server cut the stalled client, as the receivers heard it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cut {
+    /// Since the first message was sent.
+    pub after: Duration,
+    /// The message in flight when the notice arrived.
+    pub at_message: u64,
+}
+
+/// What a run measured.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The options it ran with.
+    pub options: Options,
+    /// Messages actually sent.
+    pub sent: u64,
+    /// (message, receiver) pairs read within the timeout.
+    pub delivered: u64,
+    /// Reads of a message that came after its timeout.
+    pub late: u64,
+    /// The latencies of the delivered pairs.
+    pub latency: Option<Summary>,
+    /// How the run ended.
+    pub ending: Ending,
+    /// When the stalled client was cut (only our server says so).
+    pub cut: Option<Cut>,
+    /// Other bench users the server cut: receivers too slow for it.
+    pub others_cut: u64,
+    /// Receivers whose connection ended during the run.
+    pub receivers_closed: u64,
+    /// The server's peak resident memory, in KiB.
+    pub server_peak_rss_kib: Option<u64>,
+    /// From the first message sent to the end of the last wait.
+    pub elapsed: Duration,
+}
+
+impl Report {
+    /// Receivers: everyone but the sender.
+    pub fn receivers(&self) -> u64 {
+        self.options.clients as u64 - 1
+    }
+
+    /// Pairs not read within the timeout.
+    pub fn lost(&self) -> u64 {
+        self.sent * self.receivers() - self.delivered
+    }
+}
+
+// ANCHOR: run
+/// Logs the users in, sends the messages, and reports.
+pub fn run(options: &Options) -> anyhow::Result<Report> {
+    if let Some(pid) = options.server_pid {
+        peak_rss_kib(pid)?; // fail now, not after the run
+    }
+    let run_until = Instant::now() + RUN_LIMIT;
+    let receivers = options.clients - 1;
+    let mut room = Room::new();
+    for index in 0..receivers {
+        if Instant::now() > run_until {
+            bail!(
+                "logging in took over {RUN_LIMIT:?} ({index} of {receivers} \
+                 receivers); is the server overloaded?"
+            );
+        }
+        room.add_reader(options, &receiver_name(index))?;
+    }
+    // The sender reads too (notices), so that it never becomes a slow
+    // client itself; whatever it hears carries no bench message.
+    let sender = room.add_reader(options, SENDER_NAME)?;
+    // Each message leaves in its own segment at once: without NODELAY,
+    // Nagle's algorithm holds a small write back until the previous one
+    // is acknowledged, and the server delays that acknowledgement.
+    sender.set_nodelay(true)?;
+    sender.set_write_timeout(Some(options.timeout))?;
+    let _stalled = if options.stalled {
+        Some(open_stalled(options)?)
+    } else {
+        None
+    };
+    eprintln!(
+        "netbench: {} users logged in; sending {} messages",
+        options.clients + usize::from(options.stalled),
+        options.messages
+    );
+    let mut tally =
+        measure(options, &sender, &room.events, receivers, run_until)?;
+    // Notices that came in after the last wait.
+    for event in room.events.try_iter() {
+        tally.hear(event, options.messages);
+    }
+    let server_peak_rss_kib = match options.server_pid {
+        Some(pid) => Some(peak_rss_kib(pid)?),
+        None => None,
+    };
+    Ok(tally.report(options, server_peak_rss_kib))
+}
+// ANCHOR_END: run
+
+/// What the receivers tell the bench.
+#[derive(Debug)]
+enum Event {
+    /// Receiver `member` read something, at `at`.
+    Heard {
+        member: usize,
+        heard: Heard,
+        at: Instant,
+    },
+    /// Receiver `member`'s connection ended.
+    Closed { member: usize },
+}
+
+/// The users who read, each with a thread, and what they hear.
+struct Room {
+    /// A handle on each socket, to shut it down at the end.
+    streams: Vec<TcpStream>,
+    readers: Vec<JoinHandle<()>>,
+    /// Given to every reader thread.
+    heard: Sender<Event>,
+    /// What they heard, for the sender's loop.
+    events: Receiver<Event>,
+}
+
+impl Room {
+    fn new() -> Room {
+        let (heard, events) = crossbeam_channel::bounded(EVENT_QUEUE);
+        Room {
+            streams: Vec::new(),
+            readers: Vec::new(),
+            heard,
+            events,
+        }
+    }
+
+    /// Logs `name` in and starts its reader thread; returns the socket.
+    fn add_reader(
+        &mut self,
+        options: &Options,
+        name: &str,
+    ) -> anyhow::Result<TcpStream> {
+        let stream = open(options.addr, None)?;
+        let early = log_in(&stream, name, options.framing)?;
+        stream.set_read_timeout(Some(RECEIVER_IDLE))?;
+        let member = self.readers.len();
+        let reader = {
+            let (stream, heard) = (stream.try_clone()?, self.heard.clone());
+            let framing = options.framing;
+            thread::Builder::new()
+                .name(name.to_owned())
+                .spawn(move || listen(member, stream, framing, early, heard))?
+        };
+        self.readers.push(reader);
+        self.streams.push(stream.try_clone()?);
+        Ok(stream)
+    }
+}
+
+impl Drop for Room {
+    /// Ends every reader, on success and on error alike.
+    fn drop(&mut self) {
+        // A reader may wait to hand over what it heard: dropping the
+        // receiving end makes that wait fail at once.
+        drop(mem::replace(&mut self.events, crossbeam_channel::never()));
+        for stream in &self.streams {
+            // A read blocked on this socket returns 0 bytes at once.
+            let _ = stream.shutdown(Half::Both);
+        }
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
+    }
+}
+
+/// A receiver's thread: reads until the connection ends, and tells the
+/// bench when each message arrived and what notices mattered.
+fn listen(
+    member: usize,
+    mut stream: TcpStream,
+    framing: Framing,
+    early: Vec<u8>,
+    events: Sender<Event>,
+) {
+    let mut inbox = Inbox::new(framing);
+    let mut heard = Vec::new();
+    let mut at = Instant::now();
+    inbox.push(&early, &mut heard); // what came with the login's answer
+    let mut buf = vec![0; READ_SIZE];
+    loop {
+        for heard in heard.drain(..) {
+            if events.send(Event::Heard { member, heard, at }).is_err() {
+                return; // the bench has ended
+            }
+        }
+        let n = match stream.read(&mut buf) {
+            // 0 bytes: the server closed (or the bench shut us down).
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        // The time of the read, before any parsing: the message is here.
+        at = Instant::now();
+        inbox.push(&buf[..n], &mut heard);
+    }
+    let _ = events.send(Event::Closed { member });
+}
+
+/// Connects to `addr`, with a receive buffer of `recv_buffer` bytes if
+/// given (before `connect`: the window scale is agreed in the handshake).
+fn open(
+    addr: SocketAddr,
+    recv_buffer: Option<usize>,
+) -> anyhow::Result<TcpStream> {
+    let socket = Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    if let Some(size) = recv_buffer {
+        socket.set_recv_buffer_size(size)?;
+    }
+    socket
+        .connect_timeout(&SockAddr::from(addr), CONNECT_TIMEOUT)
+        .map_err(|err| NetError::Connect(addr, err))?;
+    Ok(socket.into())
+}
+
+/// Sends `name` and waits for `success`; returns the bytes that came
+/// after it (notices, with our server).
+fn log_in(
+    stream: &TcpStream,
+    name: &str,
+    framing: Framing,
+) -> anyhow::Result<Vec<u8>> {
+    stream.set_read_timeout(Some(LOGIN_TIMEOUT))?;
+    (&mut &*stream).write_all(&wire::login_bytes(name, framing))?;
+    let mut got = Vec::new();
+    let mut buf = [0; 1024];
+    loop {
+        let n = match (&mut &*stream).read(&mut buf) {
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            // A bare "success" and then silence: an original server,
+            // which never sends the newline `Lines` waits for.
+            Err(err) if netkit::is_timeout(&err) && got == b"success" => {
+                bail!(
+                    "the server answered {name}'s login with a bare \
+                     \"success\", as the original does; pass --framing raw"
+                )
+            }
+            Err(err) if netkit::is_timeout(&err) => bail!(
+                "no answer to {name}'s login within {LOGIN_TIMEOUT:?} (got \
+                 {:?}); is it a chat-room server?",
+                String::from_utf8_lossy(&got)
+            ),
+            Err(err) => {
+                return Err(err).context(format!("logging {name} in"));
+            }
+        };
+        if n == 0 {
+            bail!(
+                "the server closed {name}'s connection at login; is it a \
+                 chat-room server, with room for {name}?"
+            );
+        }
+        got.extend_from_slice(&buf[..n]);
+        match wire::read_answer(&got, framing) {
+            Answer::Success { rest } => return Ok(rest),
+            Answer::NeedMore => {}
+            Answer::Refused(text) => bail!(
+                "the server refused {name}: {text:?}; is another netbench \
+                 running against it, or is --framing wrong?"
+            ),
+        }
+    }
+}
+
+/// The client that logs in and then never reads again. The bench keeps
+/// its socket open until the end.
+fn open_stalled(options: &Options) -> anyhow::Result<TcpStream> {
+    let stream = open(options.addr, Some(STALLED_RECV_BUFFER))?;
+    // Its last read: the answer to its name.
+    log_in(&stream, STALLED_NAME, options.framing)?;
+    Ok(stream)
+}
+
+// ANCHOR: measure
+/// The sender's loop: one message, wait for every receiver, the next.
+fn measure(
+    options: &Options,
+    sender: &TcpStream,
+    events: &Receiver<Event>,
+    receivers: usize,
+    run_until: Instant,
+) -> anyhow::Result<Tally> {
+    let mut tally = Tally::new(receivers);
+    let mut silent = 0; // messages in a row that reached nobody
+    for seq in 0..options.messages {
+        if Instant::now() > run_until {
+            tally.ending = Ending::TimeLimit;
+            break;
+        }
+        let message = wire::encode(seq, options.size, options.framing);
+        let sent_at = Instant::now();
+        match (&mut &*sender).write_all(&message) {
+            Ok(()) => tally.sent += 1,
+            // The server has stopped reading from the sender.
+            Err(err) if netkit::is_timeout(&err) => {
+                tally.ending = Ending::Stalled { at_message: seq };
+                break;
+            }
+            Err(err) => {
+                return Err(err).context(format!(
+                    "sending message {seq}: the server closed the sender's \
+                     connection"
+                ));
+            }
+        }
+        let delivered = tally.wait_for(seq, sent_at, options.timeout, events);
+        if tally.open_receivers == 0 {
+            bail!("every receiver's connection closed by message {seq}");
+        }
+        silent = if delivered == 0 { silent + 1 } else { 0 };
+        if silent == STALL_LIMIT {
+            let at_message = seq + 1 - u64::from(STALL_LIMIT);
+            tally.ending = Ending::Stalled { at_message };
+            break;
+        }
+    }
+    tally.elapsed = tally.start.elapsed();
+    Ok(tally)
+}
+// ANCHOR_END: measure
+
+/// What the sender's loop has counted so far.
+struct Tally {
+    start: Instant,
+    /// Per receiver: the last message it read, to count each pair once.
+    last: Vec<Option<u64>>,
+    /// Per receiver: whether its connection is still open.
+    open: Vec<bool>,
+    open_receivers: usize,
+    latencies: Vec<Duration>,
+    sent: u64,
+    late: u64,
+    cut: Option<Cut>,
+    others_cut: BTreeSet<String>,
+    ending: Ending,
+    elapsed: Duration,
+}
+
+impl Tally {
+    fn new(receivers: usize) -> Tally {
+        Tally {
+            start: Instant::now(),
+            last: vec![None; receivers],
+            open: vec![true; receivers],
+            open_receivers: receivers,
+            latencies: Vec::new(),
+            sent: 0,
+            late: 0,
+            cut: None,
+            others_cut: BTreeSet::new(),
+            ending: Ending::Done,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    /// Waits until every open receiver has read message `seq`, or until
+    /// `timeout` after `sent_at`. Returns how many read it in time.
+    fn wait_for(
+        &mut self,
+        seq: u64,
+        sent_at: Instant,
+        timeout: Duration,
+        events: &Receiver<Event>,
+    ) -> usize {
+        let deadline = sent_at + timeout;
+        let mut delivered = 0;
+        let mut waiting = self.open_receivers;
+        while waiting > 0 {
+            let event = match events.recv_deadline(deadline) {
+                Ok(event) => event,
+                Err(RecvTimeoutError::Timeout) => break,
+                // Cannot happen while the room holds a sender; no more
+                // news either way.
+                Err(RecvTimeoutError::Disconnected) => break,
+            };
+            match event {
+                Event::Heard {
+                    member,
+                    heard: Heard::Message(got),
+                    at,
+                } if got == seq && self.first_read(member, seq) => {
+                    self.latencies.push(at.saturating_duration_since(sent_at));
+                    delivered += 1;
+                    waiting -= 1;
+                }
+                Event::Closed { member } if self.close(member) => {
+                    if self.last.get(member) != Some(&Some(seq)) {
+                        waiting -= 1;
+                    }
+                }
+                event => self.hear(event, seq),
+            }
+        }
+        delivered
+    }
+
+    /// Whether this is receiver `member`'s first read of `seq` (the
+    /// sender, whose member number is past the receivers', reads none).
+    fn first_read(&mut self, member: usize, seq: u64) -> bool {
+        match self.last.get_mut(member) {
+            Some(last) if *last != Some(seq) => {
+                *last = Some(seq);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Marks receiver `member` closed; false if it is not a receiver or
+    /// was closed already.
+    fn close(&mut self, member: usize) -> bool {
+        match self.open.get_mut(member) {
+            Some(open) if *open => {
+                *open = false;
+                self.open_receivers -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Anything else a reader heard while message `seq` was in flight.
+    fn hear(&mut self, event: Event, seq: u64) {
+        match event {
+            Event::Heard {
+                heard: Heard::Message(got),
+                ..
+            } if got < seq => self.late += 1,
+            Event::Heard {
+                heard: Heard::Cut(name),
+                at,
+                ..
+            } => {
+                if name != STALLED_NAME {
+                    // Every reader hears it: count each name once.
+                    self.others_cut.insert(name);
+                } else if self.cut.is_none() {
+                    self.cut = Some(Cut {
+                        after: at.saturating_duration_since(self.start),
+                        at_message: seq,
+                    });
+                }
+            }
+            Event::Closed { member } => {
+                self.close(member);
+            }
+            Event::Heard { .. } => {}
+        }
+    }
+
+    fn report(self, options: &Options, peak: Option<u64>) -> Report {
+        let mut latencies = self.latencies;
+        Report {
+            options: options.clone(),
+            sent: self.sent,
+            delivered: latencies.len() as u64,
+            late: self.late,
+            latency: Summary::of(&mut latencies),
+            ending: self.ending,
+            cut: self.cut,
+            others_cut: self.others_cut.len() as u64,
+            receivers_closed: self.open.iter().filter(|open| !**open).count()
+                as u64,
+            server_peak_rss_kib: peak,
+            elapsed: self.elapsed,
+        }
+    }
+}
+
+impl fmt::Display for Ending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ending::Done => write!(f, "done"),
+            Ending::Stalled { .. } => write!(f, "stalled"),
+            Ending::TimeLimit => write!(f, "time-limit"),
+        }
+    }
+}
+
+// ANCHOR: summary
+/// The one-line summary for a person:
+///
+/// ```text
+/// chat-room (lines): 200 users + 1 stalled, 5000/5000 messages of 900 B
+/// in 22.9 s; latency p50 1.821 ms, p99 6.030 ms, max 263.015 ms; lost 0
+/// of 995000; stalled user cut after 15.4 s (message 3434); server peak
+/// RSS 10.7 MiB
+/// ```
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let o = &self.options;
+        let framing = o.framing.name();
+        write!(f, "chat-room ({framing}): {} users", o.clients)?;
+        if o.stalled {
+            write!(f, " + 1 stalled")?;
+        }
+        write!(
+            f,
+            ", {}/{} messages of {} B in {:.1} s; ",
+            self.sent,
+            o.messages,
+            o.size,
+            self.elapsed.as_secs_f64()
+        )?;
+        match &self.latency {
+            Some(l) => write!(
+                f,
+                "latency p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+                millis(l.p50),
+                millis(l.p99),
+                millis(l.max)
+            )?,
+            None => write!(f, "no message delivered")?,
+        }
+        write!(
+            f,
+            "; lost {} of {}",
+            self.lost(),
+            self.sent * self.receivers()
+        )?;
+        if self.late > 0 {
+            write!(f, " ({} came late)", self.late)?;
+        }
+        if let Ending::Stalled { at_message } = self.ending {
+            write!(
+                f,
+                "; the server stopped passing messages on at message \
+                 {at_message} ({STALL_LIMIT} in a row reached nobody)"
+            )?;
+        }
+        if self.ending == Ending::TimeLimit {
+            write!(f, "; stopped by the {RUN_LIMIT:?} limit")?;
+        }
+        match (o.stalled, self.cut, o.framing) {
+            (false, ..) => {}
+            (true, Some(cut), _) => write!(
+                f,
+                "; stalled user cut after {:.1} s (message {})",
+                cut.after.as_secs_f64(),
+                cut.at_message
+            )?,
+            (true, None, Framing::Lines) => {
+                write!(f, "; stalled user not cut")?
+            }
+            // The original's protocol has no notices to tell.
+            (true, None, Framing::Raw) => {}
+        }
+        if self.others_cut > 0 {
+            write!(f, "; {} other users cut as too slow", self.others_cut)?;
+        }
+        if self.receivers_closed > 0 {
+            write!(f, "; {} receivers closed", self.receivers_closed)?;
+        }
+        if let Some(kib) = self.server_peak_rss_kib {
+            write!(f, "; server peak RSS {:.1} MiB", kib as f64 / 1024.0)?;
+        }
+        Ok(())
+    }
+}
+// ANCHOR_END: summary
+
+impl Report {
+    /// The figures as one JSON object on one line, for scripts. Keys are
+    /// stable; a figure that was not measured is `null`.
+    pub fn json(&self) -> String {
+        let o = &self.options;
+        let mut line = JsonLine::new()
+            .text("mode", "chat-room")
+            .text("framing", o.framing.name())
+            .int("clients", o.clients as u64)
+            .int("receivers", self.receivers())
+            .bool("stalled", o.stalled)
+            .int("size", o.size as u64)
+            .int("messages", o.messages)
+            .int("sent", self.sent)
+            .int("delivered", self.delivered)
+            .int("lost", self.lost())
+            .int("late", self.late);
+        line = match &self.latency {
+            Some(l) => line
+                .float("p50_ms", millis(l.p50))
+                .float("p99_ms", millis(l.p99))
+                .float("max_ms", millis(l.max)),
+            None => line.null("p50_ms").null("p99_ms").null("max_ms"),
+        };
+        line = line.text("ending", &self.ending.to_string());
+        line = match self.ending {
+            Ending::Stalled { at_message } => {
+                line.int("stalled_at_message", at_message)
+            }
+            _ => line.null("stalled_at_message"),
+        };
+        line = match (o.stalled, o.framing, self.cut) {
+            (true, _, Some(cut)) => line
+                .bool("cut", true)
+                .float("cut_after_ms", millis(cut.after))
+                .int("cut_at_message", cut.at_message),
+            (true, Framing::Lines, None) => line
+                .bool("cut", false)
+                .null("cut_after_ms")
+                .null("cut_at_message"),
+            // No stalled user, or no notices to tell: unknown.
+            _ => line.null("cut").null("cut_after_ms").null("cut_at_message"),
+        };
+        line = line
+            .int("others_cut", self.others_cut)
+            .int("receivers_closed", self.receivers_closed);
+        line = match self.server_peak_rss_kib {
+            Some(kib) => line.int("server_peak_rss_kib", kib),
+            None => line.null("server_peak_rss_kib"),
+        };
+        line.float("seconds", self.elapsed.as_secs_f64()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bench's names are valid chat names and hold no `m`, so no
+    /// name is ever taken for a message's mark.
+    #[test]
+    fn names_cannot_be_taken_for_marks() {
+        let receivers = (0..MAX_CLIENTS).map(receiver_name);
+        let names: Vec<String> = receivers
+            .chain([SENDER_NAME.to_owned(), STALLED_NAME.to_owned()])
+            .collect();
+        for name in &names {
+            assert!(!name.contains('m'), "{name}");
+            assert!(name.len() <= 32 && !name.contains(' '), "{name}");
+        }
+    }
+
+    fn heard(member: usize, heard: Heard, at: Instant) -> Event {
+        Event::Heard { member, heard, at }
+    }
+
+    /// A wait counts each receiver's first read of the message in flight,
+    /// counts older messages as late, takes a closed receiver off the
+    /// wait, and notes the stalled user's cut.
+    #[test]
+    fn a_wait_counts_first_reads_and_ends_when_all_have_read() {
+        let (tell, events) = crossbeam_channel::unbounded();
+        let mut tally = Tally::new(3);
+        let sent_at = Instant::now();
+        let at = sent_at + Duration::from_millis(2);
+        let cut = Heard::Cut(STALLED_NAME.to_owned());
+        for event in [
+            heard(0, Heard::Message(7), at),
+            heard(0, Heard::Message(7), at), // twice: counted once
+            heard(1, Heard::Message(6), at), // the last one, late
+            heard(3, cut, at),               // the sender's reader
+            Event::Closed { member: 2 },
+            heard(1, Heard::Message(7), at),
+        ] {
+            tell.send(event).unwrap();
+        }
+        let delivered = tally.wait_for(7, sent_at, Duration::ZERO, &events);
+        // Timeout zero: only what was already queued counts.
+        assert_eq!(delivered, 2);
+        assert_eq!(tally.latencies, [Duration::from_millis(2); 2]);
+        assert_eq!(tally.late, 1);
+        assert_eq!(tally.open_receivers, 2);
+        assert_eq!(tally.cut.map(|cut| cut.at_message), Some(7));
+        assert!(events.is_empty(), "the wait ended when all had read");
+    }
+}

@@ -1,0 +1,379 @@
+//! The bench's side of the chat room's wire, as pure functions: the
+//! message the sender writes, how a receiver finds it again in what it
+//! reads, and the server's answer to a login. No I/O here, so every case
+//! (a message split across reads, two glued in one) has a unit test.
+//!
+//! # Finding message `k` in a byte stream
+//!
+//! Every bench message is padding followed by a mark, `m<k>.`:
+//!
+//! ```text
+//! > ----------------m17.\n                  (the sender, --framing lines)
+//! < [Sun Nov 22 09:15:03 2026] bench-sender: ----------------m17.\n
+//! ```
+//!
+//! Our server ends every line with `\n`; the original's (the Python port)
+//! sends `[ctime] NAME: TEXT` with nothing after it, so two messages can
+//! arrive glued in one read and one can arrive split over two. The mark is
+//! self-delimiting, so a scanner that keeps its state between reads finds
+//! it either way. The mark comes last: a receiver has message `k` only
+//! once its final bytes have arrived. Nothing else on the wire holds a
+//! lowercase `m` followed by a digit: the ctime has none, and the bench's
+//! names have no `m` (a unit test checks them).
+
+/// How the chat server frames what it sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Framing {
+    /// Ours (the Rust server): every message and notice ends with `\n`.
+    Lines,
+    /// The original's (the Python port): no delimiter at all.
+    Raw,
+}
+
+impl Framing {
+    /// Its name, as `--framing` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Framing::Lines => "lines",
+            Framing::Raw => "raw",
+        }
+    }
+}
+
+/// Starts the mark after a message's padding.
+const MARK: u8 = b'm';
+/// Ends the mark.
+const MARK_END: u8 = b'.';
+/// What the padding is made of: anything but a mark or a newline.
+const PAD: u8 = b'-';
+
+/// The longest number a mark may hold: more digits than any `u64` has
+/// means this is not one of our marks.
+const MAX_MARK_DIGITS: usize = 19;
+
+/// What a line from our server starts with when the server itself is
+/// speaking (`* bob joined`), not a user.
+const NOTICE: &[u8] = b"* ";
+
+/// What follows the name in the notice that a user was cut:
+/// `* NAME was disconnected: not reading its messages`.
+const CUT: &[u8] = b" was disconnected";
+
+/// The longest line a receiver keeps: the chat room's longest message is
+/// 1024 bytes, plus a ctime and a name. Longer lines are cut here; a mark
+/// is never that far from the start of a bench line.
+const MAX_LINE: usize = 4096;
+
+/// The text of message `seq`: `size` bytes, padding then the mark (longer
+/// than `size` only if the mark alone is).
+pub fn message_text(seq: u64, size: usize) -> Vec<u8> {
+    let mark = format!("m{seq}.");
+    let mut text = vec![PAD; size.saturating_sub(mark.len())];
+    text.extend_from_slice(mark.as_bytes());
+    text
+}
+
+/// Message `seq` as the sender puts it on the wire in `framing`.
+pub fn encode(seq: u64, size: usize, framing: Framing) -> Vec<u8> {
+    let mut bytes = message_text(seq, size);
+    if framing == Framing::Lines {
+        bytes.push(b'\n');
+    }
+    bytes
+}
+
+/// Finds marks (`m<digits>.`) in a byte stream fed in pieces of any size.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MarkScanner {
+    state: ScanState,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum ScanState {
+    /// Not inside a mark.
+    #[default]
+    Outside,
+    /// Just read the `m`.
+    Marked,
+    /// Read the `m` and these digits: the value and how many.
+    Digits(u64, usize),
+}
+
+impl MarkScanner {
+    /// Scans `bytes`, continuing whatever mark the last piece ended in,
+    /// and appends the number of every mark completed in it to `found`.
+    pub fn feed(&mut self, bytes: &[u8], found: &mut Vec<u64>) {
+        for &byte in bytes {
+            self.state = match (self.state, byte) {
+                (ScanState::Marked, b'0'..=b'9') => {
+                    ScanState::Digits(u64::from(byte - b'0'), 1)
+                }
+                (ScanState::Digits(value, count), b'0'..=b'9')
+                    if count < MAX_MARK_DIGITS =>
+                {
+                    ScanState::Digits(
+                        value * 10 + u64::from(byte - b'0'),
+                        count + 1,
+                    )
+                }
+                (ScanState::Digits(value, _), MARK_END) => {
+                    found.push(value);
+                    ScanState::Outside
+                }
+                // An `m` always starts a mark afresh, even inside one
+                // that turned out not to be a mark.
+                (_, MARK) => ScanState::Marked,
+                _ => ScanState::Outside,
+            };
+        }
+    }
+}
+
+/// What a receiver learned from one read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Heard {
+    /// Bench message number `seq` arrived, complete.
+    Message(u64),
+    /// The server says it cut this user (`* NAME was disconnected...`).
+    Cut(String),
+}
+
+/// A receiver's parser: bytes in, [`Heard`] out. With `Lines` it splits
+/// lines, so that notices (`* ...`) are told apart from messages; with
+/// `Raw` there are no lines and no notices, only marks in a stream.
+#[derive(Clone, Debug)]
+pub struct Inbox {
+    framing: Framing,
+    /// Marks across reads (`Raw`).
+    scanner: MarkScanner,
+    /// The line so far (`Lines`), at most [`MAX_LINE`] bytes of it.
+    line: Vec<u8>,
+}
+
+impl Inbox {
+    /// An empty inbox for a server that frames with `framing`.
+    pub fn new(framing: Framing) -> Inbox {
+        Inbox {
+            framing,
+            scanner: MarkScanner::default(),
+            line: Vec::new(),
+        }
+    }
+
+    /// Takes the bytes of one read and appends what they completed, in
+    /// the order it came.
+    pub fn push(&mut self, bytes: &[u8], heard: &mut Vec<Heard>) {
+        match self.framing {
+            Framing::Raw => {
+                let mut marks = Vec::new();
+                self.scanner.feed(bytes, &mut marks);
+                heard.extend(marks.into_iter().map(Heard::Message));
+            }
+            Framing::Lines => {
+                for piece in bytes.split_inclusive(|&b| b == b'\n') {
+                    let room = MAX_LINE.saturating_sub(self.line.len());
+                    self.line
+                        .extend_from_slice(&piece[..piece.len().min(room)]);
+                    if piece.ends_with(b"\n") {
+                        self.end_line(heard);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A whole line has arrived: a notice, or a user's message.
+    fn end_line(&mut self, heard: &mut Vec<Heard>) {
+        if let Some(notice) = self.line.strip_prefix(NOTICE) {
+            if let Some(name) = cut_name(notice) {
+                heard.push(Heard::Cut(name));
+            }
+        } else {
+            let mut marks = Vec::new();
+            MarkScanner::default().feed(&self.line, &mut marks);
+            heard.extend(marks.into_iter().map(Heard::Message));
+        }
+        self.line.clear();
+    }
+}
+
+/// The user a notice says was cut, if it says so.
+fn cut_name(notice: &[u8]) -> Option<String> {
+    let at = notice.windows(CUT.len()).position(|w| w == CUT)?;
+    Some(String::from_utf8_lossy(&notice[..at]).into_owned())
+}
+
+/// The name as a client sends it at login: `NAME\n` to our server, the
+/// bare name to the original's, which takes one read as the name.
+pub fn login_bytes(name: &str, framing: Framing) -> Vec<u8> {
+    match framing {
+        Framing::Lines => format!("{name}\n").into_bytes(),
+        Framing::Raw => name.as_bytes().to_vec(),
+    }
+}
+
+/// The server's answer to a login, as far as it has arrived.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Logged in; `rest` is what came after the answer (notices).
+    Success {
+        /// Bytes after the answer, for the receiver's [`Inbox`].
+        rest: Vec<u8>,
+    },
+    /// Not a whole answer yet: read more.
+    NeedMore,
+    /// Anything else (`reuse`, `error: ...`, a busy server's line): the
+    /// text, to show.
+    Refused(String),
+}
+
+/// The server's answer. With `Lines` it is a line (`success\n`); with
+/// `Raw` it is the bare word, and nothing can follow it before the
+/// bench's first message.
+pub fn read_answer(got: &[u8], framing: Framing) -> Answer {
+    const SUCCESS: &[u8] = b"success";
+    let (answer, rest) = match framing {
+        Framing::Lines => match got.iter().position(|&b| b == b'\n') {
+            Some(end) => (&got[..end], &got[end + 1..]),
+            None if got.len() <= MAX_LINE => return Answer::NeedMore,
+            None => (got, &[][..]),
+        },
+        Framing::Raw
+            if SUCCESS.starts_with(got) && got.len() < SUCCESS.len() =>
+        {
+            return Answer::NeedMore;
+        }
+        Framing::Raw => match got.strip_prefix(SUCCESS) {
+            Some(rest) => (SUCCESS, rest),
+            None => (got, &[][..]),
+        },
+    };
+    if answer == SUCCESS {
+        Answer::Success {
+            rest: rest.to_vec(),
+        }
+    } else {
+        Answer::Refused(String::from_utf8_lossy(answer).into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every way of cutting `bytes` into two pieces, and into single bytes.
+    fn splits(bytes: &[u8]) -> Vec<Vec<&[u8]>> {
+        let mut all: Vec<Vec<&[u8]>> = (0..=bytes.len())
+            .map(|at| vec![&bytes[..at], &bytes[at..]])
+            .collect();
+        all.push(bytes.chunks(1).collect());
+        all
+    }
+
+    fn heard(framing: Framing, pieces: &[&[u8]]) -> Vec<Heard> {
+        let mut inbox = Inbox::new(framing);
+        let mut heard = Vec::new();
+        for piece in pieces {
+            inbox.push(piece, &mut heard);
+        }
+        heard
+    }
+
+    /// The text is exactly `size` bytes and ends with the mark.
+    #[test]
+    fn message_is_padding_then_mark() {
+        assert_eq!(message_text(17, 8), b"----m17.");
+        assert_eq!(message_text(17, 2), b"m17.");
+        assert_eq!(encode(3, 6, Framing::Lines), b"---m3.\n");
+        assert_eq!(encode(3, 6, Framing::Raw), b"---m3.");
+    }
+
+    /// Glued messages from the original's server, cut anywhere, give
+    /// every mark once, in order.
+    #[test]
+    fn raw_marks_are_found_however_the_stream_is_cut() {
+        let stream = b"[Sun Nov 22 09:15:03 2026] bench-sender: ---m7.\
+                       [Mon Mar  2 19:05:00 2026] bench-sender: ---m8.";
+        for pieces in splits(stream) {
+            assert_eq!(
+                heard(Framing::Raw, &pieces),
+                [Heard::Message(7), Heard::Message(8)],
+                "{pieces:?}"
+            );
+        }
+    }
+
+    /// Lines from our server: marks are found once the line is complete,
+    /// notices are told apart, and a cut is reported with its name.
+    #[test]
+    fn lines_give_marks_and_cuts_however_the_stream_is_cut() {
+        let stream = b"* bench-r3 joined\n\
+                       [Sun Nov 22 09:15:03 2026] bench-sender: --m12.\n\
+                       * bench-stalled was disconnected: not reading its \
+                       messages\n\
+                       [Sun Nov 22 09:15:03 2026] bench-sender: --m13.\n";
+        let expected = [
+            Heard::Message(12),
+            Heard::Cut("bench-stalled".to_owned()),
+            Heard::Message(13),
+        ];
+        for pieces in splits(stream) {
+            assert_eq!(heard(Framing::Lines, &pieces), expected, "{pieces:?}");
+        }
+    }
+
+    /// A line's mark counts only when its newline has arrived.
+    #[test]
+    fn a_line_counts_when_it_ends() {
+        let mut inbox = Inbox::new(Framing::Lines);
+        let mut heard = Vec::new();
+        inbox.push(b"[x] bench-sender: --m5.", &mut heard);
+        assert!(heard.is_empty());
+        inbox.push(b"\n", &mut heard);
+        assert_eq!(heard, [Heard::Message(5)]);
+    }
+
+    /// Things that look like marks but are not.
+    #[test]
+    fn near_marks_are_not_marks() {
+        let mut found = Vec::new();
+        MarkScanner::default()
+            .feed(b"m. m-1. mm2. 3. m12x. messages", &mut found);
+        assert_eq!(found, [2]);
+        let mut found = Vec::new();
+        let too_long = format!("m{}.", "9".repeat(30));
+        MarkScanner::default().feed(too_long.as_bytes(), &mut found);
+        assert_eq!(found, [] as [u64; 0]);
+        let mut found = Vec::new();
+        let largest = format!("m{}.", "9".repeat(MAX_MARK_DIGITS));
+        MarkScanner::default().feed(largest.as_bytes(), &mut found);
+        assert_eq!(found, [9_999_999_999_999_999_999]);
+    }
+
+    /// Logins: our server's line, the original's bare word (in pieces),
+    /// and refusals.
+    #[test]
+    fn answers_are_read_in_both_framings() {
+        let success = |rest: &[u8]| Answer::Success {
+            rest: rest.to_vec(),
+        };
+        assert_eq!(read_answer(b"succ", Framing::Lines), Answer::NeedMore);
+        assert_eq!(
+            read_answer(b"success\n* a joined\n", Framing::Lines),
+            success(b"* a joined\n")
+        );
+        assert_eq!(
+            read_answer(b"reuse\n", Framing::Lines),
+            Answer::Refused("reuse".to_owned())
+        );
+        assert_eq!(read_answer(b"", Framing::Raw), Answer::NeedMore);
+        assert_eq!(read_answer(b"succ", Framing::Raw), Answer::NeedMore);
+        assert_eq!(read_answer(b"success", Framing::Raw), success(b""));
+        assert_eq!(
+            read_answer(b"reuse", Framing::Raw),
+            Answer::Refused("reuse".to_owned())
+        );
+        assert_eq!(login_bytes("a", Framing::Lines), b"a\n");
+        assert_eq!(login_bytes("a", Framing::Raw), b"a");
+    }
+}

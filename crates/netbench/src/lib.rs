@@ -1,0 +1,80 @@
+//! netbench: the workspace's load generator. It puts many clients on a
+//! lesson's server, on this machine, and reports what they measured.
+//!
+//! The lessons claim things a unit test cannot show: that a message
+//! reaches 200 users within milliseconds, that one user who stops reading
+//! does not slow the others. netbench measures those claims, against our
+//! Rust servers and against the Python ports of the originals, with the
+//! same clients, so the two can be set side by side.
+//!
+//! Every mode is bounded: a fixed number of clients and messages, a
+//! timeout on every wait, a limit on the whole run. It stops by itself
+//! and reports what it saw, losses and stalls included, rather than hang
+//! on a server that has stopped.
+//!
+//! # Layout
+//!
+//! - [`chat_room`]: lesson 5's delivery latency, one sender and many
+//!   receivers, optionally with a client that never reads.
+//!   - [`chat_room::wire`]: the bench's messages, and finding them again
+//!     in a byte stream (pure).
+//! - [`stats`]: percentiles of a latency sample.
+//! - [`memory`]: a server's peak resident memory, from `/proc`.
+//! - [`json`]: the one-line JSON report.
+//! - `main.rs`: the command line, nothing else.
+//!
+//! # Try it
+//!
+//! ```text
+//! cargo build --release -p chat-room -p netbench
+//! target/release/chat-room server --bind 127.0.0.1:0 2>/dev/null
+//!                            # prints "listening on 127.0.0.1:PORT"
+//! target/release/netbench chat-room --connect 127.0.0.1:PORT
+//! ```
+
+use std::net::SocketAddr;
+
+use anyhow::bail;
+
+pub mod chat_room;
+pub mod json;
+pub mod memory;
+pub mod stats;
+
+/// Resolves `HOST:PORT` and checks that it is this machine: netbench opens
+/// hundreds of connections and sends as fast as the server answers, which
+/// is a test on loopback and an attack anywhere else.
+pub fn loopback_addr(spec: &str) -> anyhow::Result<SocketAddr> {
+    let addrs = netkit::bind::resolve(spec)?;
+    if let Some(away) = addrs.iter().find(|addr| !addr.ip().is_loopback()) {
+        bail!(
+            "{away} is not a loopback address: netbench loads only \
+             servers on this machine; start the server with --bind \
+             127.0.0.1:0 and pass the address it prints"
+        );
+    }
+    // `resolve` never returns an empty list.
+    match addrs.first() {
+        Some(addr) => Ok(*addr),
+        None => bail!("{spec} names no address; write HOST:PORT"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Loopback addresses pass, in both IP versions; others are refused
+    /// with the way to fix it.
+    #[test]
+    fn only_loopback_is_accepted() {
+        assert_eq!(
+            loopback_addr("127.0.0.1:21567").unwrap(),
+            SocketAddr::from(([127, 0, 0, 1], 21567))
+        );
+        assert!(loopback_addr("[::1]:9").unwrap().ip().is_loopback());
+        let err = loopback_addr("192.0.2.1:21567").unwrap_err();
+        assert!(err.to_string().contains("--bind 127.0.0.1:0"), "{err}");
+        assert!(loopback_addr("127.0.0.1").is_err());
+    }
+}
