@@ -33,17 +33,19 @@ use crate::protocol::{
     whispered,
 };
 
-/// How many messages may wait for one client. A burst fits; a client that
-/// stops reading fills it within a few seconds of chat and is dropped.
+// ANCHOR: limits
+/// How many messages may wait for one client. A burst fits. A client that
+/// stops reading fills it only after the kernel's buffers for its socket
+/// are full (megabytes on Linux), and is then dropped.
 pub const OUTBOX_CAPACITY: usize = 256;
 
 /// How long the broker waits for room in a full outbox before it cuts
 /// the client. Everyone waits this long, once, for a client that stopped
 /// reading; waiting forever, as the original does, would stop the room.
 pub const SLOW_CLIENT_WAIT: Duration = Duration::from_millis(250);
+// ANCHOR_END: limits
 
-/// Bytes on their way to one client, shared by all the outboxes of a
-/// broadcast: one allocation per message, not one per user.
+/// Bytes on their way to one client, in its framing; cheap to clone.
 pub type Outgoing = Arc<[u8]>;
 
 /// What a connection tells the broker.

@@ -32,6 +32,9 @@ use crate::protocol::{
     Framing, LOGIN_PAUSE, MAX_MESSAGE, QUIT, REUSE, SUCCESS,
 };
 
+/// How long the client waits for the answer to its login.
+pub const ANSWER_WAIT: Duration = Duration::from_secs(10);
+
 /// How long the client waits for the server to confirm `quit` (or to
 /// close) before it closes anyway.
 pub const GOODBYE_WAIT: Duration = Duration::from_secs(2);
@@ -111,14 +114,19 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+// ANCHOR: login
 /// Logs in as `name` and returns the server's framing and any bytes that
-/// came after its answer.
+/// came after its answer, which must come within `answer_wait`
+/// ([`ANSWER_WAIT`] in the program).
 pub fn login(
     stream: &TcpStream,
     name: &str,
+    answer_wait: Duration,
 ) -> anyhow::Result<(Framing, Vec<u8>)> {
     let mut writer = stream;
     writer.write_all(format!("{name}\n").as_bytes())?;
+    // A server that accepts and never answers must not hold us forever.
+    stream.set_read_timeout(Some(answer_wait))?;
     let mut got = Vec::new();
     let mut buf = [0; 256];
     loop {
@@ -132,6 +140,10 @@ pub fn login(
                 stream.set_read_timeout(None)?;
                 return Ok((Framing::Raw, Vec::new()));
             }
+            Err(err) if is_timeout(&err) => bail!(
+                "no answer to the login within {:?}; is it a chat-room server?",
+                answer_wait
+            ),
             Err(err) => {
                 return Err(err).context("waiting for the server's answer");
             }
@@ -156,6 +168,7 @@ pub fn login(
         }
     }
 }
+// ANCHOR_END: login
 
 // ANCHOR: chat
 /// Chats until the server closes: lines from `input` are sent, messages

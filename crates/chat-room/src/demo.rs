@@ -11,7 +11,7 @@ use crossbeam_channel::{Receiver, Sender};
 use netkit::demo::{LineSender, stdout_log};
 use netkit::{ServerConfig, Shutdown};
 
-use crate::client::{chat, login};
+use crate::client::{ANSWER_WAIT, chat, login};
 use crate::{ServerOptions, serve};
 
 /// How long a scripted client waits for a line it expects.
@@ -28,7 +28,7 @@ struct Person {
 impl Person {
     fn join(addr: SocketAddr, name: &'static str) -> anyhow::Result<Person> {
         let stream = netkit::connect(&addr.to_string())?;
-        let (framing, early) = login(&stream, name)?;
+        let (framing, early) = login(&stream, name, ANSWER_WAIT)?;
         println!("{name}: logged in");
         let (typing, input) = crossbeam_channel::unbounded();
         let (lines, seen) = crossbeam_channel::unbounded();
@@ -102,7 +102,7 @@ pub fn demo() -> anyhow::Result<()> {
     let bob = Person::join(addr, "bob")?;
     alice.sees("* bob joined")?;
     let stream = netkit::connect(&addr.to_string())?;
-    match login(&stream, "alice") {
+    match login(&stream, "alice", ANSWER_WAIT) {
         Ok(_) => println!("another alice: logged in (this should not happen)"),
         Err(err) => println!("another alice: error: {err:#}"),
     }

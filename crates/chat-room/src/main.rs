@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
-use chat_room::client::{chat, login};
+use chat_room::client::{ANSWER_WAIT, chat, login};
 use chat_room::protocol::{BadName, check_name};
 use chat_room::{DEFAULT_ADDR, ServerOptions, serve};
 use clap::{Args, Parser, Subcommand};
@@ -76,7 +76,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Client(args) => {
             let stream = netkit::connect(&args.connect)?;
-            let (framing, early) = login(&stream, &args.username)?;
+            let (framing, early) = login(&stream, &args.username, ANSWER_WAIT)?;
             // On stderr, always: stdout holds the messages and nothing
             // else, and a script (or a test) waits for this line.
             eprintln!("logged in as {}", args.username);

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use jiff::Zoned;
 
+// ANCHOR: limits
 /// The longest message, in bytes: the original's `recv(1024)`.
 pub const MAX_MESSAGE: usize = 1024;
 
@@ -23,6 +24,7 @@ pub const MAX_NAME_CHARS: usize = 32;
 /// newline before it takes the client for an original one, which sends
 /// its name and then waits silently for "success".
 pub const LOGIN_PAUSE: Duration = Duration::from_millis(200);
+// ANCHOR_END: limits
 
 /// The server's answers at login, and to `quit`.
 pub const SUCCESS: &[u8] = b"success";

@@ -25,7 +25,7 @@ use std::thread;
 
 use crossbeam_channel::{Receiver, Sender};
 use netkit::framing::{LineDecoder, LineTooLong};
-use netkit::server::lingering_close;
+use netkit::server::{keep_alive, lingering_close};
 use netkit::{
     Connection, Received, ServeReport, ServerConfig, Shutdown, is_timeout,
     recv_some,
@@ -116,6 +116,11 @@ fn handle(
             return Ok(());
         }
     };
+    // A chat user may listen for hours without a word: the idle timeout
+    // that bounds a login ends here. Keepalive probes find a client that
+    // vanished without a FIN instead, and a shutdown still wakes the read.
+    conn.stream.set_read_timeout(None)?;
+    keep_alive(&conn.stream)?;
     let (outbox, queue) = crossbeam_channel::bounded(OUTBOX_CAPACITY);
     let joined = Event::Join {
         id,

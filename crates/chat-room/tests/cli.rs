@@ -206,3 +206,35 @@ fn the_python_client_reports_our_refusal() {
          starting with / or *"
     );
 }
+
+/// A line that is not UTF-8 on the client's input is sent with U+FFFD
+/// for its bad bytes; it does not end the input.
+#[test]
+fn a_line_that_is_not_utf8_does_not_end_the_input() {
+    use std::io::Write;
+    let server = server(&[]);
+    let bob = join(&server, "bob");
+    let mut alice = chat_room()
+        .args([
+            "client",
+            "-u",
+            "alice",
+            "--connect",
+            &server.addr.to_string(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = alice.stdin.take().unwrap();
+    input.write_all(b"before\ncaf\xe9\nafter\n").unwrap();
+    drop(input);
+    assert_eq!(bob.next_line(), "* alice joined");
+    for expected in ["before", "caf\u{fffd}", "after"] {
+        let line = bob.next_line();
+        assert!(line.ends_with(&format!("] alice: {expected}")), "{line}");
+    }
+    let (status, _, _) = netkit::testing::finish(alice);
+    assert!(status.success());
+}

@@ -132,3 +132,40 @@ fn a_stopping_server_says_goodbye_to_everyone() {
     assert_eq!(read_to_close(&mut original), b"quit");
     assert_eq!(report.connections.unfinished, 0);
 }
+
+/// A user who only listens is not cut by the idle timeout that bounds a
+/// login: the read timeout ends with the login (keepalive probes take
+/// over), and the listener gets what is said long after it last spoke.
+#[test]
+fn a_silent_listener_stays() {
+    const IDLE: std::time::Duration = std::time::Duration::from_millis(200);
+    let server = common::start_with(netkit::ServerConfig {
+        read_timeout: Some(IDLE),
+        ..netkit::ServerConfig::default()
+    });
+    let mut lurker = Client::join(&server, "lurker");
+    let mut alice = Client::join(&server, "alice");
+    assert_eq!(lurker.line(), "* alice joined");
+    // The condition under test: silence for longer than the timeout.
+    std::thread::sleep(IDLE * 3);
+    alice.say("still there?");
+    assert_eq!(without_time(&lurker.message()), "alice: still there?");
+    server.stop().expect("the server's report");
+}
+
+/// A server that accepts and never answers: the client gives up after
+/// its wait, with an error that says what it waited for.
+#[test]
+fn a_server_that_never_answers_the_login() {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // Never accepted: the kernel completes the handshake from the backlog.
+    let stream =
+        std::net::TcpStream::connect(silent.local_addr().unwrap()).unwrap();
+    let wait = std::time::Duration::from_millis(200);
+    let err = chat_room::client::login(&stream, "alice", wait).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("no answer to the login within 200ms"),
+        "{err}"
+    );
+}

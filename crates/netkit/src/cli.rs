@@ -83,13 +83,22 @@ pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
 
 /// Lines typed on stdin, read on a thread of their own: a read from the
 /// terminal blocks, and a chat must go on showing messages meanwhile. The
-/// channel closes at the end of input (Ctrl-D).
+/// channel closes at the end of input (Ctrl-D). A line that is not UTF-8
+/// comes through with U+FFFD for its bad bytes, rather than end the input.
 pub fn stdin_lines() -> crossbeam_channel::Receiver<String> {
     let (lines, receiver) = crossbeam_channel::unbounded();
     thread::spawn(move || {
-        for line in io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            if lines.send(line).is_err() {
+        let mut stdin = io::stdin().lock();
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match stdin.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let text = String::from_utf8_lossy(&line);
+            let text = text.trim_end_matches(['\n', '\r']).to_owned();
+            if lines.send(text).is_err() {
                 break;
             }
         }

@@ -313,6 +313,30 @@ pub fn say_and_close(stream: &TcpStream, message: &[u8]) -> io::Result<()> {
 }
 // ANCHOR_END: say_and_close
 
+// ANCHOR: keep_alive
+/// Turns on TCP keepalive: after [`KEEPALIVE_IDLE`] without a segment,
+/// the kernel probes the peer, and if it never answers, reads and writes
+/// fail. That is how a server notices a client that vanished without a
+/// FIN (power lost, cable pulled) on a connection meant to stay silent
+/// for hours, where a read timeout would cut a client that is only
+/// listening.
+pub fn keep_alive(stream: &TcpStream) -> io::Result<()> {
+    let probes = socket2::TcpKeepalive::new()
+        .with_time(KEEPALIVE_IDLE)
+        .with_interval(KEEPALIVE_INTERVAL)
+        .with_retries(KEEPALIVE_PROBES);
+    socket2::SockRef::from(stream).set_tcp_keepalive(&probes)
+}
+// ANCHOR_END: keep_alive
+
+/// Silence before the first keepalive probe.
+pub const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);
+/// Time between unanswered probes.
+pub const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(10);
+/// Unanswered probes before the connection is given up: a dead peer is
+/// noticed about 90 s after it went.
+pub const KEEPALIVE_PROBES: u32 = 3;
+
 // ANCHOR: lingering_close
 /// Closes a connection after a last message (an error, a goodbye) so that
 /// the peer gets to read it.
