@@ -1,0 +1,18 @@
+//! Lesson 6: HTTP/1.1 by hand over a TCP socket.
+//!
+//! The originals fetch web pages two ways: by writing `GET /` to a socket
+//! and printing what comes back (chapters 01 and 02), and with requests,
+//! which hides all of it (chapter 05's threaded downloader). This crate is
+//! the middle: a small, correct HTTP/1.1 client written on `TcpStream`,
+//! one request per connection.
+//!
+//! - [`target`]: a URL to a host, port and request target.
+//! - [`request`]: the request's bytes.
+//! - [`head`]: the response's status line and headers, with limits.
+//! - [`body`]: where the body ends (RFC 9112 section 6.3), as readers.
+//! - `main.rs`: the command line, nothing else.
+
+pub mod body;
+pub mod head;
+pub mod request;
+pub mod target;

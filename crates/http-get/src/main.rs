@@ -1,0 +1,3 @@
+//! The `http-get` command (work in progress).
+
+fn main() {}
