@@ -10,9 +10,17 @@
 //! - [`request`]: the request's bytes.
 //! - [`head`]: the response's status line and headers, with limits.
 //! - [`body`]: where the body ends (RFC 9112 section 6.3), as readers.
+//! - [`client`]: one request and its redirects.
+//! - [`download`]: saving bodies, and a bounded pool for many URLs.
+//! - [`fixture`]: a loopback server of chosen bytes, for the demo and tests.
+//! - [`demo`]: the original's JSON-then-download program, on loopback.
 //! - `main.rs`: the command line, nothing else.
 
 pub mod body;
+pub mod client;
+pub mod demo;
+pub mod download;
+pub mod fixture;
 pub mod head;
 pub mod request;
 pub mod target;

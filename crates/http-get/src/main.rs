@@ -1,3 +1,170 @@
-//! The `http-get` command (work in progress).
+//! The `http-get` command: parses arguments, calls the library, prints one
+//! `error:` line per failed URL and a summary. Nothing else.
 
-fn main() {}
+use std::collections::HashSet;
+use std::io::{self, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, Subcommand};
+use http_get::client::{DEFAULT_TIMEOUT, MAX_REDIRECTS, Options};
+use http_get::download::{
+    Job, Save, Settings, read_url_list, remote_name, run_all,
+};
+use http_get::request::{Header, Method, parse_header};
+use indicatif::HumanBytes;
+
+/// Lesson 6: HTTP/1.1 by hand over a TCP socket. Fetches each URL and
+/// writes its body to stdout, or saves it (-o, -O). Exits 0 only if every
+/// URL answered 2xx.
+#[derive(Parser, Debug)]
+#[command(version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// The URLs to fetch (http:// only)
+    #[arg(value_name = "URL")]
+    urls: Vec<String>,
+
+    /// Save the body to FILE (one URL only)
+    #[arg(short, long, value_name = "FILE", conflicts_with = "remote_name")]
+    output: Option<PathBuf>,
+
+    /// Save each body under the last part of its URL's path, in the
+    /// current directory
+    #[arg(short = 'O', long)]
+    remote_name: bool,
+
+    /// Print the status line and headers too
+    #[arg(short, long)]
+    include: bool,
+
+    /// Ask for the head only (a HEAD request); implies --include
+    #[arg(long)]
+    head: bool,
+
+    /// Add a header, 'Name: value' (or replace one of ours)
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
+    headers: Vec<Header>,
+
+    /// Follow at most N redirects
+    #[arg(long, value_name = "N", default_value_t = MAX_REDIRECTS)]
+    max_redirects: u32,
+
+    /// Give up on a connect, or a read or write, after SECS seconds
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT.as_secs_f64())]
+    timeout: f64,
+
+    /// Download up to N URLs at once
+    #[arg(short, long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: u16,
+
+    /// Read more URLs from FILE, one per line ('-': standard input)
+    #[arg(long, value_name = "FILE")]
+    urls_from: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve fixtures on loopback and download them as the original does:
+    /// a JSON list of URLs, then every URL in it, concurrently
+    Demo,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(Command::Demo) = cli.command {
+        return netkit::cli::exit_code(http_get::demo::demo());
+    }
+    let (jobs, settings, workers) = match plan(cli) {
+        Ok(plan) => plan,
+        Err(err) => return netkit::cli::exit_code(Err(err)),
+    };
+    let started = Instant::now();
+    let count = jobs.len();
+    let outcomes = run_all(jobs, workers, &settings);
+    let mut failed = 0;
+    let mut bytes = 0;
+    for (job, result) in &outcomes {
+        match result {
+            Ok(saved) => bytes += saved.bytes,
+            Err(err) => {
+                failed += 1;
+                eprintln!("error: {}: {err:#}", job.url);
+            }
+        }
+    }
+    if count > 1 {
+        eprintln!(
+            "{} of {count} downloads succeeded, {} in {:.1} s",
+            count - failed,
+            HumanBytes(bytes),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Turns the arguments into jobs; what makes no sense is a usage error
+/// (exit 2), reported the way clap reports its own.
+fn plan(cli: Cli) -> anyhow::Result<(Vec<Job>, Settings, usize)> {
+    let usage = |message: &str| {
+        Cli::command()
+            .error(ErrorKind::ArgumentConflict, message)
+            .exit()
+    };
+    let mut urls = cli.urls;
+    if let Some(from) = &cli.urls_from {
+        urls.extend(read_url_list(from)?);
+    }
+    if urls.is_empty() {
+        usage("give at least one URL (or --urls-from FILE)");
+    }
+    if cli.output.is_some() && urls.len() > 1 {
+        usage("-o saves one URL; for several, use -O");
+    }
+    let mut names = HashSet::new();
+    let mut jobs = Vec::new();
+    for url in urls {
+        let save = match (&cli.output, cli.remote_name) {
+            (Some(path), _) => Save::File(path.clone()),
+            (None, true) => remote_name(&url, std::path::Path::new(".")),
+            (None, false) => Save::Stdout,
+        };
+        if let Save::File(path) = &save {
+            if !names.insert(path.clone()) {
+                usage(&format!(
+                    "two URLs would be saved as {}",
+                    path.display()
+                ));
+            }
+        }
+        jobs.push(Job { url, save });
+    }
+    let to_files = jobs.iter().all(|job| job.save != Save::Stdout);
+    let timeout = Duration::try_from_secs_f64(cli.timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .unwrap_or_else(|| usage("--timeout takes a number of seconds over 0"));
+    let settings = Settings {
+        options: Options {
+            method: if cli.head { Method::Head } else { Method::Get },
+            headers: cli.headers,
+            max_redirects: cli.max_redirects,
+            timeout,
+        },
+        show_head: cli.include || cli.head,
+        progress: to_files && io::stderr().is_terminal(),
+    };
+    // Bodies written to stdout one after the other, never interleaved.
+    let workers = if to_files { usize::from(cli.jobs) } else { 1 };
+    Ok((jobs, settings, workers))
+}

@@ -104,9 +104,18 @@ pub fn listen_udp(spec: &str) -> Result<UdpSocket, NetError> {
 /// Resolves `spec` and connects to the first address that answers, each
 /// attempt bounded by [`CONNECT_TIMEOUT`]. What a lesson's `client` calls.
 pub fn connect(spec: &str) -> Result<TcpStream, NetError> {
+    connect_within(spec, CONNECT_TIMEOUT)
+}
+
+/// [`connect`], each attempt bounded by `timeout` (a client's
+/// `--timeout`).
+pub fn connect_within(
+    spec: &str,
+    timeout: Duration,
+) -> Result<TcpStream, NetError> {
     first_that_works(
         spec,
-        |addr| TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT),
+        |addr| TcpStream::connect_timeout(&addr, timeout),
         NetError::Connect,
     )
 }

@@ -32,7 +32,9 @@ pub mod shutdown;
 pub mod testing;
 pub mod udp;
 
-pub use bind::{NetError, bind_tcp, bind_udp, connect, listen, listen_udp};
+pub use bind::{
+    NetError, bind_tcp, bind_udp, connect, connect_within, listen, listen_udp,
+};
 pub use framing::{LineReader, Received, recv_some};
 pub use log::Log;
 pub use server::{Connection, Connections, ServeReport, ServerConfig, serve};

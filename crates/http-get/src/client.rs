@@ -1,0 +1,247 @@
+//! One GET (or HEAD), redirects followed: connect, send the request, read
+//! the head, and hand back the body as a reader.
+//!
+//! # Try it
+//!
+//! ```text
+//! python3 -m http.server 8000 --bind 127.0.0.1 &      # any directory
+//! cargo run -p http-get -- -i http://127.0.0.1:8000/
+//! ```
+
+use std::collections::HashSet;
+use std::io::{self, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use url::Url;
+
+use crate::body::{ChunkedReader, Framing, LengthReader, framing};
+use crate::head::{Head, read_head};
+use crate::request::{Header, Method, encode};
+use crate::target::{Target, resolve};
+
+/// How long a connect, or any one read or write, may take by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How many redirects are followed by default (curl's `-L` follows 50,
+/// browsers about 20; a page that needs more than 5 is rare).
+pub const MAX_REDIRECTS: u32 = 5;
+
+/// The buffer between the socket and the parsers: one read brings a
+/// whole head as a rule, and a large body goes through in few calls.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// What to ask, and how patiently.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// GET or HEAD.
+    pub method: Method,
+    /// Extra headers (`-H`).
+    pub headers: Vec<Header>,
+    /// Redirects to follow before giving up.
+    pub max_redirects: u32,
+    /// Bound on the connect and on each read and write.
+    pub timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            method: Method::Get,
+            headers: Vec::new(),
+            max_redirects: MAX_REDIRECTS,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// The connection, buffered: what the head parser and the body readers
+/// read from.
+pub type Connection = BufReader<TcpStream>;
+
+/// The final response: its head, and its body to read.
+#[derive(Debug)]
+pub struct Response {
+    /// The URL that answered (after redirects).
+    pub url: Url,
+    /// Status line and headers.
+    pub head: Head,
+    /// How the body ends.
+    pub framing: Framing,
+    /// The redirects followed to get here: status and the URL that sent
+    /// it on.
+    pub redirects: Vec<(u16, Url)>,
+    body: Body,
+}
+
+#[derive(Debug)]
+enum Body {
+    Empty,
+    Length(LengthReader<Connection>),
+    Chunked(ChunkedReader<Connection>),
+    UntilClose(Connection),
+}
+
+impl Response {
+    /// Whether the status is 2xx: the only success.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.head.status)
+    }
+
+    /// The body's length, when the server said it.
+    pub fn length(&self) -> Option<u64> {
+        match self.framing {
+            Framing::Length(length) => Some(length),
+            Framing::Empty => Some(0),
+            Framing::Chunked | Framing::UntilClose => None,
+        }
+    }
+}
+
+impl Read for Response {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match &mut self.body {
+            Body::Empty => Ok(0),
+            Body::Length(reader) => reader.read(buf),
+            Body::Chunked(reader) => reader.read(buf),
+            Body::UntilClose(reader) => reader.read(buf),
+        }
+    }
+}
+
+/// Whether a status sends the client elsewhere, with the same method.
+fn is_redirect(status: u16) -> bool {
+    matches!(status, 301 | 302 | 303 | 307 | 308)
+}
+
+// ANCHOR: fetch
+/// Fetches `target`, following redirects; returns the final response
+/// with its body unread. A 4xx or 5xx is a response, not an error: the
+/// caller decides.
+pub fn fetch(target: Target, options: &Options) -> anyhow::Result<Response> {
+    let mut target = target;
+    let mut redirects = Vec::new();
+    let mut seen = HashSet::from([target.url.clone()]);
+    loop {
+        let (head, conn) = exchange(&target, options)?;
+        let location =
+            head.get("Location").filter(|_| is_redirect(head.status));
+        if let Some(location) = location {
+            let next = resolve(&target.url, location)
+                .with_context(|| format!("redirected to {location:?}"))?;
+            redirects.push((head.status, target.url));
+            if !seen.insert(next.url.clone()) {
+                bail!(
+                    "redirect loop: {} leads back to {}",
+                    chain(&redirects),
+                    next.url
+                );
+            }
+            if redirects.len() > options.max_redirects as usize {
+                bail!(
+                    "more than {} redirects: {} -> {}",
+                    options.max_redirects,
+                    chain(&redirects),
+                    next.url
+                );
+            }
+            // The connection is dropped unread: Connection: close.
+            target = next;
+            continue;
+        }
+        let framing = framing(options.method == Method::Head, &head)?;
+        let body = match framing {
+            Framing::Empty => Body::Empty,
+            Framing::Length(length) => {
+                Body::Length(LengthReader::new(conn, length))
+            }
+            Framing::Chunked => Body::Chunked(ChunkedReader::new(conn)),
+            Framing::UntilClose => Body::UntilClose(conn),
+        };
+        return Ok(Response {
+            url: target.url,
+            head,
+            framing,
+            redirects,
+            body,
+        });
+    }
+}
+// ANCHOR_END: fetch
+
+fn chain(redirects: &[(u16, Url)]) -> String {
+    let urls: Vec<String> = redirects
+        .iter()
+        .map(|(status, url)| format!("{url} ({status})"))
+        .collect();
+    urls.join(" -> ")
+}
+
+// ANCHOR: exchange
+/// One request on a new connection; returns the final head (interim 1xx
+/// heads are skipped) and the connection, at the start of the body.
+fn exchange(
+    target: &Target,
+    options: &Options,
+) -> anyhow::Result<(Head, Connection)> {
+    let host = target.url.host_str().unwrap_or_default();
+    let spec = format!("{host}:{}", target.port);
+    let stream = netkit::connect_within(&spec, options.timeout)
+        .map_err(|err| connect_failed(&spec, err.io_error(), options))?;
+    // Every read and write is bounded: a server that stalls halfway is
+    // an error after `timeout`, not a hang.
+    stream.set_read_timeout(Some(options.timeout))?;
+    stream.set_write_timeout(Some(options.timeout))?;
+    let request = encode(options.method, target, &options.headers);
+    (&stream)
+        .write_all(&request)
+        .context("sending the request")?;
+    let mut conn = BufReader::with_capacity(READ_BUFFER, stream);
+    loop {
+        let head =
+            read_head(&mut conn).map_err(|err| timeout_said(err, options))?;
+        match head.status {
+            // We asked for no upgrade.
+            101 => bail!("the server switched protocols (101), unasked"),
+            // 100 Continue, 103 Early Hints: the real answer follows.
+            100..=199 => continue,
+            _ => return Ok((head, conn)),
+        }
+    }
+}
+// ANCHOR_END: exchange
+
+/// A failed connect, in words (netkit's message tells a lesson's user to
+/// pass `--connect`, which this command does not have).
+fn connect_failed(
+    spec: &str,
+    err: &io::Error,
+    options: &Options,
+) -> anyhow::Error {
+    let why = match err.kind() {
+        io::ErrorKind::ConnectionRefused => {
+            "connection refused (no server listens on that port)".to_owned()
+        }
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+            format!("no answer within {} s", options.timeout.as_secs_f64())
+        }
+        _ => err.to_string(),
+    };
+    anyhow::anyhow!("could not connect to {spec}: {why}")
+}
+
+/// A read timeout, in words.
+pub fn timeout_said(err: io::Error, options: &Options) -> io::Error {
+    if netkit::is_timeout(&err) {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "no answer from the server within {} s",
+                options.timeout.as_secs_f64()
+            ),
+        )
+    } else {
+        err
+    }
+}

@@ -1,0 +1,162 @@
+//! A small HTTP server on loopback for the demo and the tests: each path
+//! answers with bytes we choose, right or wrong, whole or in pieces.
+//!
+//! A real server would never send a malformed head or close halfway on
+//! purpose; a test of the client must. So a route holds the exact bytes
+//! of its response, and [`ok`], [`chunked`] and [`redirect`] build the
+//! usual ones.
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread;
+use std::time::Duration;
+
+use netkit::{Connection, ServeReport, ServerConfig, Shutdown};
+
+use crate::body::chunk_encode;
+use crate::head::trim_line_end;
+
+/// The pause between [`Reply::Pieces`], so that each arrives in a read of
+/// its own.
+pub const PIECE_GAP: Duration = Duration::from_millis(20);
+
+/// The most bytes of a request head the fixture reads.
+const MAX_REQUEST: usize = 16 * 1024;
+
+/// How a route answers.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// These bytes, then close.
+    Bytes(Vec<u8>),
+    /// These pieces, [`PIECE_GAP`] apart, then close.
+    Pieces(Vec<Vec<u8>>),
+    /// These bytes, then nothing, without closing, until the server
+    /// stops: a server that hangs halfway.
+    Stall(Vec<u8>),
+}
+
+/// Request targets (`/a?b`) and their replies; anything else gets 404.
+#[derive(Clone, Debug, Default)]
+pub struct Routes {
+    routes: HashMap<String, Reply>,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl Routes {
+    /// No routes yet.
+    pub fn new() -> Routes {
+        Routes::default()
+    }
+
+    /// Adds a route.
+    pub fn at(mut self, target: &str, reply: Reply) -> Routes {
+        self.routes.insert(target.to_owned(), reply);
+        self
+    }
+
+    /// The request heads received so far, as text.
+    pub fn requests(&self) -> Vec<String> {
+        self.seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// A 200 response with a `Content-Length`.
+pub fn ok(body: &[u8], content_type: &str) -> Reply {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    Reply::Bytes([head.as_bytes(), body].concat())
+}
+
+/// A 200 response, chunked in pieces of these sizes.
+pub fn chunked(body: &[u8], sizes: &[usize]) -> Reply {
+    let head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\
+                Connection: close\r\n\r\n";
+    Reply::Bytes([head.as_bytes(), &chunk_encode(body, sizes)].concat())
+}
+
+/// A redirect.
+pub fn redirect(status: u16, location: &str) -> Reply {
+    Reply::Bytes(
+        format!(
+            "HTTP/1.1 {status} Moved\r\nLocation: {location}\r\n\
+             Content-Length: 0\r\n\r\n"
+        )
+        .into_bytes(),
+    )
+}
+
+// ANCHOR: serve
+/// Serves `routes` on `listener` until `shutdown` triggers.
+pub fn serve(
+    listener: TcpListener,
+    shutdown: &Shutdown,
+    routes: Routes,
+    config: &ServerConfig,
+) -> io::Result<ServeReport> {
+    let routes = Arc::new(routes);
+    netkit::serve(listener, shutdown, config, move |conn| {
+        answer(conn, &routes)
+    })
+}
+
+fn answer(conn: &mut Connection, routes: &Routes) -> io::Result<()> {
+    let Some(request) = read_request(conn)? else {
+        return Ok(());
+    };
+    let target = request
+        .lines()
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .unwrap_or_default()
+        .to_owned();
+    routes
+        .seen
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(request);
+    let not_found = Reply::Bytes(
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n\r\nnot found\n"
+            .to_vec(),
+    );
+    let mut stream = &conn.stream;
+    match routes.routes.get(&target).unwrap_or(&not_found) {
+        Reply::Bytes(bytes) => stream.write_all(bytes)?,
+        Reply::Pieces(pieces) => {
+            for piece in pieces {
+                stream.write_all(piece)?;
+                thread::sleep(PIECE_GAP);
+            }
+        }
+        Reply::Stall(bytes) => {
+            stream.write_all(bytes)?;
+            // Until the server stops (its channel closes then).
+            let _ = conn.shutdown.receiver().recv();
+        }
+    }
+    netkit::server::lingering_close(&conn.stream);
+    Ok(())
+}
+// ANCHOR_END: serve
+
+/// Reads a request head; `None` if the client closed first.
+fn read_request(conn: &Connection) -> io::Result<Option<String>> {
+    let mut reader = BufReader::new((&conn.stream).take(MAX_REQUEST as u64));
+    let mut head = Vec::new();
+    loop {
+        let start = head.len();
+        if reader.read_until(b'\n', &mut head)? == 0 {
+            return Ok(None);
+        }
+        if trim_line_end(&head[start..]).is_empty() {
+            return Ok(Some(String::from_utf8_lossy(&head).into_owned()));
+        }
+    }
+}
