@@ -150,7 +150,11 @@ pub fn read_head(reader: &mut impl BufRead) -> io::Result<Head> {
             .into());
         }
         let line = trim_line_end(&line);
-        if line.is_empty() {
+        if lines.is_empty() {
+            // Checked at once: a server that is not HTTP (an SSH server's
+            // banner, say) may send one line and then wait for us.
+            parse_status_line(line)?;
+        } else if line.is_empty() {
             return Ok(parse_head(&lines)?);
         }
         // One more than the status line plus MAX_HEADERS: refuse early.

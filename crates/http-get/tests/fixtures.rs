@@ -1,0 +1,354 @@
+//! The client against a server that sends exactly the bytes each test
+//! chooses: every way a body can end, every redirect, and the ways a
+//! server can get a response wrong.
+
+use std::io::{self, Read};
+use std::time::Duration;
+
+use http_get::body::Framing;
+use http_get::client::{Options, Response, fetch};
+use http_get::fixture::{Reply, Routes, chunked, ok, redirect, serve};
+use http_get::request::Method;
+use http_get::target::parse_target;
+use netkit::testing::TestServer;
+use netkit::{Log, ServeReport, ServerConfig};
+
+struct Fixture {
+    server: TestServer<io::Result<ServeReport>>,
+    routes: Routes,
+}
+
+impl Fixture {
+    fn start(routes: Routes) -> Fixture {
+        let config = ServerConfig {
+            log: Log::to(|_| {}),
+            ..ServerConfig::default()
+        };
+        let serving = routes.clone();
+        let server = TestServer::start(move |listener, shutdown| {
+            serve(listener, &shutdown, serving, &config)
+        });
+        Fixture { server, routes }
+    }
+
+    fn url(&self, target: &str) -> String {
+        format!("http://{}{target}", self.server.addr())
+    }
+
+    fn fetch(
+        &self,
+        target: &str,
+        options: &Options,
+    ) -> anyhow::Result<Response> {
+        fetch(parse_target(&self.url(target))?, options)
+    }
+
+    /// GETs `target`; the final status and the whole body.
+    fn get(&self, target: &str) -> anyhow::Result<(u16, Vec<u8>)> {
+        let mut response = self.fetch(target, &Options::default())?;
+        let mut body = Vec::new();
+        response.read_to_end(&mut body)?;
+        Ok((response.head.status, body))
+    }
+
+    /// What went wrong, as the user would read it.
+    fn error(&self, target: &str) -> String {
+        match self.get(target) {
+            Ok((status, body)) => {
+                panic!("{target}: {status}, {} bytes", body.len())
+            }
+            Err(err) => format!("{err:#}"),
+        }
+    }
+}
+
+/// A body of `n` bytes in which a byte out of place shows.
+fn body(n: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 7 + i / 251) as u8).collect()
+}
+
+fn head_then(head: &str, body: &[u8]) -> Reply {
+    Reply::Bytes([head.as_bytes(), body].concat())
+}
+
+#[test]
+fn the_three_ways_a_body_ends() {
+    let data = body(300_000);
+    let fixture = Fixture::start(
+        Routes::new()
+            .at("/length", ok(&data, "application/octet-stream"))
+            .at("/chunked", chunked(&data, &[1, 4096, 65_536, 17]))
+            .at("/close", head_then("HTTP/1.1 200 OK\r\n\r\n", &data))
+            .at("/http10", head_then("HTTP/1.0 200 OK\r\n\r\n", &data)),
+    );
+    for target in ["/length", "/chunked", "/close", "/http10"] {
+        assert_eq!(
+            fixture.get(target).unwrap(),
+            (200, data.clone()),
+            "{target}"
+        );
+    }
+    let framing =
+        |t: &str| fixture.fetch(t, &Options::default()).unwrap().framing;
+    assert_eq!(framing("/length"), Framing::Length(300_000));
+    assert_eq!(framing("/chunked"), Framing::Chunked);
+    assert_eq!(framing("/close"), Framing::UntilClose);
+}
+
+/// Chunk sizes, data and trailers cut across reads at awkward places.
+#[test]
+fn chunks_split_across_reads() {
+    let pieces: Vec<Vec<u8>> = [
+        "HTTP/1.1 200 OK\r\nTransfer-Enc",
+        "oding: chunked\r\n\r\n1",
+        "0;ext=\"a;b\"\r\n0123456789",
+        "abcdef\r",
+        "\n5\r\nhello\r\n0\r\nTrailer",
+        ": yes\r\n",
+        "\r\n",
+    ]
+    .iter()
+    .map(|piece| piece.as_bytes().to_vec())
+    .collect();
+    let fixture = Fixture::start(Routes::new().at("/", Reply::Pieces(pieces)));
+    assert_eq!(
+        fixture.get("/").unwrap(),
+        (200, b"0123456789abcdefhello".to_vec())
+    );
+}
+
+#[test]
+fn no_body_for_head_204_304_and_after_1xx() {
+    let fixture = Fixture::start(
+        Routes::new()
+            .at("/", ok(b"the body", "text/plain"))
+            // A length, but a 204 has no body, and neither does a 304.
+            .at(
+                "/204",
+                head_then(
+                    "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n",
+                    b"",
+                ),
+            )
+            .at(
+                "/304",
+                head_then(
+                    "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n",
+                    b"",
+                ),
+            )
+            .at(
+                "/103",
+                head_then(
+                    "HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n\
+                     HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n",
+                    b"ok",
+                ),
+            ),
+    );
+    let head = Options {
+        method: Method::Head,
+        ..Options::default()
+    };
+    let mut response = fixture.fetch("/", &head).unwrap();
+    assert_eq!(response.framing, Framing::Empty);
+    assert_eq!(response.head.get("Content-Length"), Some("8"));
+    assert_eq!(response.read(&mut [0; 16]).unwrap(), 0);
+    assert!(fixture.routes.requests()[0].starts_with("HEAD / HTTP/1.1\r\n"));
+    assert_eq!(fixture.get("/204").unwrap(), (204, Vec::new()));
+    assert_eq!(fixture.get("/304").unwrap(), (304, Vec::new()));
+    assert_eq!(fixture.get("/103").unwrap(), (200, b"ok".to_vec()));
+}
+
+/// 301, 302, 303, 307 and 308 are followed, with the Location resolved
+/// against the URL that sent it.
+#[test]
+fn every_redirect_code_is_followed() {
+    let mut routes = Routes::new().at("/end", ok(b"arrived", "text/plain"));
+    for code in [301, 302, 303, 307, 308] {
+        routes = routes.at(&format!("/dir/{code}"), redirect(code, "../end"));
+    }
+    let fixture = Fixture::start(routes.at("/abs", redirect(302, "/dir/301")));
+    for code in [301, 302, 303, 307, 308] {
+        let response = fixture
+            .fetch(&format!("/dir/{code}"), &Options::default())
+            .unwrap();
+        assert_eq!(response.head.status, 200);
+        assert_eq!(response.url.path(), "/end");
+        assert_eq!(response.redirects.len(), 1);
+        assert_eq!(response.redirects[0].0, code);
+    }
+    let response = fixture.fetch("/abs", &Options::default()).unwrap();
+    assert_eq!(response.redirects.len(), 2);
+    // A 3xx without Location is a response like any other.
+    let fixture = Fixture::start(Routes::new().at(
+        "/",
+        head_then(
+            "HTTP/1.1 300 Multiple Choices\r\nContent-Length: 2\r\n\r\n",
+            b"hi",
+        ),
+    ));
+    assert_eq!(fixture.get("/").unwrap(), (300, b"hi".to_vec()));
+}
+
+#[test]
+fn loops_and_long_chains_are_reported() {
+    let mut routes = Routes::new()
+        .at("/a", redirect(302, "/b"))
+        .at("/b", redirect(301, "/a"));
+    for n in 0..10 {
+        routes = routes.at(
+            &format!("/hop{n}"),
+            redirect(302, &format!("/hop{}", n + 1)),
+        );
+    }
+    let fixture = Fixture::start(routes);
+    let err = fixture.error("/a");
+    assert!(err.contains("redirect loop"), "{err}");
+    assert!(err.contains("/b (301)") && err.ends_with("/a"), "{err}");
+    let err = fixture.error("/hop0");
+    assert!(err.contains("more than 5 redirects"), "{err}");
+    let fewer = Options {
+        max_redirects: 9,
+        ..Options::default()
+    };
+    assert!(fixture.fetch("/hop0", &fewer).is_err());
+    let enough = Options {
+        max_redirects: 10,
+        ..Options::default()
+    };
+    assert_eq!(fixture.fetch("/hop0", &enough).unwrap().head.status, 404);
+}
+
+/// A body cut short is an error, never a short body.
+#[test]
+fn an_early_close_is_an_error() {
+    let fixture = Fixture::start(
+        Routes::new()
+            .at("/length", head_then("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", &[b'x'; 60]))
+            .at("/chunk", head_then("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n64\r\n", &[b'x'; 60]))
+            .at("/last", head_then("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n", b""))
+            .at("/head", Reply::Bytes(b"HTTP/1.1 200 OK\r\nContent-Le".to_vec()))
+            .at("/nothing", Reply::Bytes(Vec::new())),
+    );
+    assert!(fixture.error("/length").contains("after 60 of 100 bytes"));
+    assert!(fixture.error("/chunk").contains("in the middle of a chunk"));
+    assert!(
+        fixture
+            .error("/last")
+            .contains("in the middle of the chunked body")
+    );
+    assert!(fixture.error("/head").contains("after 27 bytes of head"));
+    assert!(fixture.error("/nothing").contains("without a response"));
+}
+
+#[test]
+fn untrustworthy_responses_are_refused() {
+    let fixture = Fixture::start(
+        Routes::new()
+            .at("/lengths", head_then("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", b"hello!"))
+            .at("/nan", head_then("HTTP/1.1 200 OK\r\nContent-Length: five\r\n\r\n", b"hello"))
+            .at("/gzip", head_then("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", b"\x1f\x8b"))
+            .at("/status", Reply::Bytes(b"HTTP/1.1 2OO OK\r\n\r\n".to_vec()))
+            .at("/h2", Reply::Bytes(b"HTTP/2 200\r\n\r\n".to_vec()))
+            .at("/ssh", Reply::Bytes(b"SSH-2.0-OpenSSH_9.2\r\n".to_vec()))
+            .at("/header", Reply::Bytes(b"HTTP/1.1 200 OK\r\nBad header\r\n\r\n".to_vec()))
+            .at("/size", head_then("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"xyz\r\n"))
+            .at("/negative", head_then("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"-1\r\n"))
+            .at("/overflow", head_then("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"10000000000000000\r\n"))
+            .at("/switch", Reply::Bytes(b"HTTP/1.1 101 Switching Protocols\r\n\r\n".to_vec())),
+    );
+    for (target, expected) in [
+        ("/lengths", "conflicting Content-Length (5, 6)"),
+        ("/nan", "invalid or conflicting Content-Length (five)"),
+        ("/gzip", "unsupported Transfer-Encoding \"gzip\""),
+        (
+            "/status",
+            "not an HTTP/1.x status line: \"HTTP/1.1 2OO OK\"",
+        ),
+        ("/h2", "not an HTTP/1.x status line"),
+        ("/ssh", "not an HTTP/1.x status line"),
+        ("/header", "malformed header line: \"Bad header\""),
+        ("/size", "invalid chunk size \"xyz\""),
+        ("/negative", "invalid chunk size \"-1\""),
+        ("/overflow", "invalid chunk size"),
+        ("/switch", "switched protocols"),
+    ] {
+        let err = fixture.error(target);
+        assert!(err.contains(expected), "{target}: {err}");
+    }
+}
+
+/// A megabyte of headers is refused after the first 64 KiB, without
+/// reading (or keeping) the rest.
+#[test]
+fn a_megabyte_of_headers_is_refused() {
+    let line = format!("X-Filler: {}\r\n", "y".repeat(1000));
+    let head = format!("HTTP/1.1 200 OK\r\n{}\r\n", line.repeat(1024));
+    let many = format!("HTTP/1.1 200 OK\r\n{}\r\n", "A: b\r\n".repeat(101));
+    let fixture = Fixture::start(
+        Routes::new()
+            .at("/big", Reply::Bytes(head.into_bytes()))
+            .at("/many", Reply::Bytes(many.into_bytes())),
+    );
+    assert!(fixture.error("/big").contains("head is over 65536 bytes"));
+    assert!(fixture.error("/many").contains("over 100 headers"));
+}
+
+/// A server that stops halfway: the read timeout ends the wait, with an
+/// error that says so.
+#[test]
+fn a_stalled_server_times_out() {
+    let fixture = Fixture::start(
+        Routes::new()
+            .at("/head", Reply::Stall(b"HTTP/1.1 200 OK\r\n".to_vec()))
+            .at("/banner", Reply::Stall(b"SSH-2.0-OpenSSH_9.2\r\n".to_vec()))
+            .at(
+                "/body",
+                Reply::Stall(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf"
+                        .to_vec(),
+                ),
+            ),
+    );
+    let quick = Options {
+        timeout: Duration::from_millis(300),
+        ..Options::default()
+    };
+    let err = fixture.fetch("/head", &quick).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("no answer from the server within 0.3 s"),
+        "{err:#}"
+    );
+    // Not HTTP: an SSH server sends its banner, then waits for us. The
+    // status line is checked as soon as it arrives, not after a timeout.
+    let err = fixture.fetch("/banner", &Options::default()).unwrap_err();
+    assert!(format!("{err:#}").contains("not an HTTP/1.x status line"));
+    let mut response = fixture.fetch("/body", &quick).unwrap();
+    let err = response.read_to_end(&mut Vec::new()).unwrap_err();
+    assert!(netkit::is_timeout(&err), "{err}");
+}
+
+/// What goes on the wire: the request line, Host (with the port, and
+/// brackets for IPv6), our headers, and the user's.
+#[test]
+fn the_request_on_the_wire() {
+    let fixture =
+        Fixture::start(Routes::new().at("/p?q=1", ok(b"", "text/plain")));
+    let options = Options {
+        headers: vec![http_get::request::parse_header("X-Lesson: 6").unwrap()],
+        ..Options::default()
+    };
+    fixture.fetch("/p?q=1#frag", &options).unwrap();
+    let request = &fixture.routes.requests()[0];
+    let port = fixture.server.addr().port();
+    assert_eq!(
+        request,
+        &format!(
+            "GET /p?q=1 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+             User-Agent: {}\r\nAccept: */*\r\nConnection: close\r\n\
+             X-Lesson: 6\r\n\r\n",
+            http_get::request::USER_AGENT
+        )
+    );
+}
