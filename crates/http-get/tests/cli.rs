@@ -1,0 +1,242 @@
+//! The `http-get` binary as a user meets it: output to stdout and to
+//! files, -i and --head, many URLs with --jobs and --urls-from, the demo,
+//! and one `error:` line per failure with the right exit code.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use http_get::fixture::{Reply, Routes, chunked, ok, redirect, serve};
+use netkit::testing::{TestServer, finish, run_to_end};
+use netkit::{Log, ServeReport, ServerConfig};
+
+type Server = TestServer<io::Result<ServeReport>>;
+
+fn fixture(routes: Routes) -> Server {
+    let config = ServerConfig {
+        log: Log::to(|_| {}),
+        ..ServerConfig::default()
+    };
+    TestServer::start(move |listener, shutdown| {
+        serve(listener, &shutdown, routes, &config)
+    })
+}
+
+fn http_get(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_http-get"));
+    command.current_dir(dir);
+    command
+}
+
+/// The routes most tests use.
+fn site() -> Server {
+    fixture(
+        Routes::new()
+            .at("/hello.txt", ok(b"hello\n", "text/plain"))
+            .at("/data/chunks.bin", chunked(&[7; 70_000], &[4096]))
+            .at("/old", redirect(301, "/hello.txt"))
+            .at(
+                "/cut.bin",
+                Reply::Bytes(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf"
+                        .to_vec(),
+                ),
+            ),
+    )
+}
+
+fn url(server: &Server, target: &str) -> String {
+    format!("http://{}{target}", server.addr())
+}
+
+/// stderr's lines that start with `error:`.
+fn errors(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|line| line.starts_with("error: "))
+        .collect()
+}
+
+#[test]
+fn a_body_goes_to_stdout_and_include_shows_the_head() {
+    let server = site();
+    let dir = tempfile::tempdir().unwrap();
+    let (status, out, err) =
+        run_to_end(http_get(dir.path()).arg(url(&server, "/old")));
+    assert!(status.success(), "{err}");
+    assert_eq!(out, "hello\n");
+    assert_eq!(err, "");
+    let (status, out, _) = run_to_end(
+        http_get(dir.path()).args(["-i", &url(&server, "/hello.txt")]),
+    );
+    assert!(status.success());
+    assert_eq!(
+        out,
+        "HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 6\n\
+         Connection: close\n\nhello\n"
+    );
+    let (status, out, _) = run_to_end(
+        http_get(dir.path()).args(["--head", &url(&server, "/hello.txt")]),
+    );
+    assert!(status.success());
+    assert!(
+        out.starts_with("HTTP/1.1 200 OK\n") && out.ends_with("\n\n"),
+        "{out}"
+    );
+}
+
+/// -o and -O write complete files only; a cut download leaves nothing.
+#[test]
+fn files_appear_only_complete() {
+    let server = site();
+    let dir = tempfile::tempdir().unwrap();
+    let (status, _, err) = run_to_end(http_get(dir.path()).args([
+        "-o",
+        "mine.bin",
+        &url(&server, "/data/chunks.bin"),
+    ]));
+    assert!(status.success(), "{err}");
+    assert_eq!(
+        fs::read(dir.path().join("mine.bin")).unwrap(),
+        vec![7; 70_000]
+    );
+    let (status, _, err) = run_to_end(
+        http_get(dir.path()).args(["-O", &url(&server, "/cut.bin")]),
+    );
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(
+        errors(&err),
+        [format!(
+            "error: {}: reading the body: the connection closed after 4 of 10 bytes (Content-Length)",
+            url(&server, "/cut.bin")
+        )]
+    );
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["mine.bin"]);
+}
+
+/// Many URLs: each is reported, one failure does not stop the others,
+/// and a summary says how it went.
+#[test]
+fn many_urls_with_jobs_and_a_list() {
+    let server = site();
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("urls.txt");
+    fs::write(
+        &list,
+        format!(
+            "# what to fetch\n{}\n\n{}\n",
+            url(&server, "/data/chunks.bin"),
+            url(&server, "/missing.txt")
+        ),
+    )
+    .unwrap();
+    let (status, out, err) = run_to_end(http_get(dir.path()).args([
+        "-O",
+        "--jobs",
+        "2",
+        "--urls-from",
+        "urls.txt",
+        &url(&server, "/hello.txt"),
+        "https://example.com/x",
+    ]));
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(out, "");
+    assert_eq!(
+        errors(&err),
+        [
+            "error: https://example.com/x: https:// needs TLS, and this client speaks plain HTTP only (TLS is a later lesson); try http://".to_owned(),
+            format!("error: {}: the server answered HTTP/1.1 404 Not Found", url(&server, "/missing.txt")),
+        ]
+    );
+    assert!(err.contains("2 of 4 downloads succeeded"), "{err}");
+    assert_eq!(fs::read(dir.path().join("hello.txt")).unwrap(), b"hello\n");
+    assert_eq!(
+        fs::read(dir.path().join("chunks.bin")).unwrap().len(),
+        70_000
+    );
+
+    // The list from stdin, bodies to stdout one after the other.
+    let mut child = http_get(dir.path())
+        .args(["--urls-from", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let urls =
+        format!("{}\n{}\n", url(&server, "/hello.txt"), url(&server, "/old"));
+    stdin.write_all(urls.as_bytes()).unwrap();
+    drop(stdin);
+    let (status, out, err) = finish(child);
+    assert!(status.success(), "{err}");
+    assert_eq!(out, "hello\nhello\n");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &[][..],
+        &["-o", "x", "http://h/a", "http://h/b"][..],
+        &["-O", "http://h/a/same.txt", "http://h/b/same.txt"][..],
+        &["-H", "no colon", "http://h/"][..],
+        &["--jobs", "0", "http://h/"][..],
+        &["--timeout", "0", "http://h/"][..],
+    ] {
+        let (status, _, err) = run_to_end(http_get(dir.path()).args(args));
+        assert_eq!(status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+    }
+}
+
+/// Nothing listening, a bad URL, a name -O cannot use: one error line
+/// each, exit 1.
+#[test]
+fn errors_name_the_url_and_the_cause() {
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let refused = format!("http://{nobody}/");
+    for (url, cause) in [
+        (
+            refused.as_str(),
+            "connection refused (no server listens on that port)",
+        ),
+        ("http://h/a b", "the URL holds ' '"),
+        ("ftp://h/x", "ftp: URLs are not HTTP"),
+    ] {
+        let (status, out, err) = run_to_end(http_get(dir.path()).arg(url));
+        assert_eq!(status.code(), Some(1), "{url}");
+        assert_eq!(out, "");
+        let lines = errors(&err);
+        assert!(
+            lines.len() == 1
+                && lines[0].starts_with(&format!("error: {url}: ")),
+            "{err}"
+        );
+        assert!(lines[0].contains(cause), "{err}");
+    }
+    let (status, _, err) =
+        run_to_end(http_get(dir.path()).args(["-O", "http://h/dir/"]));
+    assert_eq!(status.code(), Some(1));
+    assert!(
+        err.contains("no file name at the end of the URL's path; use -o FILE"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_demo_downloads_every_url_in_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let (status, out, err) = run_to_end(http_get(dir.path()).arg("demo"));
+    assert!(status.success(), "{err}");
+    assert!(out.contains("the JSON lists 4 URLs"), "{out}");
+    assert_eq!(out.matches("identical to the server's").count(), 4, "{out}");
+}
