@@ -320,6 +320,7 @@ impl<R: BufRead> Read for ChunkedReader<R> {
 }
 // ANCHOR_END: chunked_reader
 
+// ANCHOR: chunk_encode
 /// Chunk-encodes `body` in pieces of the given sizes (cycled; 0s are
 /// skipped), with an extension on every chunk and a trailer: what a test
 /// server sends. The inverse of [`ChunkedReader`].
@@ -337,6 +338,7 @@ pub fn chunk_encode(body: &[u8], sizes: &[usize]) -> Vec<u8> {
     out.extend_from_slice(b"0\r\nX-Trailer: yes\r\n\r\n");
     out
 }
+// ANCHOR_END: chunk_encode
 
 #[cfg(test)]
 mod tests {

@@ -17,11 +17,13 @@
 use std::fmt;
 use std::io::{self, BufRead, Read};
 
+// ANCHOR: limits
 /// The most bytes a head may take, status line to empty line.
 pub const MAX_HEAD: usize = 64 * 1024;
 
 /// The most header lines a head may have.
 pub const MAX_HEADERS: usize = 100;
+// ANCHOR_END: limits
 
 /// A response's status line and headers.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -8,11 +8,9 @@
 //! in a request line would end the target early and a CR LF would start a
 //! header of the URL's choosing.
 
-use std::fmt;
-use std::net::{SocketAddr, ToSocketAddrs};
-
 use percent_encoding::percent_decode_str;
-use url::{Host, Url};
+use std::fmt;
+use url::Url;
 
 /// A URL this client can fetch.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -92,6 +90,7 @@ pub fn resolve(base: &Url, location: &str) -> Result<Target, UrlError> {
 }
 // ANCHOR_END: parse_target
 
+// ANCHOR: check_characters
 /// Refuses what the parser would quietly fix: it percent-encodes a space
 /// and drops a tab or newline, so `/a b` would fetch `/a%20b` unasked.
 fn check_characters(text: &str) -> Result<(), UrlError> {
@@ -100,8 +99,10 @@ fn check_characters(text: &str) -> Result<(), UrlError> {
         None => Ok(()),
     }
 }
+// ANCHOR_END: check_characters
 
 impl Target {
+    // ANCHOR: target_new
     fn new(mut url: Url) -> Result<Target, UrlError> {
         match url.scheme() {
             "http" => {}
@@ -133,19 +134,7 @@ impl Target {
             request_target,
         })
     }
-
-    /// The addresses to try, in the resolver's order: an IP literal is
-    /// itself; a name goes through the system's resolver.
-    pub fn addresses(&self) -> std::io::Result<Vec<SocketAddr>> {
-        match self.url.host() {
-            Some(Host::Ipv4(ip)) => Ok(vec![SocketAddr::from((ip, self.port))]),
-            Some(Host::Ipv6(ip)) => Ok(vec![SocketAddr::from((ip, self.port))]),
-            Some(Host::Domain(name)) => {
-                Ok((name, self.port).to_socket_addrs()?.collect())
-            }
-            None => Ok(Vec::new()),
-        }
-    }
+    // ANCHOR_END: target_new
 
     /// The last part of the path, for `-O`: `http://h/a/b.txt` is `b.txt`.
     /// `None` when the path ends in `/` or the name would not be a safe
@@ -180,7 +169,6 @@ mod tests {
         assert_eq!(t.request_target, "/");
         let t = target("http://[::1]:8080/x");
         assert_eq!(t.host_header, "[::1]:8080");
-        assert_eq!(t.addresses().unwrap(), ["[::1]:8080".parse().unwrap()]);
         // An explicit :80 is the default, and the parser drops it.
         assert_eq!(target("http://h:80/").host_header, "h");
     }

@@ -2,36 +2,19 @@
 //! files, -i and --head, many URLs with --jobs and --urls-from, the demo,
 //! and one `error:` line per failure with the right exit code.
 
+mod common;
+
 use std::fs;
-use std::io::{self, Write};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::io::Write;
+use std::process::Stdio;
 
-use http_get::fixture::{Reply, Routes, chunked, ok, redirect, serve};
-use netkit::testing::{TestServer, finish, run_to_end};
-use netkit::{Log, ServeReport, ServerConfig};
-
-type Server = TestServer<io::Result<ServeReport>>;
-
-fn fixture(routes: Routes) -> Server {
-    let config = ServerConfig {
-        log: Log::to(|_| {}),
-        ..ServerConfig::default()
-    };
-    TestServer::start(move |listener, shutdown| {
-        serve(listener, &shutdown, routes, &config)
-    })
-}
-
-fn http_get(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_http-get"));
-    command.current_dir(dir);
-    command
-}
+use common::{Server, http_get, start, url};
+use http_get::fixture::{Reply, Routes, chunked, ok, redirect};
+use netkit::testing::{finish, run_to_end};
 
 /// The routes most tests use.
 fn site() -> Server {
-    fixture(
+    start(
         Routes::new()
             .at("/hello.txt", ok(b"hello\n", "text/plain"))
             .at("/data/chunks.bin", chunked(&[7; 70_000], &[4096]))
@@ -44,10 +27,6 @@ fn site() -> Server {
                 ),
             ),
     )
-}
-
-fn url(server: &Server, target: &str) -> String {
-    format!("http://{}{target}", server.addr())
 }
 
 /// stderr's lines that start with `error:`.

@@ -2,37 +2,32 @@
 //! chooses: every way a body can end, every redirect, and the ways a
 //! server can get a response wrong.
 
-use std::io::{self, Read};
+mod common;
+
+use std::io::Read;
 use std::time::Duration;
 
+use common::Server;
 use http_get::body::Framing;
 use http_get::client::{Options, Response, fetch};
-use http_get::fixture::{Reply, Routes, chunked, ok, redirect, serve};
+use http_get::fixture::{Reply, Routes, chunked, ok, redirect};
 use http_get::request::Method;
 use http_get::target::parse_target;
-use netkit::testing::TestServer;
-use netkit::{Log, ServeReport, ServerConfig};
 
 struct Fixture {
-    server: TestServer<io::Result<ServeReport>>,
+    server: Server,
     routes: Routes,
 }
 
 impl Fixture {
     fn start(routes: Routes) -> Fixture {
-        let config = ServerConfig {
-            log: Log::to(|_| {}),
-            ..ServerConfig::default()
-        };
-        let serving = routes.clone();
-        let server = TestServer::start(move |listener, shutdown| {
-            serve(listener, &shutdown, serving, &config)
-        });
+        // The server's copy shares the record of requests with ours.
+        let server = common::start(routes.clone());
         Fixture { server, routes }
     }
 
     fn url(&self, target: &str) -> String {
-        format!("http://{}{target}", self.server.addr())
+        common::url(&self.server, target)
     }
 
     fn fetch(
@@ -62,18 +57,13 @@ impl Fixture {
     }
 }
 
-/// A body of `n` bytes in which a byte out of place shows.
-fn body(n: usize) -> Vec<u8> {
-    (0..n).map(|i| (i * 7 + i / 251) as u8).collect()
-}
-
 fn head_then(head: &str, body: &[u8]) -> Reply {
     Reply::Bytes([head.as_bytes(), body].concat())
 }
 
 #[test]
 fn the_three_ways_a_body_ends() {
-    let data = body(300_000);
+    let data = common::data(300_000, 0);
     let fixture = Fixture::start(
         Routes::new()
             .at("/length", ok(&data, "application/octet-stream"))

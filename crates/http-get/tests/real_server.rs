@@ -2,10 +2,13 @@
 //! SimpleHTTPRequestHandler, on a port the kernel picks), serving a
 //! directory. Every download must be byte-identical to the file served.
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+use common::{data, http_get, names_in};
 use netkit::testing::{ServerProcess, run_to_end};
 
 /// Python's file server on 127.0.0.1:0, announcing its port the way our
@@ -22,25 +25,6 @@ fn http_server(root: &Path) -> ServerProcess {
     ServerProcess::start(
         Command::new("python3").args(["-c", HTTP_SERVER]).arg(root),
     )
-}
-
-fn http_get(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_http-get"));
-    command.current_dir(dir);
-    command
-}
-
-/// Pseudo-random bytes, the same every run.
-fn data(n: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed | 1;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x as u8
-        })
-        .collect()
 }
 
 #[test]
@@ -80,7 +64,7 @@ fn downloads_from_python_http_server_are_byte_identical() {
         );
     }
     // Nothing else: no temporary file left behind.
-    assert_eq!(fs::read_dir(out.path()).unwrap().count(), files.len());
+    assert_eq!(names_in(out.path()).len(), files.len());
 
     // To stdout, and with -o.
     let (status, stdout, _) = run_to_end(http_get(out.path()).arg(&urls[1]));
@@ -115,11 +99,7 @@ fn a_404_fails_alone_and_leaves_no_file() {
         "{stderr}"
     );
     assert!(stderr.contains("1 of 2 downloads succeeded"), "{stderr}");
-    let left: Vec<_> = fs::read_dir(out.path())
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name())
-        .collect();
-    assert_eq!(left, ["here.txt"]);
+    assert_eq!(names_in(out.path()), ["here.txt"]);
     // http.server redirects a directory without its slash (301): followed.
     let (status, stdout, stderr) =
         run_to_end(http_get(out.path()).args(["-i", &format!("{base}/dir")]));

@@ -1,0 +1,360 @@
+"""An HTTP GET written by hand on a TCP socket, in Python 3 (lesson 6).
+
+It connects to the URL's host, writes a GET request, reads everything the
+server sends until the server closes the connection, and cuts that at the
+first empty line: before it is the response head (status line and headers),
+which it prints on stdout; after it is the body, which it saves with -o FILE,
+or else prints on stdout after the head and an empty line.
+
+On the wire (C is this program, S the server; every line ends in CR LF):
+
+    C: GET /notes.txt?v=2 HTTP/1.1
+    C: Host: 127.0.0.1:8000         (the port too, unless it is 80)
+    C: Connection: close            (one request, then please close)
+    C:                              (the empty line: the request ends here)
+    S: HTTP/1.0 200 OK
+    S: Content-Type: text/plain
+    S: Content-Length: 5103
+    S:
+    S: ...the 5103 bytes of the body...
+       (the server closes the connection: that was all of it)
+
+What the originals do. Chapter 01 (as we have it) creates an IPv4 TCP
+socket, connects it to www.baidu.com port 80, says the next step is to send
+a request for the home page, and stops there: this program is that next
+step. Chapter 02's tcpCli is the minimal variant: it sends "GET /\\n\\n" (no
+version, no Host header, bare LF line ends: the HTTP/0.9 way, which many
+servers now answer with 400) to www.jd.com, and prints each recv(1024) as
+it arrives.
+
+Like the original, this program takes the server's close as the end of the
+body, and that is its limitation: it never reads Content-Length or
+Transfer-Encoding. A body sent with "Transfer-Encoding: chunked" is saved
+with its chunk framing in it (the sizes in hex, the CR LFs, the final "0"
+and any trailers), and a body cut short by a broken connection cannot be
+told from a whole one. It follows no redirects either: a 3xx is reported
+with its Location. The Rust port (cargo run -p http-get -- URL) reads the
+head first and then ends the body the way the head says (RFC 9112 section
+6.3): Content-Length, chunked, or the close.
+
+Plain HTTP only: https:// needs TLS, which is not written by hand here.
+
+Exit status: 0 for a 2xx response, 1 for any other response or an error
+(one "error: ..." line on stderr), 2 for a usage error.
+
+Try it, from the repository root, with a server in another terminal
+(python3 -m http.server 8000 --bind 127.0.0.1, in any directory):
+
+    python3 crates/http-get/python/get.py http://127.0.0.1:8000/
+    python3 crates/http-get/python/get.py http://127.0.0.1:8000/README.md -o /tmp/r.md
+"""
+
+import argparse
+import os
+import socket
+import sys
+import urllib.parse
+
+DEFAULT_PORT = 80  # the port of http:// URLs that name none
+
+# How long connect(), and then each recv(), may wait. original's defect: no
+# timeout at all, so a server that accepted and then said nothing hung it.
+TIMEOUT = 30
+
+# How much one recv() may return. The response arrives in pieces of
+# whatever size TCP delivers; this only caps each piece.
+CHUNK = 64 * 1024
+
+# The longest response head we wait for, as the Rust client (its head.rs).
+# Real heads are a few hundred bytes; a server that sends megabytes before
+# the empty line is broken or hostile, and we stop collecting.
+MAX_HEAD = 64 * 1024
+
+# Added to the output's name until the body is complete: a file without it
+# is always a finished download.
+PART_SUFFIX = '.part'
+
+# Characters quote() leaves alone in a request target, besides letters,
+# digits and "_.-~": the URL's own delimiters, and "%" so that what is
+# already percent-encoded stays as it is.
+TARGET_SAFE = "/?:@!$&'()*+,;=%[]"
+
+
+class Failure(Exception):
+    """The fetch failed; the text says why, for an "error:" line."""
+
+
+def printable(text):
+    """A line of the head as it may be shown on a terminal: control
+    characters come out escaped, so a header cannot drive the terminal."""
+    return ''.join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def parse_url(url):
+    """Splits an http:// URL into (host, port, Host header, request target).
+
+    The original hard-coded the host and the path; here they come from a URL
+    on the command line, so anything in it that would break the request is
+    refused before it reaches the socket.
+    """
+    # A space would end the request target early; a CR LF would start a
+    # header of the URL's choosing.
+    bad = [c for c in url if c.isspace() or not c.isprintable()]
+    if bad:
+        raise Failure(f'the URL holds {bad[0]!r}; spaces and control characters '
+                      'must be percent-encoded (a space is %20)')
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == 'https':
+        raise Failure('https:// needs TLS, and this program speaks plain HTTP '
+                      'only; try http://')
+    if parts.scheme != 'http':
+        raise Failure(f'{url!r} is not an http:// URL; write e.g. '
+                      'http://127.0.0.1:8000/')
+    if parts.username is not None or parts.password is not None:
+        raise Failure('user names and passwords in URLs are not supported')
+    host = parts.hostname
+    if not host:
+        raise Failure(f'{url!r} has no host')
+    try:
+        port = parts.port
+    except ValueError:
+        raise Failure(f'{url!r} has no valid port (1 to 65535)') from None
+    if port == 0:
+        raise Failure(f'{url!r} has no valid port (1 to 65535)')
+    # The Host header is ASCII: a name in another script goes as punycode,
+    # and an IPv6 address goes in brackets, as in the URL.
+    try:
+        host_header = host.encode('idna').decode('ascii')
+    except UnicodeError:
+        raise Failure(f'{host!r} is not a valid host name') from None
+    if ':' in host_header:
+        host_header = f'[{host_header}]'
+    if port is not None and port != DEFAULT_PORT:
+        host_header += f':{port}'
+    # The request target is the path and the query; the fragment (#part) is
+    # the browser's, never sent. A request line is ASCII, so anything else
+    # goes percent-encoded, as a browser does.
+    target = parts.path or '/'
+    if parts.query:
+        target += '?' + parts.query
+    target = urllib.parse.quote(target, safe=TARGET_SAFE)
+    return host, port or DEFAULT_PORT, host_header, target
+
+
+def request(host_header, target):
+    """The request's bytes: request line, headers, and the empty line that
+    ends them.
+
+    HTTP/1.1 requires Host: one address may serve many sites. With
+    "Connection: close" the server closes once it has answered, and that
+    close is how this program knows the body is complete.
+    """
+    # original's defect (chapter 02): "GET /\n\n" names no version and no
+    # Host, and ends its lines in bare LF; HTTP/1.1 lines end in CR LF.
+    return (f'GET {target} HTTP/1.1\r\n'
+            f'Host: {host_header}\r\n'
+            'Connection: close\r\n'
+            '\r\n').encode('ascii')
+
+
+def connect(host, port):
+    """A connected socket with TIMEOUT on every later recv() and send().
+
+    original's defect: socket(AF_INET) and connect() handle IPv4 only, and
+    never give up. create_connection() resolves the name and tries each
+    address, IPv4 or IPv6, until one answers.
+    """
+    where = f'[{host}]:{port}' if ':' in host else f'{host}:{port}'
+    try:
+        return socket.create_connection((host, port), timeout=TIMEOUT)
+    except ConnectionRefusedError:
+        raise Failure(f'could not connect to {where}: connection refused '
+                      '(no server listens on that port)') from None
+    except socket.gaierror as err:
+        raise Failure(f'cannot resolve {host!r}: {err.strerror}') from None
+    except TimeoutError:
+        raise Failure(f'could not connect to {where}: no answer within '
+                      f'{TIMEOUT} s') from None
+    except OSError as err:
+        raise Failure(f'could not connect to {where}: {err.strerror or err}') from None
+
+
+def receive(sock, received):
+    """One recv(), with its failures said in words; b'' means the server
+    closed. `received` is how many bytes came before, for the message."""
+    try:
+        return sock.recv(CHUNK)
+    except TimeoutError:
+        raise Failure(f'the server sent nothing for {TIMEOUT} s, after '
+                      f'{received} bytes; gave up') from None
+    except OSError as err:  # e.g. a reset: the server went away
+        raise Failure(f'lost the connection after {received} bytes: '
+                      f'{err.strerror or err}') from None
+
+
+def read_head(sock):
+    """Receives until the first empty line; returns (head, body bytes that
+    came in the same pieces).
+
+    TCP keeps no boundaries: the head may take several recv()s, and the
+    last of them usually brings the start of the body too.
+    """
+    received = b''
+    while True:
+        end = received.find(b'\r\n\r\n')
+        if end >= 0:
+            return received[:end], received[end + 4:]
+        if len(received) > MAX_HEAD:
+            raise Failure(f'no end of the response head in the first {MAX_HEAD} '
+                          'bytes; is this an HTTP server?')
+        chunk = receive(sock, len(received))
+        if not chunk:  # 0 bytes: the server has closed
+            if not received:
+                raise Failure('the server closed the connection without answering')
+            # A response without its empty line is cut short (or not HTTP):
+            # say so, rather than take part of the head for a body.
+            raise Failure('the server closed the connection before the end of '
+                          'the response head')
+        received += chunk
+
+
+def head_lines(head):
+    """The head as text lines: status line first, then one per header.
+
+    Not decoded as UTF-8, which raises on the first byte that is not: a
+    head is ASCII as a rule, and ISO-8859-1 at worst (RFC 9110, section
+    5.5); decoded as that, any bytes make text.
+    """
+    return [printable(line) for line in head.decode('iso-8859-1').split('\r\n')]
+
+
+def status_of(lines):
+    """The status code and reason from the status line ("HTTP/1.1 200 OK")."""
+    version, _, rest = lines[0].partition(' ')
+    code, _, reason = rest.partition(' ')
+    if not (version.startswith('HTTP/') and len(code) == 3 and code.isdigit()):
+        raise Failure(f"the response starts with {lines[0][:80]!r}, not a status "
+                      'line like "HTTP/1.1 200 OK"; is this an HTTP server?')
+    return int(code), reason
+
+
+def location_of(lines):
+    """The Location header's value, or None."""
+    for line in lines[1:]:
+        name, _, value = line.partition(':')
+        if name.strip().lower() == 'location':
+            return value.strip()
+    return None
+
+
+def copy_body(sock, first, out):
+    """Writes `first`, then everything else the server sends, to `out`,
+    until the server closes; returns how many bytes that made.
+
+    It is written as it arrives, never collected in memory first, so a
+    download larger than memory works too.
+
+    The close is the only end this program knows (it reads no
+    Content-Length and decodes no chunks): the original's framing, kept.
+    """
+    out.write(first)
+    got = len(first)
+    while True:
+        chunk = receive(sock, got)
+        if not chunk:  # 0 bytes: the server has closed; that is the end
+            return got
+        out.write(chunk)
+        got += len(chunk)
+
+
+def fetch(url, output):
+    """GETs `url`: prints the head, then saves the body to `output` (a path)
+    or, if None, prints it too. Returns the exit status."""
+    host, port, host_header, target = parse_url(url)
+    with connect(host, port) as sock:
+        try:
+            # original's defect: send() may send only part of the request
+            # and returns how much it did, which the original ignored.
+            # sendall() sends it all or raises. original's defect (chapter
+            # 02): the request was sent again before every recv() of its
+            # loop, and as a str, which Python 3's send() refuses.
+            sock.sendall(request(host_header, target))
+        except OSError as err:
+            raise Failure('could not send the request: '
+                          f'{err.strerror or err}') from None
+        head, first = read_head(sock)
+        lines = head_lines(head)
+        status, reason = status_of(lines)
+        print('\n'.join(lines), flush=True)
+        if not 200 <= status < 300:
+            # original's defect: whatever came back was saved as the page,
+            # an error page or an empty redirect as readily as the real one.
+            where = location_of(lines) if 300 <= status < 400 else None
+            # A Location may be relative ("/sub/"): resolved against our URL,
+            # it is a command line the user can run next.
+            followed = ('; this program follows no redirects: fetch '
+                        f'{urllib.parse.urljoin(url, where)}' if where else '')
+            raise Failure(f'the server answered {status} {reason}; the body '
+                          f'was not saved{followed}')
+        if output is None:
+            # original's defect (chapter 02): each recv() was printed as text
+            # with a newline of print()'s after it, so the output was not the
+            # body. Here the body's bytes go out as they came.
+            print(flush=True)  # the empty line between head and body
+            copy_body(sock, first, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+            return 0
+        part = output + PART_SUFFIX
+        try:
+            out = open(part, 'wb')
+        except OSError as err:
+            raise Failure(f'cannot write {part}: {err.strerror or err}') from None
+        saved = False
+        try:
+            with out:
+                got = copy_body(sock, first, out)
+            # A rename within one directory is atomic: the file appears whole.
+            os.replace(part, output)
+            saved = True
+        except OSError as err:  # writing the file, not the network
+            raise Failure(f'cannot save {output}: {err.strerror or err}') from None
+        finally:
+            if not saved:  # a failure, or Ctrl-C: leave no half file behind
+                try:
+                    os.remove(part)
+                except OSError:
+                    pass
+    # On stderr: stdout holds the head and nothing else.
+    print(f'saved {got} bytes to {output}', file=sys.stderr)
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description='Lesson 6: one HTTP GET written by hand on a TCP socket. '
+                    'Prints the response head, then the body or, with -o, '
+                    'saves the body. Plain http:// only; the body ends when '
+                    'the server closes, as in the original.')
+    parser.add_argument('url', metavar='URL',
+                        help='what to fetch: http://HOST[:PORT]/PATH')
+    parser.add_argument('-o', '--output', metavar='FILE',
+                        help='save the body to FILE instead of printing it')
+    args = parser.parse_args()
+    try:
+        return fetch(args.url, args.output)
+    except Failure as failure:
+        print(f'error: {failure}', file=sys.stderr)
+        return 1
+
+
+if __name__ == '__main__':
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)  # Ctrl-C: stop quietly, with the shell's usual code
+    except BrokenPipeError:
+        # The reader of stdout went away (get.py URL | head): not an error
+        # worth a traceback. Point stdout at /dev/null so that the exit's
+        # own flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
