@@ -23,9 +23,9 @@ What the originals do. Chapter 01 (as we have it) creates an IPv4 TCP
 socket, connects it to www.baidu.com port 80, says the next step is to send
 a request for the home page, and stops there: this program is that next
 step. Chapter 02's tcpCli is the minimal variant: it sends "GET /\\n\\n" (no
-version, no Host header, bare LF line ends: the HTTP/0.9 way, which many
-servers now answer with 400) to www.jd.com, and prints each recv(1024) as
-it arrives.
+version, no Host header, bare LF line ends: the HTTP/0.9 way, which a
+server is free to refuse) to www.jd.com, and prints each recv(1024) as it
+arrives.
 
 Like the original, this program takes the server's close as the end of the
 body, and that is its limitation: it never reads Content-Length or

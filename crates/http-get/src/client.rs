@@ -110,6 +110,14 @@ impl Read for Response {
     }
 }
 
+/// Headers that carry credentials: dropped when a redirect leaves the
+/// site they were given for.
+fn is_credential(name: &str) -> bool {
+    ["Authorization", "Cookie", "Proxy-Authorization"]
+        .iter()
+        .any(|credential| name.eq_ignore_ascii_case(credential))
+}
+
 /// Whether a status sends the client elsewhere, with the same method.
 fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
@@ -123,13 +131,21 @@ pub fn fetch(target: Target, options: &Options) -> anyhow::Result<Response> {
     let mut target = target;
     let mut redirects = Vec::new();
     let mut seen = HashSet::from([target.url.clone()]);
+    let mut headers = options.headers.clone();
     loop {
-        let (head, conn) = exchange(&target, options)?;
-        let location =
-            head.get("Location").filter(|_| is_redirect(head.status));
+        let (head, conn) = exchange(&target, options, &headers)?;
+        // --max-redirects 0: the redirect itself is the answer (its
+        // Location shows with -i), as with curl without -L.
+        let follow = is_redirect(head.status) && options.max_redirects > 0;
+        let location = head.get("Location").filter(|_| follow);
         if let Some(location) = location {
             let next = resolve(&target.url, location)
                 .with_context(|| format!("redirected to {location:?}"))?;
+            // Credentials given for one site are not handed to another
+            // (requests does the same): a redirect can point anywhere.
+            if next.url.origin() != target.url.origin() {
+                headers.retain(|header| !is_credential(&header.name));
+            }
             redirects.push((head.status, target.url));
             if !seen.insert(next.url.clone()) {
                 bail!(
@@ -184,6 +200,7 @@ fn chain(redirects: &[(u16, Url)]) -> String {
 fn exchange(
     target: &Target,
     options: &Options,
+    headers: &[Header],
 ) -> anyhow::Result<(Head, Connection)> {
     let host = target.url.host_str().unwrap_or_default();
     let spec = format!("{host}:{}", target.port);
@@ -193,7 +210,7 @@ fn exchange(
     // an error after `timeout`, not a hang.
     stream.set_read_timeout(Some(options.timeout))?;
     stream.set_write_timeout(Some(options.timeout))?;
-    let request = encode(options.method, target, &options.headers);
+    let request = encode(options.method, target, headers);
     (&stream)
         .write_all(&request)
         .context("sending the request")?;
@@ -237,7 +254,7 @@ pub fn timeout_said(err: io::Error, options: &Options) -> io::Error {
         io::Error::new(
             io::ErrorKind::TimedOut,
             format!(
-                "no answer from the server within {} s",
+                "the server sent nothing for {} s",
                 options.timeout.as_secs_f64()
             ),
         )

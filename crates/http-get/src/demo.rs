@@ -40,8 +40,9 @@ pub fn demo() -> anyhow::Result<()> {
         .collect();
     let api =
         serde_json::to_vec_pretty(&json!({ "code": 200, "newslist": list }))?;
-    let mut routes =
-        Routes::new().at("/api/meinv?num=4", ok(&api, "application/json"));
+    let mut routes = Routes::new()
+        .logging(netkit::demo::stdout_log("server: "))
+        .at("/api/meinv?num=4", ok(&api, "application/json"));
     for (n, (name, size, how)) in PICTURES.iter().enumerate() {
         let body = picture(*size, n as u8);
         let path = format!("/img/{name}");

@@ -80,7 +80,10 @@ pub fn download(
         Save::Stdout => None,
         Save::File(path) => Some(path),
         Save::Unnamed => {
-            bail!("no file name at the end of the URL's path; use -o FILE")
+            bail!(
+                "no file name at the end of the URL's path; fetch it on its \
+                 own with -o FILE"
+            )
         }
     };
     let mut response = fetch(target, &settings.options)?;
@@ -116,7 +119,9 @@ fn print_head(response: &Response) -> io::Result<()> {
 // ANCHOR: save_file
 /// Writes the body next to `path` under a temporary name, then renames
 /// it: `path` appears only complete, and a failed download leaves
-/// nothing behind (the temporary file is removed when dropped).
+/// nothing behind (the temporary file is removed when dropped). A process
+/// killed halfway (Ctrl-C included) runs no drop, and leaves its hidden
+/// `.http-get-*.part`.
 fn save_file(
     response: &mut Response,
     path: &Path,

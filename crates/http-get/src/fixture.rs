@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
 
-use netkit::{Connection, ServeReport, ServerConfig, Shutdown};
+use netkit::{Connection, Log, ServeReport, ServerConfig, Shutdown};
 
 use crate::body::chunk_encode;
 use crate::head::trim_line_end;
@@ -42,6 +42,7 @@ pub enum Reply {
 pub struct Routes {
     routes: HashMap<String, Reply>,
     seen: Arc<Mutex<Vec<String>>>,
+    log: Option<Log>,
 }
 
 impl Routes {
@@ -53,6 +54,12 @@ impl Routes {
     /// Adds a route.
     pub fn at(mut self, target: &str, reply: Reply) -> Routes {
         self.routes.insert(target.to_owned(), reply);
+        self
+    }
+
+    /// Logs every request and the status it got, as one line.
+    pub fn logging(mut self, log: Log) -> Routes {
+        self.log = Some(log);
         self
     }
 
@@ -111,12 +118,8 @@ fn answer(conn: &mut Connection, routes: &Routes) -> io::Result<()> {
     let Some(request) = read_request(conn)? else {
         return Ok(());
     };
-    let target = request
-        .lines()
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .unwrap_or_default()
-        .to_owned();
+    let request_line = request.lines().next().unwrap_or_default().to_owned();
+    let target = request_line.split(' ').nth(1).unwrap_or_default();
     routes
         .seen
         .lock()
@@ -126,8 +129,13 @@ fn answer(conn: &mut Connection, routes: &Routes) -> io::Result<()> {
         b"HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n\r\nnot found\n"
             .to_vec(),
     );
+    let reply = routes.routes.get(target).unwrap_or(&not_found);
+    if let Some(log) = &routes.log {
+        let status = status_of(reply);
+        log.event(format_args!("{}: {request_line} -> {status}", conn.peer));
+    }
     let mut stream = &conn.stream;
-    match routes.routes.get(&target).unwrap_or(&not_found) {
+    match reply {
         Reply::Bytes(bytes) => stream.write_all(bytes)?,
         Reply::Pieces(pieces) => {
             for piece in pieces {
@@ -145,6 +153,16 @@ fn answer(conn: &mut Connection, routes: &Routes) -> io::Result<()> {
     Ok(())
 }
 // ANCHOR_END: serve
+
+/// The status line a reply starts with, for the log.
+fn status_of(reply: &Reply) -> String {
+    let bytes = match reply {
+        Reply::Bytes(bytes) | Reply::Stall(bytes) => bytes.as_slice(),
+        Reply::Pieces(pieces) => pieces.first().map_or(&[][..], Vec::as_slice),
+    };
+    let line = bytes.split(|&b| b == b'\r').next().unwrap_or_default();
+    String::from_utf8_lossy(line).into_owned()
+}
 
 /// Reads a request head; `None` if the client closed first.
 fn read_request(conn: &Connection) -> io::Result<Option<String>> {

@@ -8,7 +8,7 @@
 //! hello world\n           (the body: how long it is, the headers say)
 //! ```
 //!
-//! Parsed from bytes with limits (RFC 9112 section 2.3 leaves them to us):
+//! Parsed from bytes with limits (RFC 9110 section 5.4 leaves them to us):
 //! a server that sends a megabyte of headers, or never an empty line, gets
 //! an error, not our memory. Lines may end in CR LF or a bare LF (section
 //! 2.2 allows a recipient to accept LF), and an obsolete folded header

@@ -74,8 +74,12 @@ impl std::error::Error for UrlError {}
 /// Parses a URL given by the user.
 pub fn parse_target(text: &str) -> Result<Target, UrlError> {
     check_characters(text)?;
-    let url =
-        Url::parse(text).map_err(|err| UrlError::Parse(err.to_string()))?;
+    let url = Url::parse(text).map_err(|err| match err {
+        url::ParseError::RelativeUrlWithoutBase => {
+            UrlError::Parse(format!("no scheme; did you mean http://{text}?"))
+        }
+        err => UrlError::Parse(err.to_string()),
+    })?;
     Target::new(url)
 }
 
@@ -190,6 +194,10 @@ mod tests {
         );
         assert_eq!(parse_target("http://u:p@h/"), Err(UrlError::Credentials));
         assert!(matches!(parse_target("nonsense"), Err(UrlError::Parse(_))));
+        assert_eq!(
+            parse_target("example.com/x").unwrap_err().to_string(),
+            "not a valid URL: no scheme; did you mean http://example.com/x?"
+        );
         assert!(parse_target("http://:80/").is_err());
         // The WHATWG parser reads http:///x as http://x/, as browsers do.
         assert_eq!(target("http:///x").host_header, "x");

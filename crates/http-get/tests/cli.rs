@@ -206,7 +206,7 @@ fn errors_name_the_url_and_the_cause() {
         run_to_end(http_get(dir.path()).args(["-O", "http://h/dir/"]));
     assert_eq!(status.code(), Some(1));
     assert!(
-        err.contains("no file name at the end of the URL's path; use -o FILE"),
+        err.contains("no file name at the end of the URL's path; fetch it on its own with -o FILE"),
         "{err}"
     );
 }

@@ -307,7 +307,7 @@ fn a_stalled_server_times_out() {
     };
     let err = fixture.fetch("/head", &quick).unwrap_err();
     assert!(
-        format!("{err:#}").contains("no answer from the server within 0.3 s"),
+        format!("{err:#}").contains("the server sent nothing for 0.3 s"),
         "{err:#}"
     );
     // Not HTTP: an SSH server sends its banner, then waits for us. The
@@ -341,4 +341,53 @@ fn the_request_on_the_wire() {
             http_get::request::USER_AGENT
         )
     );
+}
+
+/// Credentials stay with the site they were given for: a redirect to
+/// another origin drops them, and keeps the other headers.
+#[test]
+fn credentials_do_not_follow_a_redirect_elsewhere() {
+    let other =
+        Fixture::start(Routes::new().at("/there", ok(b"x", "text/plain")));
+    let there = other.url("/there");
+    let fixture = Fixture::start(
+        Routes::new()
+            .at("/away", redirect(302, &there))
+            .at("/near", redirect(302, "/here"))
+            .at("/here", ok(b"x", "text/plain")),
+    );
+    let options = Options {
+        headers: ["Authorization: Bearer s3cret", "Cookie: a=1", "X-Keep: yes"]
+            .map(|h| http_get::request::parse_header(h).unwrap())
+            .to_vec(),
+        ..Options::default()
+    };
+    fixture.fetch("/away", &options).unwrap();
+    let sent = &other.routes.requests()[0];
+    assert!(
+        !sent.contains("s3cret") && !sent.contains("Cookie"),
+        "{sent}"
+    );
+    assert!(sent.contains("X-Keep: yes"), "{sent}");
+    fixture.fetch("/near", &options).unwrap();
+    let sent = fixture.routes.requests().pop().unwrap();
+    assert!(
+        sent.starts_with("GET /here ") && sent.contains("s3cret"),
+        "{sent}"
+    );
+}
+
+/// --max-redirects 0: the redirect is the answer, Location and all.
+#[test]
+fn no_redirects_followed_shows_the_redirect() {
+    let fixture =
+        Fixture::start(Routes::new().at("/old", redirect(301, "/new")));
+    let options = Options {
+        max_redirects: 0,
+        ..Options::default()
+    };
+    let response = fixture.fetch("/old", &options).unwrap();
+    assert_eq!(response.head.status, 301);
+    assert_eq!(response.head.get("Location"), Some("/new"));
+    assert!(response.redirects.is_empty());
 }
