@@ -94,7 +94,10 @@ fn main() -> ExitCode {
             Ok(saved) => bytes += saved.bytes,
             Err(err) => {
                 failed += 1;
-                eprintln!("error: {}: {err:#}", job.url);
+                // The URL as the user gave it, but one line whatever it
+                // holds: a CR LF in it is shown, not obeyed.
+                let url = netkit::text::printable(job.url.as_bytes());
+                eprintln!("error: {url}: {err:#}");
             }
         }
     }

@@ -219,3 +219,19 @@ fn the_demo_downloads_every_url_in_the_json() {
     assert!(out.contains("the JSON lists 4 URLs"), "{out}");
     assert_eq!(out.matches("identical to the server's").count(), 4, "{out}");
 }
+
+/// An error names the URL on one line, whatever the URL holds.
+#[test]
+fn an_error_line_stays_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (status, _, err) =
+        run_to_end(http_get(dir.path()).arg("http://h/a\r\nX-Injected: 1"));
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "error: http://h/a\\r\\nX-Injected: 1: the URL holds '\\r'"
+        ),
+        "{err}"
+    );
+}

@@ -16,6 +16,7 @@
 //!   line length, each telling "peer closed" apart from errors.
 //! - [`udp`]: the datagram server loop, with the same shutdown.
 //! - [`log`]: where server events go.
+//! - [`text`]: peer bytes as text that is safe to print.
 //! - [`cli`]: the flags, output line and exit codes every lesson shares.
 //! - [`demo`]: helpers for the `demo` subcommands.
 //! - `testing` (feature `testing`): servers in-process on port 0, binaries
@@ -30,6 +31,7 @@ pub mod server;
 pub mod shutdown;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod text;
 pub mod udp;
 
 pub use bind::{
