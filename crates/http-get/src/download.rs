@@ -7,7 +7,7 @@
 
 use std::fs;
 use std::io::{self, Read, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::thread;
 
@@ -128,6 +128,20 @@ fn save_file(
     settings: &Settings,
     bars: &MultiProgress,
 ) -> io::Result<u64> {
+    // A device or a pipe (-o /dev/null, -o /dev/stdout, a FIFO) is written
+    // to as it is: renaming a file onto it would replace the device node
+    // itself, for every program on the machine.
+    if fs::metadata(path).is_ok_and(|meta| is_special(&meta)) {
+        let mut special = fs::OpenOptions::new().write(true).open(path)?;
+        return copy(response, &mut special, None);
+    }
+    // A symbolic link: the file it points to gets the body (created if it
+    // does not exist yet), and the link stays a link.
+    let target = fs::read_link(path).ok().map(|points_to| {
+        // Relative to the link's directory; join keeps an absolute one.
+        path.parent().unwrap_or(Path::new("")).join(points_to)
+    });
+    let path = target.as_deref().unwrap_or(path);
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -150,6 +164,16 @@ fn save_file(
     Ok(bytes)
 }
 // ANCHOR_END: save_file
+
+/// A character or block device, a FIFO or a socket: not a file to
+/// replace.
+fn is_special(meta: &fs::Metadata) -> bool {
+    let kind = meta.file_type();
+    kind.is_char_device()
+        || kind.is_block_device()
+        || kind.is_fifo()
+        || kind.is_socket()
+}
 
 fn progress_bar(
     response: &Response,

@@ -6,11 +6,11 @@ mod common;
 
 use std::fs;
 use std::io::Write;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 
 use common::{Server, http_get, start, url};
 use http_get::fixture::{Reply, Routes, chunked, ok, redirect};
-use netkit::testing::{finish, run_to_end};
+use netkit::testing::{finish, run_to_end, spawn_piped};
 
 /// The routes most tests use.
 fn site() -> Server {
@@ -234,4 +234,48 @@ fn an_error_line_stays_one_line() {
         ),
         "{err}"
     );
+}
+
+/// `-o` onto a pipe or a device writes into it (as `-o /dev/null` must:
+/// renaming a file onto it would replace the device for everyone), and
+/// onto a symbolic link writes the file it points to.
+#[test]
+fn output_onto_a_pipe_or_a_link_writes_through() {
+    let server = site();
+    let dir = tempfile::tempdir().unwrap();
+    let status = Command::new("mkfifo")
+        .arg(dir.path().join("pipe"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The reader: `cat` ends when http-get closes the pipe (and the test
+    // fails after TEST_TIMEOUT if nobody ever opens it).
+    let reader = spawn_piped(Command::new("cat").arg(dir.path().join("pipe")));
+    let (status, _, err) = run_to_end(http_get(dir.path()).args([
+        "-o",
+        "pipe",
+        &url(&server, "/hello.txt"),
+    ]));
+    assert!(status.success(), "{err}");
+    let (_, piped, _) = finish(reader);
+    assert_eq!(piped, "hello\n");
+    let kind = fs::symlink_metadata(dir.path().join("pipe"))
+        .unwrap()
+        .file_type();
+    assert!(std::os::unix::fs::FileTypeExt::is_fifo(&kind));
+
+    std::os::unix::fs::symlink("real.txt", dir.path().join("link.txt"))
+        .unwrap();
+    let (status, _, err) = run_to_end(http_get(dir.path()).args([
+        "-o",
+        "link.txt",
+        &url(&server, "/old"),
+    ]));
+    assert!(status.success(), "{err}");
+    assert!(
+        fs::symlink_metadata(dir.path().join("link.txt"))
+            .unwrap()
+            .is_symlink()
+    );
+    assert_eq!(fs::read(dir.path().join("real.txt")).unwrap(), b"hello\n");
 }
