@@ -110,10 +110,11 @@ impl Read for Response {
     }
 }
 
-/// Headers that carry credentials: dropped when a redirect leaves the
-/// site they were given for.
-fn is_credential(name: &str) -> bool {
-    ["Authorization", "Cookie", "Proxy-Authorization"]
+/// Headers that belong to one site, credentials above all: dropped when a
+/// redirect leaves the site they were given for (a `-H 'Host: ...'` too,
+/// or the next server would be told it is the first one).
+fn belongs_to_site(name: &str) -> bool {
+    ["Authorization", "Cookie", "Proxy-Authorization", "Host"]
         .iter()
         .any(|credential| name.eq_ignore_ascii_case(credential))
 }
@@ -144,7 +145,7 @@ pub fn fetch(target: Target, options: &Options) -> anyhow::Result<Response> {
             // Credentials given for one site are not handed to another
             // (requests does the same): a redirect can point anywhere.
             if next.url.origin() != target.url.origin() {
-                headers.retain(|header| !is_credential(&header.name));
+                headers.retain(|header| !belongs_to_site(&header.name));
             }
             redirects.push((head.status, target.url));
             if !seen.insert(next.url.clone()) {

@@ -98,7 +98,7 @@ pub fn download(
         Some(path) => save_file(&mut response, path, settings, bars),
     }
     .map_err(|err| timeout_said(err, &settings.options))
-    .context("reading the body")?;
+    .context("downloading the body")?;
     Ok(Saved {
         status: response.head.status,
         bytes,

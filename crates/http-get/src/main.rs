@@ -94,10 +94,14 @@ fn main() -> ExitCode {
             Ok(saved) => bytes += saved.bytes,
             Err(err) => {
                 failed += 1;
-                // The URL as the user gave it, but one line whatever it
-                // holds: a CR LF in it is shown, not obeyed.
-                let url = netkit::text::printable(job.url.as_bytes());
-                eprintln!("error: {url}: {err:#}");
+                // One line, whatever the URL (the user's) or the error
+                // (which quotes the server) holds: a CR LF or an escape
+                // sequence in either is shown, not obeyed.
+                let line = format!("{}: {err:#}", job.url);
+                eprintln!(
+                    "error: {}",
+                    netkit::text::printable(line.as_bytes())
+                );
             }
         }
     }

@@ -74,12 +74,21 @@ impl std::error::Error for UrlError {}
 /// Parses a URL given by the user.
 pub fn parse_target(text: &str) -> Result<Target, UrlError> {
     check_characters(text)?;
-    let url = Url::parse(text).map_err(|err| match err {
-        url::ParseError::RelativeUrlWithoutBase => {
-            UrlError::Parse(format!("no scheme; did you mean http://{text}?"))
-        }
-        err => UrlError::Parse(err.to_string()),
-    })?;
+    // What people type for a URL without its scheme, which the parser
+    // would take for something else (`localhost:8080` has the scheme
+    // `localhost`).
+    if !text.contains("://") {
+        let hint = match text.strip_prefix("//") {
+            Some(_) => format!("http:{text}"),
+            None if text.starts_with('/') => format!("http://HOST{text}"),
+            None => format!("http://{text}"),
+        };
+        return Err(UrlError::Parse(format!(
+            "no scheme; did you mean {hint}?"
+        )));
+    }
+    let url =
+        Url::parse(text).map_err(|err| UrlError::Parse(err.to_string()))?;
     Target::new(url)
 }
 
@@ -194,10 +203,14 @@ mod tests {
         );
         assert_eq!(parse_target("http://u:p@h/"), Err(UrlError::Credentials));
         assert!(matches!(parse_target("nonsense"), Err(UrlError::Parse(_))));
+        let hint = |text: &str| parse_target(text).unwrap_err().to_string();
         assert_eq!(
-            parse_target("example.com/x").unwrap_err().to_string(),
+            hint("example.com/x"),
             "not a valid URL: no scheme; did you mean http://example.com/x?"
         );
+        assert!(hint("localhost:8080/x").ends_with("http://localhost:8080/x?"));
+        assert!(hint("//h/x").ends_with("did you mean http://h/x?"));
+        assert!(hint("/x").ends_with("did you mean http://HOST/x?"));
         assert!(parse_target("http://:80/").is_err());
         // The WHATWG parser reads http:///x as http://x/, as browsers do.
         assert_eq!(target("http:///x").host_header, "x");

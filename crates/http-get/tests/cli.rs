@@ -87,7 +87,7 @@ fn files_appear_only_complete() {
     assert_eq!(
         errors(&err),
         [format!(
-            "error: {}: reading the body: the connection closed after 4 of 10 bytes (Content-Length)",
+            "error: {}: downloading the body: the connection closed after 4 of 10 bytes (Content-Length)",
             url(&server, "/cut.bin")
         )]
     );
@@ -278,4 +278,24 @@ fn output_onto_a_pipe_or_a_link_writes_through() {
             .is_symlink()
     );
     assert_eq!(fs::read(dir.path().join("real.txt")).unwrap(), b"hello\n");
+}
+
+/// What a server says reaches the terminal escaped, never as control
+/// characters: an error line quoting a hostile status line stays one
+/// harmless line.
+#[test]
+fn a_hostile_status_line_is_shown_escaped() {
+    let server = start(Routes::new().at(
+        "/evil",
+        Reply::Bytes(b"HTTP/1.1 404 Not Found\x1b[2J\rgotcha\r\n\r\n".to_vec()),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let (status, _, err) =
+        run_to_end(http_get(dir.path()).arg(url(&server, "/evil")));
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(err.lines().count(), 1, "{err:?}");
+    assert!(
+        err.trim_end().ends_with("404 Not Found\\u{1b}[2J\\rgotcha"),
+        "{err:?}"
+    );
 }

@@ -391,3 +391,26 @@ fn no_redirects_followed_shows_the_redirect() {
     assert_eq!(response.head.get("Location"), Some("/new"));
     assert!(response.redirects.is_empty());
 }
+
+/// A Host header given with -H stays with its site too.
+#[test]
+fn a_given_host_header_does_not_follow_a_redirect_elsewhere() {
+    let other =
+        Fixture::start(Routes::new().at("/there", ok(b"x", "text/plain")));
+    let there = other.url("/there");
+    let fixture =
+        Fixture::start(Routes::new().at("/away", redirect(302, &there)));
+    let options = Options {
+        headers: vec![
+            http_get::request::parse_header("Host: first.example").unwrap(),
+        ],
+        ..Options::default()
+    };
+    fixture.fetch("/away", &options).unwrap();
+    assert!(fixture.routes.requests()[0].contains("Host: first.example\r\n"));
+    let sent = &other.routes.requests()[0];
+    assert!(
+        sent.contains(&format!("Host: {}\r\n", other.server.addr())),
+        "{sent}"
+    );
+}
