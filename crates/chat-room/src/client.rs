@@ -26,6 +26,7 @@ use anyhow::{Context, bail};
 use crossbeam_channel::{Receiver, select};
 use netkit::framing::LineDecoder;
 use netkit::server::BUSY_MESSAGE;
+use netkit::text::printable;
 use netkit::{Received, Shutdown, is_timeout, recv_some};
 
 use crate::protocol::{
@@ -278,7 +279,8 @@ fn print_messages(
 /// Prints one message. On a terminal, the line being typed is cleared
 /// first and the prompt drawn again after, so a message arriving while
 /// the user types does not end up in the middle of their line (what they
-/// typed is still there, in the terminal's input buffer).
+/// typed is still there, in the terminal's input buffer). Control
+/// characters in a message are shown escaped, never obeyed.
 fn show(
     output: &mut impl Write,
     message: &[u8],
@@ -292,24 +294,6 @@ fn show(
     }
     output.flush()
 }
-
-// ANCHOR: printable
-/// A message from another user as text we can print. Control characters
-/// are shown escaped, not sent to the terminal: `ESC [2J` in a message
-/// would otherwise clear every reader's screen. Bytes that are not UTF-8
-/// become U+FFFD.
-pub fn printable(message: &[u8]) -> String {
-    let mut text = String::with_capacity(message.len());
-    for c in String::from_utf8_lossy(message).chars() {
-        if c.is_control() && c != '\t' {
-            text.extend(c.escape_default());
-        } else {
-            text.push(c);
-        }
-    }
-    text
-}
-// ANCHOR_END: printable
 
 #[cfg(test)]
 mod tests {
@@ -348,14 +332,5 @@ mod tests {
             read_answer(b"HTTP/1.1 400"),
             Answer::Unexpected("HTTP/1.1 400".into())
         );
-    }
-
-    #[test]
-    fn control_characters_are_shown_not_obeyed() {
-        assert_eq!(printable(b"hi\tthere"), "hi\tthere");
-        assert_eq!(printable(b"\x1b[2Jgone"), "\\u{1b}[2Jgone");
-        assert_eq!(printable(b"a\rb\x07"), "a\\rb\\u{7}");
-        assert_eq!(printable("李雷".as_bytes()), "李雷");
-        assert_eq!(printable(b"\xff!"), "\u{fffd}!");
     }
 }
