@@ -299,3 +299,43 @@ fn a_hostile_status_line_is_shown_escaped() {
         "{err:?}"
     );
 }
+
+/// An IPv6 literal: connected over ::1, with `Host: [::1]:PORT`.
+#[test]
+fn an_ipv6_literal_url() {
+    use std::io::{BufRead, BufReader};
+    let Ok(listener) = std::net::TcpListener::bind("[::1]:0") else {
+        eprintln!("skipped: this machine has no IPv6 loopback");
+        return;
+    };
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(netkit::testing::TEST_TIMEOUT))
+            .unwrap();
+        let mut head = Vec::new();
+        let mut reader = BufReader::new(&stream);
+        while !head.ends_with(b"\r\n\r\n") {
+            if reader.read_until(b'\n', &mut head).unwrap() == 0 {
+                break;
+            }
+        }
+        (&stream)
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nv6\n")
+            .unwrap();
+        String::from_utf8(head).unwrap()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (status, out, err) = run_to_end(
+        http_get(dir.path()).arg(format!("http://[::1]:{port}/six")),
+    );
+    assert!(status.success(), "{err}");
+    assert_eq!(out, "v6\n");
+    let request = server.join().unwrap();
+    assert!(request.starts_with("GET /six HTTP/1.1\r\n"), "{request}");
+    assert!(
+        request.contains(&format!("\r\nHost: [::1]:{port}\r\n")),
+        "{request}"
+    );
+}
