@@ -299,6 +299,9 @@ impl Broker {
 
     /// The server is stopping: tell everyone, then let the writers finish.
     fn close_all(&mut self) {
+        // try_send: the server is stopping, so nobody is waited for. A
+        // client whose outbox is full (one that stopped reading) misses
+        // the goodbye, and gets the end of the stream all the same.
         for user in self.users.values() {
             if user.framing == Framing::Lines {
                 let bye = notice("the server is shutting down");

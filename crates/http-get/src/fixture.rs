@@ -132,6 +132,7 @@ fn answer(conn: &mut Connection, routes: &Routes) -> io::Result<()> {
     let reply = routes.routes.get(target).unwrap_or(&not_found);
     if let Some(log) = &routes.log {
         let status = status_of(reply);
+        let request_line = netkit::text::printable(request_line.as_bytes());
         log.event(format_args!("{}: {request_line} -> {status}", conn.peer));
     }
     let mut stream = &conn.stream;
