@@ -53,7 +53,7 @@ use netkit::bind::CONNECT_TIMEOUT;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::json::JsonLine;
-use crate::memory::peak_rss_kib;
+use crate::process::peak_rss_kib;
 use crate::stats::{Summary, millis};
 use wire::{Answer, Framing, Heard, Inbox};
 

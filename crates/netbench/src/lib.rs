@@ -14,14 +14,35 @@
 //!
 //! # Layout
 //!
+//! One module per lesson's load, each with its own `//!` saying what it
+//! measures and how to run it:
+//!
+//! - [`hello_echo`]: lesson 1's round trips per second and their latency
+//!   over 1 to 10,000 connections.
+//! - [`time_server`]: lesson 2's connections per second.
+//! - [`udp_chat`]: lesson 3's answered datagrams per second with a window
+//!   in flight, and the ones never answered.
+//! - [`file_downloader`]: lesson 4's download rate for one big file.
 //! - [`chat_room`]: lesson 5's delivery latency, one sender and many
 //!   receivers, optionally with a client that never reads.
 //!   - [`chat_room::wire`]: the bench's messages, and finding them again
 //!     in a byte stream (pure).
+//!
+//! And what they share, or what the bench needs besides:
+//!
+//! - [`load`]: many workers at once for a fixed time, every step timed
+//!   (the shape of the timed modes).
+//! - [`bare`]: each lesson's protocol with nothing else, the limit of its
+//!   model to measure the lesson's server against.
+//! - [`chart`]: the SVG chart of a `scripts/bench` results file.
 //! - [`stats`]: percentiles of a latency sample.
-//! - [`memory`]: a server's peak resident memory, from `/proc`.
+//! - [`process`]: a server's memory, threads and CPU time, from `/proc`.
 //! - [`json`]: the one-line JSON report.
 //! - `main.rs`: the command line, nothing else.
+//!
+//! `scripts/bench` runs all of it: every lesson's server, the Python port
+//! and the bare server under the same load, in turns, and the table and
+//! chart in the book.
 //!
 //! # Try it
 //!
@@ -33,13 +54,26 @@
 //! ```
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::bail;
 
+pub mod bare;
+pub mod chart;
 pub mod chat_room;
+pub mod file_downloader;
+pub mod hello_echo;
 pub mod json;
-pub mod memory;
+pub mod load;
+pub mod process;
 pub mod stats;
+pub mod time_server;
+pub mod udp_chat;
+
+/// The longest a timed mode may be asked to run: long enough for a
+/// steady figure, short enough that a bench of every lesson ends within
+/// minutes.
+pub const MAX_DURATION: Duration = Duration::from_secs(60);
 
 /// Resolves `HOST:PORT` and checks that it is this machine: netbench opens
 /// hundreds of connections and sends as fast as the server answers, which

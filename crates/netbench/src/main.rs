@@ -3,9 +3,14 @@
 //! Nothing else.
 //!
 //! ```text
-//! netbench chat-room --connect 127.0.0.1:PORT [--clients 200]
-//!     [--messages 5000] [--size 900] [--stalled] [--framing lines|raw]
-//!     [--timeout 2] [--server-pid PID] [--json]
+//! netbench hello-echo --connect A [--connections 16] [--duration 3]
+//! netbench time-server --connect A [--clients 16] [--duration 3]
+//! netbench udp-chat --connect A [--in-flight 32] [--duration 3]
+//! netbench file-downloader --connect A [--name FILE] [--request raw]
+//! netbench chat-room --connect A [--clients 200] [--stalled] ...
+//!     (each: [--server-pid PID] [--json])
+//! netbench bare LESSON [--bind 127.0.0.1:0] [--root DIR]
+//! netbench chart --input results.json --output chart.svg
 //! ```
 
 use std::process::ExitCode;
@@ -17,7 +22,10 @@ use netbench::chat_room::{
     self, DEFAULT_CLIENTS, DEFAULT_MESSAGES, DEFAULT_SIZE, DEFAULT_TIMEOUT,
     MAX_CLIENTS, MAX_MESSAGES, MAX_SIZE, MIN_SIZE, wire::Framing,
 };
-use netbench::loopback_addr;
+use netbench::{
+    MAX_DURATION, bare, chart, file_downloader, hello_echo, loopback_addr,
+    time_server, udp_chat,
+};
 use netkit::cli::exit_code;
 
 /// The workspace's load generator: many clients against a lesson's
@@ -31,16 +39,176 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Lesson 1: round trips per second and their latency, over many
+    /// connections at once
+    HelloEcho(HelloEchoArgs),
+    /// Lesson 2: connections per second, each one asked for the time
+    /// and read to its end
+    TimeServer(TimeServerArgs),
+    /// Lesson 3: answered datagrams per second with a window in flight,
+    /// and the ones that never came back
+    UdpChat(UdpChatArgs),
+    /// Lesson 4: one file downloaded into nothing, in MiB/s
+    FileDownloader(FileDownloaderArgs),
     /// Lesson 5: how long a message takes to reach every other user,
     /// with or without a user who never reads
     ChatRoom(ChatRoomArgs),
+    /// A bare server for a lesson: its protocol and nothing else, the
+    /// limit of its model to measure the lesson's server against
+    Bare(BareArgs),
+    /// Draws the chart of a `scripts/bench` results file, as SVG
+    Chart(ChartArgs),
+}
+
+/// What every load mode shares: where the server is, how long to load
+/// it, and how to report.
+#[derive(Args, Debug)]
+struct Common {
+    /// The server, HOST:PORT on this machine (loopback only)
+    #[arg(long, value_name = "HOST:PORT")]
+    connect: String,
+
+    /// The server's process id, to report its peak memory and threads
+    /// (from /proc, Linux)
+    #[arg(long, value_name = "PID")]
+    server_pid: Option<u32>,
+
+    /// Print the figures as one JSON line on stdout; the summary goes to
+    /// stderr
+    #[arg(long)]
+    json: bool,
+}
+
+/// Seconds of load, for the modes that run for a time.
+fn duration_parser() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(1..=MAX_DURATION.as_secs())
+}
+
+#[derive(Args, Debug)]
+struct HelloEchoArgs {
+    #[command(flatten)]
+    common: Common,
+
+    /// Connections open at once, each sending a name and waiting for its
+    /// answer, over and over
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 16,
+        value_parser = RangedU64ValueParser::<usize>::new()
+            .range(1..=hello_echo::MAX_CONNECTIONS as u64),
+    )]
+    connections: usize,
+
+    /// Seconds to measure, once every connection has its welcome
+    #[arg(long, value_name = "SECS", default_value_t = 3, value_parser = duration_parser())]
+    duration: u64,
+
+    /// Frame messages as lines (the servers' --lines)
+    #[arg(long)]
+    lines: bool,
+}
+
+#[derive(Args, Debug)]
+struct TimeServerArgs {
+    #[command(flatten)]
+    common: Common,
+
+    /// Clients at once, each connecting, reading to the end and
+    /// connecting again
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 16,
+        value_parser = RangedU64ValueParser::<usize>::new()
+            .range(1..=time_server::MAX_CLIENTS as u64),
+    )]
+    clients: usize,
+
+    /// Seconds to measure
+    #[arg(long, value_name = "SECS", default_value_t = 3, value_parser = duration_parser())]
+    duration: u64,
+}
+
+#[derive(Args, Debug)]
+struct UdpChatArgs {
+    #[command(flatten)]
+    common: Common,
+
+    /// Datagrams sent and not yet answered, at most
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 32,
+        value_parser = RangedU64ValueParser::<usize>::new()
+            .range(1..=udp_chat::MAX_IN_FLIGHT as u64),
+    )]
+    in_flight: usize,
+
+    /// Seconds to measure
+    #[arg(long, value_name = "SECS", default_value_t = 3, value_parser = duration_parser())]
+    duration: u64,
+
+    /// Milliseconds after which an unanswered datagram counts as lost
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = 200,
+        value_parser = clap::value_parser!(u64).range(1..=10_000),
+    )]
+    loss_after: u64,
+}
+
+#[derive(Args, Debug)]
+struct FileDownloaderArgs {
+    #[command(flatten)]
+    common: Common,
+
+    /// The file to ask for
+    #[arg(long, value_name = "NAME", default_value = "big.bin")]
+    name: String,
+
+    /// How to ask: raw (the original's bare name), framed (the servers'
+    /// --framed), or none (a server that sends without being asked, such
+    /// as socat)
+    #[arg(long, value_enum, default_value_t = file_downloader::Request::Raw)]
+    request: file_downloader::Request,
+
+    /// The file's size: fewer or more bytes is an error
+    #[arg(long, value_name = "BYTES")]
+    expect: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+struct BareArgs {
+    /// Which lesson's protocol
+    #[arg(value_enum)]
+    lesson: bare::Lesson,
+
+    /// Address to listen on (loopback only)
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:0")]
+    bind: String,
+
+    /// The directory the bare file server serves
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    root: std::path::PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct ChartArgs {
+    /// The results file `scripts/bench` wrote
+    #[arg(long, value_name = "FILE")]
+    input: std::path::PathBuf,
+
+    /// Where to write the SVG
+    #[arg(long, value_name = "FILE")]
+    output: std::path::PathBuf,
 }
 
 #[derive(Args, Debug)]
 struct ChatRoomArgs {
-    /// The chat server, HOST:PORT on this machine (loopback only)
-    #[arg(long, value_name = "HOST:PORT")]
-    connect: String,
+    #[command(flatten)]
+    common: Common,
 
     /// Users who log in: one sender, the others receivers
     #[arg(
@@ -90,42 +258,89 @@ struct ChatRoomArgs {
         value_parser = clap::value_parser!(u64).range(1..=30),
     )]
     timeout: u64,
-
-    /// The server's process id, to report its peak memory (VmHWM, Linux)
-    #[arg(long, value_name = "PID")]
-    server_pid: Option<u32>,
-
-    /// Print the figures as one JSON line on stdout; the summary goes to
-    /// stderr
-    #[arg(long)]
-    json: bool,
 }
 
 fn main() -> ExitCode {
     exit_code(run(Cli::parse()))
 }
 
+/// Prints a report: the summary for a person, or JSON for a script
+/// with the summary on stderr.
+fn report(json: bool, summary: impl std::fmt::Display, line: String) {
+    if json {
+        eprintln!("{summary}");
+        println!("{line}");
+    } else {
+        println!("{summary}");
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::HelloEcho(args) => {
+            let options = hello_echo::Options {
+                addr: loopback_addr(&args.common.connect)?,
+                connections: args.connections,
+                duration: Duration::from_secs(args.duration),
+                lines: args.lines,
+                server_pid: args.common.server_pid,
+            };
+            let r = hello_echo::run(&options)?;
+            report(args.common.json, &r, r.json());
+        }
+        Command::TimeServer(args) => {
+            let options = time_server::Options {
+                addr: loopback_addr(&args.common.connect)?,
+                clients: args.clients,
+                duration: Duration::from_secs(args.duration),
+                server_pid: args.common.server_pid,
+            };
+            let r = time_server::run(&options)?;
+            report(args.common.json, &r, r.json());
+        }
+        Command::UdpChat(args) => {
+            let options = udp_chat::Options {
+                addr: loopback_addr(&args.common.connect)?,
+                in_flight: args.in_flight,
+                duration: Duration::from_secs(args.duration),
+                loss_after: Duration::from_millis(args.loss_after),
+                server_pid: args.common.server_pid,
+            };
+            let r = udp_chat::run(&options)?;
+            report(args.common.json, &r, r.json());
+        }
+        Command::FileDownloader(args) => {
+            let options = file_downloader::Options {
+                addr: loopback_addr(&args.common.connect)?,
+                name: args.name,
+                request: args.request,
+                expect: args.expect,
+                server_pid: args.common.server_pid,
+            };
+            let r = file_downloader::run(&options)?;
+            report(args.common.json, &r, r.json());
+        }
+        Command::Bare(args) => {
+            let listen = loopback_addr(&args.bind)?;
+            bare::serve(args.lesson, listen, &args.root)?;
+        }
+        Command::Chart(args) => {
+            chart::draw_file(&args.input, &args.output)?;
+        }
         Command::ChatRoom(args) => {
             let options = chat_room::Options {
-                addr: loopback_addr(&args.connect)?,
+                addr: loopback_addr(&args.common.connect)?,
                 clients: args.clients,
                 messages: args.messages,
                 size: args.size,
                 framing: args.framing,
                 stalled: args.stalled,
                 timeout: Duration::from_secs(args.timeout),
-                server_pid: args.server_pid,
+                server_pid: args.common.server_pid,
             };
-            let report = chat_room::run(&options)?;
-            if args.json {
-                eprintln!("{report}");
-                println!("{}", report.json());
-            } else {
-                println!("{report}");
-            }
-            Ok(())
+            let r = chat_room::run(&options)?;
+            report(args.common.json, &r, r.json());
         }
     }
+    Ok(())
 }

@@ -1,0 +1,321 @@
+//! Lesson 1's round trips: how many `Hello, X!` answers a server gives
+//! per second over many connections at once, and how long each takes.
+//!
+//! # What is measured
+//!
+//! `connections` clients connect and read their `Welcome!`, untimed.
+//! Then, all together for `duration`, each sends a 16-byte name and
+//! waits for its `Hello, NAME!`, over and over: one message in flight per
+//! connection, as the lesson's client does, so the rate is round trips
+//! and the latency of each is the server's answer time plus the kernel's
+//! two trips through loopback.
+//!
+//! ```text
+//!   client 1 ──name──> server ──Hello, name!──> client 1 ──name──> ...
+//!   client N ──name──> server ──Hello, name!──> client N ──name──> ...
+//!            <──────────── duration, every exchange timed ───────────>
+//! ```
+//!
+//! With `server_pid`, the report also gives the server's threads and
+//! resident memory halfway through (a thread-per-connection server has
+//! one thread per connection then) and its peak memory.
+//!
+//! # Try it
+//!
+//! ```text
+//! cargo build --release -p hello-echo -p netbench
+//! target/release/hello-echo server --bind 127.0.0.1:0 -q
+//!                            # prints "listening on 127.0.0.1:PORT"
+//! target/release/netbench hello-echo --connect 127.0.0.1:PORT \
+//!     --connections 16 --duration 3
+//! python3 crates/hello-echo/python/server.py --bind 127.0.0.1:0
+//! ```
+//!
+//! 1,000 connections and more need `--max-clients` above that on our
+//! server (its default cap is 512), and an open-file limit above it for
+//! both processes (`ulimit -n`).
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use netkit::bind::CONNECT_TIMEOUT;
+
+use crate::json::JsonLine;
+use crate::load::{self, IO_TIMEOUT, Outcome, Plan};
+
+/// The most connections one run opens: room above the issue's 10,000.
+/// Each is a descriptor here and another in the server, so both need an
+/// open-file limit (`ulimit -n`) above the count.
+pub const MAX_CONNECTIONS: usize = 12_000;
+
+/// The lesson's greeting, sent once on each new connection.
+const WELCOME: &[u8] = b"Welcome!";
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The server (loopback).
+    pub addr: SocketAddr,
+    /// Connections open at once, one round trip in flight on each.
+    pub connections: usize,
+    /// The timed window.
+    pub duration: Duration,
+    /// Messages are lines (`--lines` on the server), not single reads.
+    pub lines: bool,
+    /// The server's pid, for its threads and memory.
+    pub server_pid: Option<u32>,
+}
+
+/// What a run measured.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The options it ran with.
+    pub options: Options,
+    /// The run's counts and latencies.
+    pub outcome: Outcome,
+}
+
+// ANCHOR: names
+/// Connection `index`'s name: 16 bytes, as the issue asks, and different
+/// on every connection so that an answer sent to the wrong one would be
+/// caught.
+pub fn name(index: usize) -> Vec<u8> {
+    format!("bench-{index:010}").into_bytes()
+}
+
+/// The answer to `name`, as the server frames it.
+pub fn expected_answer(name: &[u8], lines: bool) -> Vec<u8> {
+    let mut answer = [b"Hello, ", name, b"!"].concat();
+    if lines {
+        answer.push(b'\n');
+    }
+    answer
+}
+// ANCHOR_END: names
+
+/// One connection's state between round trips.
+struct Client {
+    stream: TcpStream,
+    request: Vec<u8>,
+    answer: Vec<u8>,
+    buf: Vec<u8>,
+}
+
+/// Connects, reads the welcome, and readies connection `index`'s request.
+fn connect(options: &Options, index: usize) -> io::Result<Client> {
+    let stream = TcpStream::connect_timeout(&options.addr, CONNECT_TIMEOUT)?;
+    stream.set_read_timeout(Some(IO_TIMEOUT))?;
+    stream.set_write_timeout(Some(IO_TIMEOUT))?;
+    // Each name must leave at once: with Nagle's algorithm a small write
+    // can wait for the previous segment's acknowledgement, which the
+    // server may delay (delayed ACK), adding up to 40 ms to a round trip.
+    stream.set_nodelay(true)?;
+    let mut welcome = WELCOME.to_vec();
+    if options.lines {
+        welcome.push(b'\n');
+    }
+    let mut client = Client {
+        stream,
+        request: name(index),
+        answer: Vec::new(),
+        buf: Vec::new(),
+    };
+    read_exactly(&mut client, &welcome)?;
+    client.answer = expected_answer(&client.request, options.lines);
+    if options.lines {
+        client.request.push(b'\n');
+    }
+    Ok(client)
+}
+
+// ANCHOR: round_trip
+/// One round trip: the name out, the whole answer back.
+fn round_trip(client: &mut Client) -> io::Result<()> {
+    client.stream.write_all(&client.request)?;
+    let answer = std::mem::take(&mut client.answer);
+    let read = read_exactly(client, &answer);
+    client.answer = answer;
+    read
+}
+
+/// Reads until `expected.len()` bytes have come, and checks they are
+/// `expected`. TCP keeps no message boundaries: the answer may come in
+/// more than one read, so one read is not one answer.
+fn read_exactly(client: &mut Client, expected: &[u8]) -> io::Result<()> {
+    client.buf.resize(expected.len(), 0);
+    client.stream.read_exact(&mut client.buf).map_err(|err| {
+        match err.kind() {
+            // A read of 0 bytes before the answer was complete.
+            io::ErrorKind::UnexpectedEof => io::Error::new(
+                err.kind(),
+                "the server closed the connection before answering",
+            ),
+            _ => err,
+        }
+    })?;
+    if client.buf != expected {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "expected {}, got {}",
+                netkit::text::printable(expected),
+                netkit::text::printable(&client.buf)
+            ),
+        ));
+    }
+    Ok(())
+}
+// ANCHOR_END: round_trip
+
+/// Opens the connections and measures.
+pub fn run(options: &Options) -> anyhow::Result<Report> {
+    let plan = Plan {
+        workers: options.connections,
+        duration: options.duration,
+        server_pid: options.server_pid,
+    };
+    let outcome = load::run(plan, |index| connect(options, index), round_trip)?;
+    load::all_ran(&outcome, options.connections)?;
+    Ok(Report {
+        options: options.clone(),
+        outcome,
+    })
+}
+
+/// The one-line summary:
+///
+/// ```text
+/// hello-echo: 16 connections, 3.0 s: 99992 round trips/s; latency p50
+/// 0.142 ms, p99 0.462 ms, max 7.774 ms; server 19 threads, 3.0 MiB
+/// under load (peak 3.2 MiB); server CPU 11.2 µs per round trip
+/// ```
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let o = &self.outcome;
+        write!(
+            f,
+            "hello-echo{}: {} connections, {:.1} s: {:.0} round trips/s",
+            if self.options.lines { " (lines)" } else { "" },
+            self.options.connections,
+            o.elapsed.as_secs_f64(),
+            o.rate()
+        )?;
+        o.write_latency(f)?;
+        if let (Some(loaded), Some(after)) = (o.server_loaded, o.server_after) {
+            write!(
+                f,
+                "; server {} threads, {:.1} MiB under load (peak {:.1} MiB)",
+                loaded.threads,
+                loaded.rss_kib as f64 / 1024.0,
+                after.peak_rss_kib as f64 / 1024.0
+            )?;
+        }
+        if let Some(us) = o.server_cpu_per_step_us() {
+            write!(f, "; server CPU {us:.1} µs per round trip")?;
+        }
+        Ok(())
+    }
+}
+
+impl Report {
+    /// The figures as one JSON line. Keys are stable; a figure not
+    /// measured is `null`.
+    pub fn json(&self) -> String {
+        let o = &self.outcome;
+        let line = JsonLine::new()
+            .text("mode", "hello-echo")
+            .bool("lines", self.options.lines)
+            .int("connections", self.options.connections as u64)
+            .float("seconds", o.elapsed.as_secs_f64())
+            .int("round_trips", o.steps)
+            .float("per_s", o.rate());
+        o.json_fields(line).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::thread;
+
+    /// Names are 16 bytes and distinct; answers are framed as asked.
+    #[test]
+    fn names_and_answers() {
+        assert_eq!(name(7), b"bench-0000000007");
+        assert_eq!(name(9_999_999_999).len(), 16);
+        assert_eq!(expected_answer(b"ab", false), b"Hello, ab!");
+        assert_eq!(expected_answer(b"ab", true), b"Hello, ab!\n");
+    }
+
+    /// A server for the tests: the raw protocol, or `wrong` answers to
+    /// the second message.
+    fn server(wrong: bool) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                thread::spawn(move || {
+                    let _ = stream.write_all(WELCOME);
+                    let mut buf = [0; 1024];
+                    let mut count = 0;
+                    while let Ok(n @ 1..) = stream.read(&mut buf) {
+                        count += 1;
+                        let name: &[u8] = match (wrong, count) {
+                            (true, 2) => b"somebody-else-00",
+                            _ => &buf[..n],
+                        };
+                        let _ = stream.write_all(&expected_answer(name, false));
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    fn options(addr: SocketAddr) -> Options {
+        Options {
+            addr,
+            connections: 4,
+            duration: Duration::from_millis(200),
+            lines: false,
+            server_pid: Some(std::process::id()),
+        }
+    }
+
+    /// Round trips are counted and the server is looked at (here the
+    /// server is this process).
+    #[test]
+    fn measures_round_trips() {
+        let report = run(&options(server(false))).unwrap();
+        assert!(report.outcome.steps > 0);
+        assert_eq!(report.outcome.failed, 0);
+        assert!(report.outcome.server_loaded.unwrap().threads >= 4);
+        let json = report.json();
+        assert!(json.contains(r#""mode":"hello-echo""#), "{json}");
+        assert!(json.contains(r#""connections":4"#), "{json}");
+    }
+
+    /// A wrong answer fails the run, saying what came instead.
+    #[test]
+    fn a_wrong_answer_is_an_error() {
+        let err = run(&options(server(true))).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.contains("4 of 4 connections failed"), "{text}");
+        assert!(text.contains("somebody-else"), "{text}");
+    }
+
+    /// No server: the error says the connection was refused.
+    #[test]
+    fn no_server_is_an_error() {
+        let addr = {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap()
+        };
+        let err = run(&options(addr)).unwrap_err();
+        assert!(format!("{err:#}").contains("refused"), "{err:#}");
+    }
+}

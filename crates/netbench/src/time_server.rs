@@ -1,0 +1,230 @@
+//! Lesson 2's connections per second: a client connects, reads the time
+//! to the end, and connects again, as fast as the server lets it.
+//!
+//! # What is measured
+//!
+//! `clients` workers, each in a loop for `duration`: connect, read until
+//! the server closes (the end of the answer, in this protocol), check an
+//! answer came, close. Nothing is sent. Every connection is one count,
+//! and its latency runs from `connect` to the end of the answer.
+//!
+//! ```text
+//!   client ──SYN──> server            (the kernel completes the handshake)
+//!          <─time── server            (accept, one write)
+//!          <─FIN─── server            (close: the answer is complete)
+//!   client ──FIN──>                   (we close too, and connect again)
+//! ```
+//!
+//! Almost all of it is kernel work: a handshake, a connection set up and
+//! torn down on both sides, for a few dozen bytes. So the figure is
+//! bounded by `connect`/`accept`/`close`, and a server differs from
+//! another mostly by what it adds per connection (a thread, a log line).
+//!
+//! The server closes first, so it is the server's side of each connection
+//! that waits in TIME_WAIT, not ours: our ports are free again at once
+//! and a long run does not run out of them.
+//!
+//! # Try it
+//!
+//! ```text
+//! cargo build --release -p time-server -p netbench
+//! target/release/time-server server --bind 127.0.0.1:0 -q
+//!                            # prints "listening on 127.0.0.1:PORT"
+//! target/release/netbench time-server --connect 127.0.0.1:PORT --clients 16
+//! python3 crates/time-server/python/server.py --bind 127.0.0.1:0
+//! ```
+
+use std::fmt;
+use std::io::{self, Read};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use netkit::bind::CONNECT_TIMEOUT;
+
+use crate::json::JsonLine;
+use crate::load::{self, IO_TIMEOUT, Outcome, Plan};
+
+/// The most clients at once: far above the 16 the issue asks for, low
+/// enough that the bench cannot become a flood.
+pub const MAX_CLIENTS: usize = 1024;
+
+/// The longest answer accepted: the longest of the lesson's formats is
+/// an RFC 867 line of under 60 bytes; more is not a time server.
+const MAX_ANSWER: u64 = 256;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The server (loopback, TCP).
+    pub addr: SocketAddr,
+    /// Clients at once, each with one connection open at a time.
+    pub clients: usize,
+    /// The timed window.
+    pub duration: Duration,
+    /// The server's pid, for its threads and memory.
+    pub server_pid: Option<u32>,
+}
+
+/// What a run measured.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The options it ran with.
+    pub options: Options,
+    /// The run's counts and latencies: one step is one connection.
+    pub outcome: Outcome,
+}
+
+// ANCHOR: ask
+/// One connection: connect, read the answer to its end, close.
+fn ask(addr: SocketAddr, answer: &mut Vec<u8>) -> io::Result<()> {
+    let stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)?;
+    stream.set_read_timeout(Some(IO_TIMEOUT))?;
+    answer.clear();
+    // Read until the server closes (a read of 0 bytes), but never more
+    // than an answer can be.
+    stream.take(MAX_ANSWER + 1).read_to_end(answer)?;
+    check_answer(answer)
+}
+// ANCHOR_END: ask
+
+/// Something came, and not too much: a server that closes without a
+/// word, or that streams, is not answering the time.
+fn check_answer(answer: &[u8]) -> io::Result<()> {
+    if answer.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the server closed without sending the time",
+        ));
+    }
+    if answer.len() as u64 > MAX_ANSWER {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "the answer is longer than {MAX_ANSWER} bytes; is it a \
+                 time server?"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Runs the clients and measures.
+pub fn run(options: &Options) -> anyhow::Result<Report> {
+    let plan = Plan {
+        workers: options.clients,
+        duration: options.duration,
+        server_pid: options.server_pid,
+    };
+    let outcome = load::run(
+        plan,
+        |_| Ok(Vec::with_capacity(MAX_ANSWER as usize + 1)),
+        |answer| ask(options.addr, answer),
+    )?;
+    load::all_ran(&outcome, options.clients)?;
+    Ok(Report {
+        options: options.clone(),
+        outcome,
+    })
+}
+
+/// The one-line summary:
+///
+/// ```text
+/// time-server: 16 clients, 3.0 s: 9876 connections/s; latency p50
+/// 1.402 ms, p99 3.010 ms, max 9.120 ms
+/// ```
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let o = &self.outcome;
+        write!(
+            f,
+            "time-server: {} clients, {:.1} s: {:.0} connections/s",
+            self.options.clients,
+            o.elapsed.as_secs_f64(),
+            o.rate()
+        )?;
+        o.write_latency(f)?;
+        if let Some(after) = o.server_after {
+            write!(
+                f,
+                "; server peak {:.1} MiB",
+                after.peak_rss_kib as f64 / 1024.0
+            )?;
+        }
+        if let Some(us) = o.server_cpu_per_step_us() {
+            write!(f, "; server CPU {us:.1} µs per connection")?;
+        }
+        Ok(())
+    }
+}
+
+impl Report {
+    /// The figures as one JSON line. Keys are stable; a figure not
+    /// measured is `null`.
+    pub fn json(&self) -> String {
+        let o = &self.outcome;
+        let line = JsonLine::new()
+            .text("mode", "time-server")
+            .int("clients", self.options.clients as u64)
+            .float("seconds", o.elapsed.as_secs_f64())
+            .int("connections", o.steps)
+            .float("per_s", o.rate());
+        o.json_fields(line).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::TcpListener;
+    use std::thread;
+
+    /// A time server for the tests that sends `answer` and closes.
+    fn server(answer: &'static [u8]) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let _ = stream.write_all(answer);
+            }
+        });
+        addr
+    }
+
+    fn options(addr: SocketAddr) -> Options {
+        Options {
+            addr,
+            clients: 3,
+            duration: Duration::from_millis(200),
+            server_pid: None,
+        }
+    }
+
+    /// Connections are counted, one per answer.
+    #[test]
+    fn counts_connections() {
+        let report =
+            run(&options(server(b"2026-11-22 09:15:03.123456"))).unwrap();
+        assert!(report.outcome.steps > 0);
+        assert_eq!(report.outcome.failed, 0);
+        let json = report.json();
+        assert!(json.contains(r#""mode":"time-server""#), "{json}");
+        assert!(json.contains(r#""server_threads":null"#), "{json}");
+    }
+
+    /// A server that closes without a word fails the run.
+    #[test]
+    fn an_empty_answer_is_an_error() {
+        let err = run(&options(server(b""))).unwrap_err();
+        assert!(format!("{err:#}").contains("without sending"), "{err:#}");
+    }
+
+    /// A server that sends too much is not a time server.
+    #[test]
+    fn a_long_answer_is_an_error() {
+        assert!(check_answer(&[b'x'; MAX_ANSWER as usize]).is_ok());
+        let err = check_answer(&[b'x'; MAX_ANSWER as usize + 1]).unwrap_err();
+        assert!(err.to_string().contains("time server?"), "{err}");
+    }
+}
