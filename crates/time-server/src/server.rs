@@ -50,6 +50,11 @@ pub fn serve_tcp(
 ) -> io::Result<ServeReport> {
     let config = ServerConfig {
         sequential: true,
+        // The handler never waits: `say_and_close` works on a
+        // non-blocking socket. Timeouts would be two system calls per
+        // connection set for nothing.
+        read_timeout: None,
+        write_timeout: None,
         ..net.clone()
     };
     netkit::serve(listener, shutdown, &config, move |conn| {
