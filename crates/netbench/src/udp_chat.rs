@@ -76,7 +76,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::MAX_DURATION;
 use crate::json::JsonLine;
-use crate::process::peak_rss_kib;
+use crate::process::snapshot;
 use crate::stats::{Summary, millis};
 
 /// The largest window the bench keeps in flight: [`RECV_BUFFER`] is
@@ -156,9 +156,20 @@ pub struct Report {
     pub window: Duration,
     /// The server's peak resident memory, in KiB.
     pub server_peak_rss_kib: Option<u64>,
+    /// The CPU time the server used during the run, all threads, user
+    /// and kernel.
+    pub server_cpu: Option<Duration>,
 }
 
 impl Report {
+    /// The server's CPU time per answered request, in microseconds
+    /// (requests sent and lost cost it something too, uncounted).
+    pub fn server_cpu_per_answer_us(&self) -> Option<f64> {
+        let cpu = self.server_cpu?;
+        (self.answered > 0)
+            .then(|| cpu.as_secs_f64() * 1e6 / self.answered as f64)
+    }
+
     /// Answered requests per second of the window.
     pub fn per_s(&self) -> f64 {
         let seconds = self.window.as_secs_f64();
@@ -203,9 +214,9 @@ pub fn parse_reply(datagram: &[u8]) -> Option<u64> {
 /// reports.
 pub fn run(options: &Options) -> anyhow::Result<Report> {
     check(options)?;
-    if let Some(pid) = options.server_pid {
-        peak_rss_kib(pid)?; // fail now, not after the run
-    }
+    // Read now: it fails early on a wrong pid, and the CPU time the
+    // server used before the run is subtracted at the end.
+    let before = options.server_pid.map(snapshot).transpose()?;
     let socket = open(options)?;
     let mut window = Window::new(options.loss_after);
     let mut buf = vec![0; RECV_SIZE];
@@ -261,11 +272,16 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     }
     let window_time = stopped
         .map_or(Duration::ZERO, |at| at.saturating_duration_since(start));
-    let server_peak_rss_kib = match options.server_pid {
-        Some(pid) => Some(peak_rss_kib(pid)?),
-        None => None,
-    };
-    Ok(window.report(options, window_time, server_peak_rss_kib))
+    let after = options.server_pid.map(snapshot).transpose()?;
+    let mut report = window.report(
+        options,
+        window_time,
+        after.map(|after| after.peak_rss_kib),
+    );
+    if let (Some(before), Some(after)) = (before, after) {
+        report.server_cpu = Some(after.cpu.saturating_sub(before.cpu));
+    }
+    Ok(report)
 }
 // ANCHOR_END: run
 
@@ -488,6 +504,7 @@ impl Window {
             latency: Summary::of(&mut latencies),
             window,
             server_peak_rss_kib: peak,
+            server_cpu: None,
         }
     }
 }
@@ -583,6 +600,9 @@ impl fmt::Display for Report {
         if let Some(kib) = self.server_peak_rss_kib {
             write!(f, "; server peak RSS {:.1} MiB", kib as f64 / 1024.0)?;
         }
+        if let Some(us) = self.server_cpu_per_answer_us() {
+            write!(f, "; server CPU {us:.1} µs per answer")?;
+        }
         Ok(())
     }
 }
@@ -612,6 +632,10 @@ impl Report {
         line = match self.server_peak_rss_kib {
             Some(kib) => line.int("server_peak_rss_kib", kib),
             None => line.null("server_peak_rss_kib"),
+        };
+        line = match self.server_cpu_per_answer_us() {
+            Some(us) => line.float("server_cpu_us_per_step", us),
+            None => line.null("server_cpu_us_per_step"),
         };
         line.finish()
     }
@@ -793,6 +817,7 @@ mod tests {
             latency,
             window: Duration::from_secs(2),
             server_peak_rss_kib: None,
+            server_cpu: None,
         }
     }
 
@@ -806,14 +831,21 @@ mod tests {
             "{\"mode\":\"udp-chat\",\"in_flight\":32,\"duration_s\":2.000,\
              \"sent\":2,\"answered\":0,\"lost\":2,\"late\":1,\
              \"unexpected\":0,\"per_s\":0.000,\"p50_ms\":null,\
-             \"p99_ms\":null,\"max_ms\":null,\"server_peak_rss_kib\":null}"
+             \"p99_ms\":null,\"max_ms\":null,\"server_peak_rss_kib\":null,\
+             \"server_cpu_us_per_step\":null}"
         );
         let mut sample = vec![ms(1), ms(2)];
         let mut some = report(3, Summary::of(&mut sample));
         some.server_peak_rss_kib = Some(2048);
+        some.server_cpu = Some(Duration::from_micros(30));
         let line = some.json();
         assert!(line.contains("\"per_s\":1.500,\"p50_ms\":1.000"), "{line}");
-        assert!(line.ends_with("\"server_peak_rss_kib\":2048}"), "{line}");
+        assert!(
+            line.ends_with(
+                "\"server_peak_rss_kib\":2048,\"server_cpu_us_per_step\":10.000}"
+            ),
+            "{line}"
+        );
         let text = some.to_string();
         assert!(text.contains("3 of 5 answered, 2 per s"), "{text}");
     }
