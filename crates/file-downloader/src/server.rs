@@ -81,7 +81,8 @@ pub enum Streaming {
     Buffered,
     /// `sendfile(2)`: the kernel moves the bytes from the file's pages to
     /// the socket without passing them through our process (Linux only).
-    /// Measured fastest and steadiest here, so the default.
+    /// The default: no buffer, and never far behind. On loopback it and
+    /// `Buffered` trade places from run to run (`scripts/bench`).
     #[default]
     #[value(help = "sendfile(2): the kernel copies from file to socket")]
     Sendfile,

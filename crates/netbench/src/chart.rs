@@ -102,6 +102,13 @@ pub struct Panel {
     pub skipped: Vec<Skipped>,
 }
 
+impl Panel {
+    /// Whether every measured figure is zero (skipped entries aside).
+    pub fn all_zero(&self) -> bool {
+        !self.bars.is_empty() && self.bars.iter().all(|bar| bar.max == 0.0)
+    }
+}
+
 /// A whole results file, as the chart needs it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Results {
@@ -516,9 +523,13 @@ type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 pub fn draw_file(input: &Path, output: &Path) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(input)
         .with_context(|| format!("reading {}", input.display()))?;
-    let results = parse_results(&text).with_context(|| {
+    let mut results = parse_results(&text).with_context(|| {
         format!("{}: not a results file from scripts/bench", input.display())
     })?;
+    // A row where every figure is zero (no datagram lost, say) has no bar
+    // to show, only a tall empty panel: the table beside the chart says
+    // it in words.
+    results.panels.retain(|panel| !panel.all_zero());
     let svg = draw_svg(&results)?;
     std::fs::write(output, svg)
         .with_context(|| format!("writing {}", output.display()))
@@ -1067,6 +1078,9 @@ mod tests {
         results.panels[0].bars.truncate(1);
         let svg = draw_svg(&results).unwrap();
         assert!(svg.contains("udp-chat — 32 in flight"));
+        // draw_file leaves such a panel out; one with a figure stays.
+        assert!(results.panels[0].all_zero());
+        assert!(!results.panels[1].all_zero());
     }
 
     /// A file that cannot be read names itself.
