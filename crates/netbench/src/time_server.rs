@@ -130,8 +130,9 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
 /// The one-line summary:
 ///
 /// ```text
-/// time-server: 16 clients, 3.0 s: 9876 connections/s; latency p50
-/// 1.402 ms, p99 3.010 ms, max 9.120 ms
+/// time-server: 16 clients, 2.0 s: 25066 connections/s; latency p50
+/// 0.612 ms, p99 1.279 ms, max 6.888 ms; server peak 3.3 MiB; server CPU
+/// 24.3 µs per connection
 /// ```
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
