@@ -54,7 +54,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::json::JsonLine;
 use crate::process::peak_rss_kib;
-use crate::stats::{Summary, millis};
+use crate::stats::{Summary, latency_json, millis};
 use wire::{Answer, Framing, Heard, Inbox};
 
 /// The room: 200 users, one talking.
@@ -681,13 +681,7 @@ impl fmt::Display for Report {
             self.elapsed.as_secs_f64()
         )?;
         match &self.latency {
-            Some(l) => write!(
-                f,
-                "latency p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-                millis(l.p50),
-                millis(l.p99),
-                millis(l.max)
-            )?,
+            Some(l) => write!(f, "{l}")?,
             None => write!(f, "no message delivered")?,
         }
         write!(
@@ -754,13 +748,7 @@ impl Report {
             .int("delivered", self.delivered)
             .int("lost", self.lost())
             .int("late", self.late);
-        line = match &self.latency {
-            Some(l) => line
-                .float("p50_ms", millis(l.p50))
-                .float("p99_ms", millis(l.p99))
-                .float("max_ms", millis(l.max)),
-            None => line.null("p50_ms").null("p99_ms").null("max_ms"),
-        };
+        line = latency_json(line, self.latency.as_ref());
         line = line.text("ending", &self.ending.to_string());
         line = match self.ending {
             Ending::Stalled { at_message } => {

@@ -28,7 +28,7 @@ use anyhow::Context;
 
 use crate::json::JsonLine;
 use crate::process::{Snapshot, snapshot};
-use crate::stats::{Summary, millis};
+use crate::stats::{Summary, latency_json};
 
 /// Each worker's stack. Its loop needs a few KiB, and the default of
 /// 2 MiB, reserved 10,000 times, is 20 GiB of address space; this keeps
@@ -98,13 +98,7 @@ impl Outcome {
     /// Writes `; latency p50 …, p99 …, max …` for a summary line.
     pub fn write_latency(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.latency {
-            Some(l) => write!(
-                f,
-                "; latency p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-                millis(l.p50),
-                millis(l.p99),
-                millis(l.max)
-            ),
+            Some(l) => write!(f, "; {l}"),
             None => Ok(()),
         }
     }
@@ -112,13 +106,7 @@ impl Outcome {
     /// Adds the latency and server fields to a mode's JSON line; a
     /// figure not measured is `null`.
     pub fn json_fields(&self, line: JsonLine) -> JsonLine {
-        let line = match self.latency {
-            Some(l) => line
-                .float("p50_ms", millis(l.p50))
-                .float("p99_ms", millis(l.p99))
-                .float("max_ms", millis(l.max)),
-            None => line.null("p50_ms").null("p99_ms").null("max_ms"),
-        };
+        let line = latency_json(line, self.latency.as_ref());
         let line = match self.server_loaded {
             Some(s) => line
                 .int("server_threads", s.threads)

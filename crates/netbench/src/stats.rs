@@ -2,7 +2,10 @@
 //! over the sorted sample, with no interpolation, so every figure printed
 //! is one that was measured.
 
+use std::fmt;
 use std::time::Duration;
+
+use crate::json::JsonLine;
 
 /// The figures a latency sample is reported by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +43,32 @@ pub fn percentile(sorted: &[Duration], pct: usize) -> Option<Duration> {
     sorted.get(rank.max(1) - 1).copied()
 }
 // ANCHOR_END: percentile
+
+/// `latency p50 1.234 ms, p99 5.678 ms, max 9.012 ms`, as every
+/// report's summary line says it.
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "latency p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+            millis(self.p50),
+            millis(self.p99),
+            millis(self.max)
+        )
+    }
+}
+
+/// Adds `p50_ms`, `p99_ms` and `max_ms` to a report's JSON line, `null`
+/// for a sample that was empty.
+pub fn latency_json(line: JsonLine, summary: Option<&Summary>) -> JsonLine {
+    match summary {
+        Some(l) => line
+            .float("p50_ms", millis(l.p50))
+            .float("p99_ms", millis(l.p99))
+            .float("max_ms", millis(l.max)),
+        None => line.null("p50_ms").null("p99_ms").null("max_ms"),
+    }
+}
 
 /// A duration in milliseconds, as the reports print it.
 pub fn millis(duration: Duration) -> f64 {

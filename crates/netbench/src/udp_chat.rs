@@ -77,7 +77,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use crate::MAX_DURATION;
 use crate::json::JsonLine;
 use crate::process::snapshot;
-use crate::stats::{Summary, millis};
+use crate::stats::{Summary, latency_json};
 
 /// The largest window the bench keeps in flight: [`RECV_BUFFER`] is
 /// sized to hold this many answers.
@@ -573,13 +573,7 @@ impl fmt::Display for Report {
             self.per_s()
         )?;
         match &self.latency {
-            Some(l) => write!(
-                f,
-                "latency p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-                millis(l.p50),
-                millis(l.p99),
-                millis(l.max)
-            )?,
+            Some(l) => write!(f, "{l}")?,
             None => write!(
                 f,
                 "nothing answered (is a udp-chat server listening there?)"
@@ -622,13 +616,7 @@ impl Report {
             .int("late", self.late)
             .int("unexpected", self.unexpected)
             .float("per_s", self.per_s());
-        line = match &self.latency {
-            Some(l) => line
-                .float("p50_ms", millis(l.p50))
-                .float("p99_ms", millis(l.p99))
-                .float("max_ms", millis(l.max)),
-            None => line.null("p50_ms").null("p99_ms").null("max_ms"),
-        };
+        line = latency_json(line, self.latency.as_ref());
         line = match self.server_peak_rss_kib {
             Some(kib) => line.int("server_peak_rss_kib", kib),
             None => line.null("server_peak_rss_kib"),
