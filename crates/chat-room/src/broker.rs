@@ -61,8 +61,10 @@ pub enum Event {
         framing: Framing,
         /// Its writer's queue; dropping it ends the writer.
         outbox: Sender<Outgoing>,
-        /// A handle on the socket, to cut a client that stopped reading.
-        stream: TcpStream,
+        /// The socket, shared with its reader and writer threads (one
+        /// descriptor for the three), to cut a client that stopped
+        /// reading.
+        stream: Arc<TcpStream>,
     },
     /// A client sent a message.
     Message {
@@ -98,7 +100,7 @@ struct User {
     name: String,
     framing: Framing,
     outbox: Sender<Outgoing>,
-    stream: TcpStream,
+    stream: Arc<TcpStream>,
 }
 
 /// The broker's state: only its own thread ever touches it.

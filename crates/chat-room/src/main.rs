@@ -10,6 +10,7 @@ use chat_room::{DEFAULT_ADDR, ServerOptions, serve};
 use clap::{Args, Parser, Subcommand};
 use netkit::Shutdown;
 use netkit::cli::{ServerFlags, announce_listener, exit_code, stdin_lines};
+use netkit::descriptors::SOCKET_ONLY;
 
 /// Lesson 5: a chat room. Many clients, one broker thread, nobody blocks
 /// anybody.
@@ -68,7 +69,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let shutdown = Shutdown::new();
             shutdown.trigger_on_signals()?;
             let options = ServerOptions {
-                net: args.flags.config(),
+                net: args.flags.config(SOCKET_ONLY)?,
             };
             announce_listener(&listener)?;
             serve(listener, &shutdown, &options)?;

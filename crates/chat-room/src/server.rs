@@ -91,7 +91,7 @@ pub fn serve(
 // ANCHOR: handle
 /// One client: log in, start the writer, then read until it leaves.
 fn handle(
-    conn: &mut Connection,
+    conn: &Connection,
     id: u64,
     events: &Sender<Event>,
 ) -> io::Result<()> {
@@ -109,7 +109,7 @@ fn handle(
             // No writer yet, so we may write here; neither "success" nor
             // "reuse", so an original client just stops.
             let refusal = framing.encode(format!("error: {bad}").as_bytes());
-            conn.stream.write_all(&refusal)?;
+            (&*conn.stream).write_all(&refusal)?;
             lingering_close(&conn.stream);
             conn.log
                 .problem(format_args!("{}: refused: {bad}", conn.peer));
@@ -127,14 +127,17 @@ fn handle(
         name,
         framing,
         outbox,
-        stream: conn.stream.try_clone()?,
+        stream: Arc::clone(&conn.stream),
     };
     if events.send(joined).is_err() {
         return Ok(()); // the broker has stopped: the server is stopping
     }
-    let writer = conn.stream.try_clone()?;
+    // The reader (this thread), the writer and the broker share the one
+    // socket: `&TcpStream` reads and writes, and shutdown works on any
+    // handle. One descriptor per user, where `try_clone` would take one
+    // for each.
     thread::scope(|scope| {
-        scope.spawn(|| write_outbox(&writer, &queue));
+        scope.spawn(|| write_outbox(&conn.stream, &queue));
         let broke = read_messages(conn, id, framing, rest, events);
         // When the server stops, netkit wakes every reader as if its
         // client had closed. That is no leave: the broker is about to say
@@ -217,7 +220,7 @@ fn login(stream: &TcpStream) -> io::Result<Option<LoggedIn>> {
 /// Reads messages and hands them to the broker until the client leaves.
 /// Returns the rule the client broke, if it broke one, to tell it.
 fn read_messages(
-    conn: &mut Connection,
+    conn: &Connection,
     id: u64,
     framing: Framing,
     rest: Vec<u8>,
@@ -244,7 +247,7 @@ fn read_messages(
                 }
             }
         }
-        let bytes = match recv_some(&mut conn.stream, &mut buf) {
+        let bytes = match recv_some(&mut &*conn.stream, &mut buf) {
             Ok(Received::Data(bytes)) => bytes,
             // A read of 0 bytes: the client closed (the original looped
             // here forever, broadcasting empty messages).

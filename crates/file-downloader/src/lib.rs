@@ -104,6 +104,10 @@ pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The client's read buffer: large reads mean fewer system calls (the
 /// server's [`server::SEND_BUF_SIZE`] has the measurements).
 pub const CLIENT_BUF_SIZE: usize = 1024 * 1024;
+
+/// Open files a connection holds while it sends: its socket and the file
+/// it sends. The server fits its cap to the open-file limit with it.
+pub const DESCRIPTORS_PER_CLIENT: usize = 2;
 // ANCHOR_END: constants
 
 /// How the two ends talk (both must use the same).

@@ -13,8 +13,9 @@ use file_downloader::client::{
     ask, check_name, default_output, host_port, progress_bar,
 };
 use file_downloader::{
-    CLIENT_TIMEOUT, DEFAULT_ADDR, DEFAULT_HOST, DEFAULT_PORT, DownloadOptions,
-    Output, Protocol, Root, ServerOptions, Streaming, download, serve,
+    CLIENT_TIMEOUT, DEFAULT_ADDR, DEFAULT_HOST, DEFAULT_PORT,
+    DESCRIPTORS_PER_CLIENT, DownloadOptions, Output, Protocol, Root,
+    ServerOptions, Streaming, download, serve,
 };
 use netkit::Shutdown;
 use netkit::cli::{ServerFlags, announce_listener, exit_code};
@@ -118,7 +119,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let options = ServerOptions {
                 protocol: protocol(args.framed),
                 streaming: args.copy,
-                net: args.flags.config(),
+                net: args.flags.config(DESCRIPTORS_PER_CLIENT)?,
             };
             announce_listener(&listener)?;
             options.net.log.event(format_args!(

@@ -191,7 +191,7 @@ pub fn serve(
 /// One client, the original protocol: a name in one read; the file's bytes
 /// and a close, or just a close.
 fn handle_raw(
-    conn: &mut Connection,
+    conn: &Connection,
     root: &Root,
     streaming: Streaming,
 ) -> io::Result<()> {
@@ -201,7 +201,7 @@ fn handle_raw(
     // As in the original, one read is the whole name: the protocol has no
     // terminator to wait for. (A name cut across two TCP segments would be
     // misread; --framed ends the name with a newline.)
-    let name = match recv_some(&mut conn.stream, &mut buf)? {
+    let name = match recv_some(&mut &*conn.stream, &mut buf)? {
         Received::Data(bytes) => bytes.to_vec(),
         Received::Closed => return Ok(()),
     };
@@ -220,7 +220,7 @@ fn handle_raw(
 /// One client, `--framed`: a request line, then a header and the bytes, or
 /// an `ERROR` line.
 fn handle_framed(
-    conn: &mut Connection,
+    conn: &Connection,
     root: &Root,
     streaming: Streaming,
 ) -> io::Result<()> {
@@ -234,7 +234,8 @@ fn handle_framed(
         lingering_close(&conn.stream);
         return Ok(());
     }
-    let mut lines = LineReader::new(&conn.stream, MAX_REQUEST_LINE);
+    let mut stream = &*conn.stream;
+    let mut lines = LineReader::new(stream, MAX_REQUEST_LINE);
     let line = match lines.read_line() {
         Ok(Received::Data(line)) => line,
         Ok(Received::Closed) => return Ok(()),
@@ -257,8 +258,7 @@ fn handle_framed(
     });
     match opened {
         Ok((file, size, offset)) => {
-            conn.stream
-                .write_all(&wire::header_line(&Header::Ok { size }))?;
+            stream.write_all(&wire::header_line(&Header::Ok { size }))?;
             send_file(conn, name, file, offset, size - offset, streaming);
             lingering_close(&conn.stream);
         }
@@ -279,13 +279,13 @@ fn starts_like_a_request(stream: &TcpStream) -> io::Result<bool> {
 
 /// Sends `ERROR <reason>` and closes, so the client learns why.
 fn refuse_framed(
-    conn: &mut Connection,
+    conn: &Connection,
     name: &[u8],
     refusal: &Refusal,
 ) -> io::Result<()> {
     log_refusal(conn, name, refusal);
     let reason = Header::Error(refusal.to_string());
-    conn.stream.write_all(&wire::header_line(&reason))?;
+    (&*conn.stream).write_all(&wire::header_line(&reason))?;
     lingering_close(&conn.stream);
     Ok(())
 }
@@ -302,7 +302,7 @@ fn log_refusal(conn: &Connection, name: &[u8], refusal: &Refusal) {
 /// it went. A client that goes away halfway is logged, not an error: the
 /// server goes on serving the others.
 fn send_file(
-    conn: &mut Connection,
+    conn: &Connection,
     name: &[u8],
     file: File,
     offset: u64,
@@ -315,7 +315,7 @@ fn send_file(
     } else {
         String::new()
     };
-    match send_range(file, &mut conn.stream, offset, len, streaming) {
+    match send_range(file, &conn.stream, offset, len, streaming) {
         Ok(()) => conn
             .log
             .event(format_args!("{peer}: sent {name}{from} ({len} bytes)")),
@@ -341,7 +341,7 @@ pub struct Cut {
 /// a fixed amount of memory however large the file is.
 pub fn send_range(
     mut file: File,
-    stream: &mut TcpStream,
+    mut stream: &TcpStream,
     offset: u64,
     len: u64,
     streaming: Streaming,
@@ -358,11 +358,14 @@ pub fn send_range(
             send_with_sendfile(body.get_ref(), stream, offset, len)
                 .map_err(|(sent, err)| cut(sent, err))?
         }
-        Streaming::IoCopy => io::copy(&mut body, stream).map_err(|err| {
-            // The copy advanced the file's position by what it sent.
-            let position = body.get_mut().stream_position().unwrap_or(offset);
-            cut(position.saturating_sub(offset), err)
-        })?,
+        Streaming::IoCopy => {
+            io::copy(&mut body, &mut stream).map_err(|err| {
+                // The copy advanced the file's position by what it sent.
+                let position =
+                    body.get_mut().stream_position().unwrap_or(offset);
+                cut(position.saturating_sub(offset), err)
+            })?
+        }
     };
     if copied < len {
         let shrank = io::Error::new(
@@ -420,7 +423,7 @@ fn send_with_sendfile(
 /// The plain loop: read a buffer's worth, write all of it, repeat.
 fn copy_buffered(
     reader: &mut impl Read,
-    stream: &mut TcpStream,
+    mut stream: &TcpStream,
 ) -> Result<u64, (u64, io::Error)> {
     let mut buf = vec![0; SEND_BUF_SIZE];
     let mut sent = 0;

@@ -10,6 +10,7 @@ use hello_echo::{
 };
 use netkit::Shutdown;
 use netkit::cli::{ServerFlags, announce_listener, exit_code};
+use netkit::descriptors::SOCKET_ONLY;
 
 /// Lesson 1: a TCP server that says "Welcome!" and answers each message X
 /// with "Hello, X!", and its client.
@@ -77,7 +78,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = netkit::listen(&args.bind)?;
             let shutdown = Shutdown::new();
             shutdown.trigger_on_signals()?;
-            let mut net = args.flags.config();
+            let mut net = args.flags.config(SOCKET_ONLY)?;
             net.max_accepts = args.once.then_some(1);
             let options = ServerOptions {
                 protocol: protocol(args.lines),

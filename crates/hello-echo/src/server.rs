@@ -75,15 +75,17 @@ pub fn serve(
 
 // ANCHOR: handle_raw
 /// One client, the original's protocol: each read is one message.
-fn handle_raw(conn: &mut Connection, delay: Duration) -> io::Result<()> {
-    conn.stream.write_all(WELCOME)?;
+fn handle_raw(conn: &Connection, delay: Duration) -> io::Result<()> {
+    // `&TcpStream` reads and writes: the socket needs no `mut` of its own.
+    let mut stream = &*conn.stream;
+    stream.write_all(WELCOME)?;
     let mut buf = [0; READ_BUF_SIZE];
     loop {
         // One read is taken as one message. TCP keeps no boundaries, so
         // this holds only while the client waits for each reply before it
         // sends again; a longer message arrives in several reads and is
         // answered piece by piece, as the original does.
-        let message = match recv_some(&mut conn.stream, &mut buf)? {
+        let message = match recv_some(&mut stream, &mut buf)? {
             Received::Data(bytes) => bytes,
             // A read of 0 bytes: the client closed its side.
             Received::Closed => return Ok(()),
@@ -94,17 +96,17 @@ fn handle_raw(conn: &mut Connection, delay: Duration) -> io::Result<()> {
         }
         // `write_all` loops until every byte is in the kernel's send
         // buffer; a single `write` (Python's `send`) may take only part.
-        conn.stream.write_all(&greeting(message))?;
+        stream.write_all(&greeting(message))?;
     }
 }
 // ANCHOR_END: handle_raw
 
 // ANCHOR: handle_lines
 /// One client, `--lines`: every message is a line, both ways.
-fn handle_lines(conn: &mut Connection, delay: Duration) -> io::Result<()> {
-    // `&TcpStream` reads and writes too, so the line reader and the
-    // replies can share the one socket.
-    let mut stream = &conn.stream;
+fn handle_lines(conn: &Connection, delay: Duration) -> io::Result<()> {
+    // `&TcpStream` reads and writes, so the line reader and the replies
+    // can share the one socket.
+    let mut stream = &*conn.stream;
     stream.write_all(&[WELCOME, b"\n"].concat())?;
     let mut lines = LineReader::new(stream, MAX_LINE_LEN);
     loop {

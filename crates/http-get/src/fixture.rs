@@ -114,7 +114,7 @@ pub fn serve(
     })
 }
 
-fn answer(conn: &mut Connection, routes: &Routes) -> io::Result<()> {
+fn answer(conn: &Connection, routes: &Routes) -> io::Result<()> {
     let Some(request) = read_request(conn)? else {
         return Ok(());
     };
@@ -135,7 +135,7 @@ fn answer(conn: &mut Connection, routes: &Routes) -> io::Result<()> {
         let request_line = netkit::text::printable(request_line.as_bytes());
         log.event(format_args!("{}: {request_line} -> {status}", conn.peer));
     }
-    let mut stream = &conn.stream;
+    let mut stream = &*conn.stream;
     match reply {
         Reply::Bytes(bytes) => stream.write_all(bytes)?,
         Reply::Pieces(pieces) => {
@@ -167,7 +167,7 @@ fn status_of(reply: &Reply) -> String {
 
 /// Reads a request head; `None` if the client closed first.
 fn read_request(conn: &Connection) -> io::Result<Option<String>> {
-    let mut reader = BufReader::new((&conn.stream).take(MAX_REQUEST as u64));
+    let mut reader = BufReader::new((&*conn.stream).take(MAX_REQUEST as u64));
     let mut head = Vec::new();
     loop {
         let start = head.len();

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use clap::builder::RangedU64ValueParser;
 
+use crate::descriptors;
 use crate::log::Log;
 use crate::server::{IDLE_TIMEOUT, MAX_CONNECTIONS, ServerConfig};
 
@@ -38,20 +39,34 @@ pub struct ServerFlags {
 }
 
 impl ServerFlags {
-    /// The accept loop's configuration these flags describe.
-    pub fn config(&self) -> ServerConfig {
+    /// The accept loop's configuration these flags describe, for a server
+    /// whose connections hold `descriptors_per_connection` open files
+    /// each (1, the socket, unless the handler opens more).
+    ///
+    /// Raises the open-file limit and fits the cap in it first
+    /// ([`descriptors::fit_cap`]): a lowered cap is said in one log line,
+    /// and no room at all is an error, before `listening on` is printed.
+    pub fn config(
+        &self,
+        descriptors_per_connection: usize,
+    ) -> io::Result<ServerConfig> {
         let log = if self.quiet {
             Log::stderr().quiet()
         } else {
             Log::stderr()
         };
-        ServerConfig {
-            max_connections: self.max_clients,
+        let (max_connections, note) =
+            descriptors::fit_cap(self.max_clients, descriptors_per_connection)?;
+        if let Some(note) = note {
+            log.problem(format_args!("{note}"));
+        }
+        Ok(ServerConfig {
+            max_connections,
             read_timeout: (self.timeout > 0)
                 .then(|| Duration::from_secs(self.timeout)),
             log,
             ..ServerConfig::default()
-        }
+        })
     }
 }
 

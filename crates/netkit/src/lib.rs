@@ -11,6 +11,7 @@
 //!   Python, plus `HOST:PORT` resolution and errors that say what to do.
 //! - [`server`]: the threaded accept loop, with a connection cap, timeouts
 //!   and a tested shutdown.
+//! - [`descriptors`]: the open-file limit, and a cap that fits in it.
 //! - [`shutdown`]: the stop handle that Ctrl-C, SIGTERM and tests trigger.
 //! - [`framing`]: one bounded `recv`, and newline framing with a maximum
 //!   line length, each telling "peer closed" apart from errors.
@@ -25,6 +26,7 @@
 pub mod bind;
 pub mod cli;
 pub mod demo;
+pub mod descriptors;
 pub mod framing;
 pub mod log;
 pub mod server;

@@ -2,22 +2,31 @@
 //! originals, with what they leave out.
 //!
 //! ```text
-//!            accept() ──> over the cap? ──yes──> send busy message, close
-//!               │              │no
-//!               │              └──> set timeouts, register, spawn a thread
-//!               │                        └──> handler(conn) ... returns
-//!        Shutdown triggered                      └──> log how it ended
-//!               └──> stop accepting, shut the read side of every open
-//!                    connection (their blocked reads return 0), wait up to
-//!                    the grace period, then cut whatever is left
+//!     accept() ──> over the cap? ──yes──> send busy message, close
+//!        │              │no
+//!        │              └──> set timeouts, register, spawn a thread
+//!        │                        └──> handler(conn) ... returns
+//!        │                                 └──> log how it ended
+//!        ├── fails, out of descriptors ──> close the spare, accept with
+//!        │                                 its number, send busy, close
+//!     Shutdown triggered
+//!        └──> stop accepting, shut the read side of every open
+//!             connection (their blocked reads return 0), wait up to
+//!             the grace period, then cut whatever is left
 //! ```
 //!
 //! The originals block forever on a silent client, spawn without limit, and
 //! can only be stopped by killing the process. Here every connection has a
 //! read and a write timeout, the number of connections is capped (one over
-//! the cap is told and closed, never left hanging in the backlog), a failing
-//! connection is logged with its address and never stops the server, and
-//! [`serve`] returns once a [`Shutdown`] handle is triggered.
+//! the cap is told and closed, never left hanging in the backlog), a
+//! process out of file descriptors still tells a waiting client so, a
+//! failing connection is logged with its address and never stops the
+//! server, and [`serve`] returns once a [`Shutdown`] handle is triggered.
+//!
+//! Each connection costs one descriptor, its socket: the handler and the
+//! registry that a shutdown uses share it (`Arc<TcpStream>`) instead of
+//! duplicating it with `try_clone`. The server keeps two more for itself:
+//! the spare ([`Spare`]) and the waker's socket.
 //!
 //! With [`ServerConfig::sequential`] the handler runs on the accepting
 //! thread instead of a thread of its own: one client at a time, as the
@@ -31,14 +40,18 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Sender, select};
+use socket2::{Domain, Socket, Type};
 
+use crate::descriptors::{Spare, is_out_of_descriptors};
 use crate::log::Log;
 use crate::shutdown::Shutdown;
 
-/// Default cap on connections served at once. Each one costs a thread and a
-/// file descriptor; 512 stays well below the common limit of 1024 open files
-/// per process, so a flood meets the cap (and a polite refusal) before it
-/// meets `EMFILE`. Servers take `--max-clients` to change it.
+/// Default cap on connections served at once. Each one costs a thread and
+/// one file descriptor (the socket, shared with the registry below rather
+/// than duplicated), so 512 of them and the server's own reserve fit under
+/// the common limit of 1024 open files; where the limit is lower, the
+/// servers lower the cap to fit at start and say so
+/// ([`crate::descriptors`]). Servers take `--max-clients` to change it.
 pub const MAX_CONNECTIONS: usize = 512;
 
 /// A connection that sends nothing for this long is closed, so a client that
@@ -73,6 +86,8 @@ const LINGER_TIME: Duration = Duration::from_millis(500);
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// Most connections served at once; the next one gets `busy_message`.
+    /// Servers started from the command line fit it to the open-file
+    /// limit first ([`crate::cli::ServerFlags::config`]).
     pub max_connections: usize,
     /// Read timeout on every connection (`None`: wait forever).
     pub read_timeout: Option<Duration>,
@@ -115,8 +130,11 @@ impl Default for ServerConfig {
 /// One accepted connection, as a handler sees it.
 #[derive(Debug)]
 pub struct Connection {
-    /// The socket, with the configured timeouts already set.
-    pub stream: TcpStream,
+    /// The socket, with the configured timeouts already set. Shared (not
+    /// duplicated with `try_clone`, which costs a descriptor) with the
+    /// registry, so that a shutdown can reach it. `&TcpStream` reads and
+    /// writes, so `let mut stream = &*conn.stream;` is all a handler needs.
+    pub stream: Arc<TcpStream>,
     /// The client's address, for log lines.
     pub peer: SocketAddr,
     /// Triggered when the server stops; a handler that sleeps or waits on
@@ -131,7 +149,8 @@ pub struct Connection {
 pub struct ServeReport {
     /// Connections handed to a handler.
     pub accepted: u64,
-    /// Connections over the cap, told and closed.
+    /// Connections over the cap, or past the open-file limit, told and
+    /// closed.
     pub refused: u64,
     /// Handlers still running when the grace period ran out; their sockets
     /// were shut down under them.
@@ -148,32 +167,40 @@ pub fn serve<H>(
     handler: H,
 ) -> io::Result<ServeReport>
 where
-    H: Fn(&mut Connection) -> io::Result<()> + Send + Sync + 'static,
+    H: Fn(&Connection) -> io::Result<()> + Send + Sync + 'static,
 {
     let handler = Arc::new(handler);
     let waker = Waker::start(&listener, shutdown, &config.connections)?;
+    let mut spare = Spare::take();
     let mut report = ServeReport::default();
     while config.max_accepts.is_none_or(|max| report.accepted < max) {
-        let accepted = listener.accept();
+        let accepted = accept(&listener, &mut spare);
         // This connection may be the waker's: either way, we are done.
         if shutdown.is_triggered() {
             break;
         }
         match accepted {
-            Ok((stream, peer)) => {
+            Accepted::Client(stream, peer) => {
                 if !config.sequential
                     && config.connections.active() >= config.max_connections
                 {
-                    refuse(stream, peer, config);
+                    refuse(&stream, peer, config);
                     report.refused += 1;
                 } else {
                     start_handler(stream, peer, shutdown, config, &handler);
                     report.accepted += 1;
                 }
             }
-            Err(err) => {
+            Accepted::NoDescriptor(stream, peer) => {
+                refuse_out_of_descriptors(&stream, peer, config);
+                report.refused += 1;
+                drop(stream);
+                spare.restore();
+            }
+            Accepted::Failed(err) => {
                 config.log.problem(format_args!("accept failed: {err}"));
                 shutdown.wait_timeout(ACCEPT_BACKOFF);
+                spare.restore();
             }
         }
     }
@@ -186,6 +213,43 @@ where
 }
 // ANCHOR_END: serve
 
+/// What [`accept`] got.
+enum Accepted {
+    /// A client, and descriptors to serve it.
+    Client(TcpStream, SocketAddr),
+    /// A client accepted with the spare descriptor, and none left over:
+    /// to be told the server is busy, and closed.
+    NoDescriptor(TcpStream, SocketAddr),
+    /// `accept` failed, for a reason the loop waits out.
+    Failed(io::Error),
+}
+
+// ANCHOR: accept
+/// Accepts the next client. Out of file descriptors (`EMFILE`), `accept`
+/// fails while the client waits in the backlog, told nothing; so the
+/// spare descriptor is closed to make room, and the client accepted
+/// with it. If taking the spare back then works, a descriptor came free
+/// meanwhile and the client is served; if not, it is refused.
+fn accept(listener: &TcpListener, spare: &mut Spare) -> Accepted {
+    match listener.accept() {
+        Ok((stream, peer)) => Accepted::Client(stream, peer),
+        Err(err) if is_out_of_descriptors(&err) && spare.release() => {
+            // On Linux a blocked `accept` holds its descriptor number
+            // while it waits (the failing one fails at once, client or
+            // not): this one waits, holding the spare's, for a client.
+            match listener.accept() {
+                Ok((stream, peer)) if spare.restore() => {
+                    Accepted::Client(stream, peer)
+                }
+                Ok((stream, peer)) => Accepted::NoDescriptor(stream, peer),
+                Err(err) => Accepted::Failed(err),
+            }
+        }
+        Err(err) => Accepted::Failed(err),
+    }
+}
+// ANCHOR_END: accept
+
 /// Sets up one accepted connection and runs its handler: on a thread of
 /// its own, or on this one when the server is sequential.
 fn start_handler<H>(
@@ -195,7 +259,7 @@ fn start_handler<H>(
     config: &ServerConfig,
     handler: &Arc<H>,
 ) where
-    H: Fn(&mut Connection) -> io::Result<()> + Send + Sync + 'static,
+    H: Fn(&Connection) -> io::Result<()> + Send + Sync + 'static,
 {
     let log = config.log.clone();
     if let Err(err) = set_timeouts(&stream, config) {
@@ -203,14 +267,9 @@ fn start_handler<H>(
         return;
     }
     // Registered so that a shutdown can reach the connection.
-    let id = match config.connections.register(&stream) {
-        Ok(id) => id,
-        Err(err) => {
-            log.problem(format_args!("{peer}: cannot track connection: {err}"));
-            return;
-        }
-    };
-    let mut conn = Connection {
+    let stream = Arc::new(stream);
+    let id = config.connections.register(&stream);
+    let conn = Connection {
         stream,
         peer,
         shutdown: shutdown.clone(),
@@ -220,7 +279,9 @@ fn start_handler<H>(
     let read_timeout = config.read_timeout;
     if config.sequential {
         let _registered = Registered { connections, id };
-        run_handler(&mut conn, &**handler, read_timeout);
+        // Declared after the registration, so dropped before it: see below.
+        let conn = conn;
+        run_handler(&conn, &**handler, read_timeout);
         return;
     }
     let handler = Arc::clone(handler);
@@ -232,28 +293,34 @@ fn start_handler<H>(
                 // registration must outlive the closure (see below). It
                 // unregisters when the thread ends, even by a panic.
                 let _registered = Registered { connections, id };
-                run_handler(&mut conn, &*handler, read_timeout);
+                // Locals drop in reverse order, by a panic too: the
+                // handler's handle on the socket first, then the
+                // registry's, which closes it. So once a connection has
+                // left the registry, its descriptor is free.
+                let conn = conn;
+                run_handler(&conn, &*handler, read_timeout);
             });
     if let Err(err) = spawned {
         // Out of threads (or memory for a stack): refuse like over the cap.
-        // The closure and the stream in it are gone, but the registry's
-        // duplicate of the socket is still open.
+        // The closure and its handle on the socket are gone; the
+        // registry's is still there.
         config
             .log
             .problem(format_args!("{peer}: cannot start a thread: {err}"));
-        if let Some(stream) = config.connections.unregister(id) {
-            refuse(stream, peer, config);
+        if let Some(stream) = config.connections.handle(id) {
+            refuse(&stream, peer, config);
         }
+        config.connections.leave(id);
     }
 }
 
 /// Runs the handler on one connection and logs how it ended.
 fn run_handler<H>(
-    conn: &mut Connection,
+    conn: &Connection,
     handler: &H,
     read_timeout: Option<Duration>,
 ) where
-    H: Fn(&mut Connection) -> io::Result<()>,
+    H: Fn(&Connection) -> io::Result<()>,
 {
     let peer = conn.peer;
     conn.log.event(format_args!("{peer}: connected"));
@@ -290,12 +357,30 @@ fn set_timeouts(stream: &TcpStream, config: &ServerConfig) -> io::Result<()> {
 
 /// Tells a client over the cap why it is being closed, without ever making
 /// the accept loop wait on it.
-fn refuse(stream: TcpStream, peer: SocketAddr, config: &ServerConfig) {
-    let _ = say_and_close(&stream, &config.busy_message);
+fn refuse(stream: &TcpStream, peer: SocketAddr, config: &ServerConfig) {
+    let _ = say_and_close(stream, &config.busy_message);
+    let cap = config.max_connections;
+    let connections = match cap {
+        1 => "connection",
+        _ => "connections",
+    };
     config.log.problem(format_args!(
-        "{peer}: refused: the cap of {} open connections is reached \
-         (--max-clients)",
-        config.max_connections
+        "{peer}: refused: the cap of {cap} open {connections} is reached \
+         (--max-clients)"
+    ));
+}
+
+/// Tells a client it cannot be served because the process is out of file
+/// descriptors: the same answer as over the cap, since for the client it
+/// is the same news.
+fn refuse_out_of_descriptors(
+    stream: &TcpStream,
+    peer: SocketAddr,
+    config: &ServerConfig,
+) {
+    let _ = say_and_close(stream, &config.busy_message);
+    config.log.problem(format_args!(
+        "{peer}: refused: out of file descriptors (ulimit -n)"
     ));
 }
 
@@ -402,12 +487,13 @@ struct Registered {
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        self.connections.unregister(self.id);
+        self.connections.leave(self.id);
     }
 }
 
-/// The open connections: a duplicate of each socket, kept so that shutdown
-/// can reach connections whose threads are blocked in a read.
+/// The open connections: a handle on each socket (the same socket as the
+/// handler's, not a duplicate descriptor), kept so that shutdown can reach
+/// connections whose threads are blocked in a read.
 #[derive(Clone, Debug, Default)]
 pub struct Connections {
     shared: Arc<Registry>,
@@ -422,7 +508,7 @@ struct Registry {
 
 #[derive(Debug, Default)]
 struct RegistryState {
-    open: HashMap<u64, TcpStream>,
+    open: HashMap<u64, Arc<TcpStream>>,
     next_id: u64,
     closing: bool,
 }
@@ -460,23 +546,32 @@ impl Connections {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn register(&self, stream: &TcpStream) -> io::Result<u64> {
-        let duplicate = stream.try_clone()?;
+    fn register(&self, stream: &Arc<TcpStream>) -> u64 {
         let mut state = self.lock();
         if state.closing {
             // Accepted in the instant the shutdown began.
-            let _ = duplicate.shutdown(net::Shutdown::Read);
+            let _ = stream.shutdown(net::Shutdown::Read);
         }
         let id = state.next_id;
         state.next_id += 1;
-        state.open.insert(id, duplicate);
-        Ok(id)
+        state.open.insert(id, Arc::clone(stream));
+        id
     }
 
-    fn unregister(&self, id: u64) -> Option<TcpStream> {
-        let removed = self.lock().open.remove(&id);
+    /// Another handle on a registered connection's socket.
+    fn handle(&self, id: u64) -> Option<Arc<TcpStream>> {
+        self.lock().open.get(&id).cloned()
+    }
+
+    /// Removes a connection. Its handle is dropped with the lock held, so
+    /// whoever sees the connection gone (in [`wait_idle`](Self::wait_idle),
+    /// say) also finds its descriptor closed, once the handler's handle
+    /// was the first to go.
+    fn leave(&self, id: u64) {
+        let mut state = self.lock();
+        drop(state.open.remove(&id));
+        drop(state);
         self.shared.changed.notify_all();
-        removed
     }
 
     // ANCHOR: begin_closing
@@ -544,6 +639,10 @@ impl Waker {
         connections: &Connections,
     ) -> io::Result<Waker> {
         let wake_addr = reachable(listener.local_addr()?);
+        // The socket is made now, so that its descriptor is there when the
+        // shutdown comes, even if the server has run out of them by then.
+        let socket =
+            Socket::new(Domain::for_address(wake_addr), Type::STREAM, None)?;
         let (done, done_rx) = crossbeam_channel::bounded::<()>(0);
         let shutdown = shutdown.clone();
         let connections = connections.clone();
@@ -552,10 +651,8 @@ impl Waker {
                 select! {
                     recv(shutdown.receiver()) -> _ => {
                         connections.begin_closing();
-                        let _ = TcpStream::connect_timeout(
-                            &wake_addr,
-                            SHUTDOWN_GRACE,
-                        );
+                        let _ = socket
+                            .connect_timeout(&wake_addr.into(), SHUTDOWN_GRACE);
                     }
                     recv(done_rx) -> _ => {}
                 }

@@ -127,6 +127,137 @@ pub fn connect(addr: SocketAddr) -> TcpStream {
     stream
 }
 
+/// A command that runs `program` with `args` under an open-file limit
+/// (`ulimit -n`) of `limit`, soft and hard, or soft only: through `sh`,
+/// whose `ulimit` calls `setrlimit` before it `exec`s the program (a
+/// `pre_exec` hook would do the same, with `unsafe`).
+pub fn with_open_file_limit(
+    limit: u64,
+    soft_only: bool,
+    program: &str,
+    args: &[&str],
+) -> Command {
+    let which = if soft_only { "-S -n" } else { "-n" };
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("ulimit {which} {limit} && exec \"$@\""))
+        .arg("sh")
+        .arg(program)
+        .args(args);
+    command
+}
+
+/// What one of [`hold_many`]'s clients got first.
+#[derive(Debug)]
+pub struct FirstAnswer {
+    /// The client, still connected.
+    pub stream: TcpStream,
+    /// Its first bytes, up to the length asked for: fewer if the server
+    /// closed first, and an error if nothing came within the wait.
+    pub answer: std::io::Result<Vec<u8>>,
+}
+
+/// Opens `count` connections to `addr` one after another, sends each
+/// `hello(i)`, and reads its first `len` bytes with a read timeout of
+/// `within`: how long a client may wait for a welcome or a refusal. Keeps
+/// every connection open, so that they are all held at once.
+pub fn hold_many(
+    addr: SocketAddr,
+    count: usize,
+    hello: impl Fn(usize) -> Vec<u8>,
+    len: usize,
+    within: Duration,
+) -> Vec<FirstAnswer> {
+    (0..count)
+        .map(|i| {
+            let mut stream = connect(addr);
+            stream.set_read_timeout(Some(within)).expect("read timeout");
+            let answer = stream
+                .write_all(&hello(i))
+                .and_then(|()| read_up_to(&mut stream, len));
+            FirstAnswer { stream, answer }
+        })
+        .collect()
+}
+
+/// Checks [`hold_many`]'s answers: the first `cap` clients' answers start
+/// with `welcome`, every later one's with `refusal`, and none waited in
+/// silence or was closed without a word. A failure lists what the
+/// clients got, in runs.
+pub fn assert_served_then_refused(
+    answers: &[FirstAnswer],
+    cap: usize,
+    welcome: &[u8],
+    refusal: &[u8],
+) {
+    let got: Vec<String> = answers
+        .iter()
+        .map(|client| match &client.answer {
+            Ok(bytes) if bytes.starts_with(welcome) => "welcome".into(),
+            Ok(bytes) if bytes.starts_with(refusal) => "refusal".into(),
+            Ok(bytes) => format!("{:?}", String::from_utf8_lossy(bytes)),
+            Err(err) => format!("no answer ({})", err.kind()),
+        })
+        .collect();
+    let wanted =
+        (0..answers.len()).map(|i| if i < cap { "welcome" } else { "refusal" });
+    if !got.iter().map(String::as_str).eq(wanted) {
+        let mut runs: Vec<(&str, usize, usize)> = Vec::new();
+        for (i, what) in got.iter().enumerate() {
+            match runs.last_mut() {
+                Some((last, _, end)) if *last == what => *end = i,
+                _ => runs.push((what, i, i)),
+            }
+        }
+        let runs: Vec<String> = runs
+            .iter()
+            .map(|(what, from, to)| format!("clients {from}..={to}: {what}"))
+            .collect();
+        panic!(
+            "wanted {cap} welcomed, then refusals; got:\n{}",
+            runs.join("\n")
+        );
+    }
+}
+
+/// After a crowd of clients has left, a new one sending `hello` is
+/// served: its answer starts with `welcome`. A server frees a place when a
+/// handler notices its client's close, a moment after the close itself,
+/// so an answer starting with `refusal` in that moment means try again,
+/// until [`TEST_TIMEOUT`]; anything else fails the test.
+pub fn assert_served_again(
+    addr: SocketAddr,
+    hello: &[u8],
+    welcome: &[u8],
+    refusal: &[u8],
+) {
+    let deadline = Instant::now() + TEST_TIMEOUT;
+    let len = welcome.len().max(refusal.len());
+    loop {
+        let mut stream = connect(addr);
+        let answer = stream
+            .write_all(hello)
+            .and_then(|()| read_up_to(&mut stream, len))
+            .unwrap_or_else(|err| panic!("after the crowd left: {err}"));
+        if answer.starts_with(welcome) {
+            return;
+        }
+        assert!(
+            answer.starts_with(refusal) && Instant::now() < deadline,
+            "after the crowd left, got {:?}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
+}
+
+/// Reads until `len` bytes have come, or the peer closed.
+fn read_up_to(stream: &mut impl Read, len: usize) -> std::io::Result<Vec<u8>> {
+    let mut got = Vec::new();
+    stream.take(len as u64).read_to_end(&mut got)?;
+    Ok(got)
+}
+
 /// Reads exactly `n` bytes, or fails the test.
 pub fn read_exactly(stream: &mut impl Read, n: usize) -> Vec<u8> {
     let mut buf = vec![0; n];

@@ -13,8 +13,8 @@ use netkit::{
 };
 
 /// Echoes lines back with a `>` in front until the client closes.
-fn echo_lines(conn: &mut Connection) -> io::Result<()> {
-    let mut stream = &conn.stream;
+fn echo_lines(conn: &Connection) -> io::Result<()> {
+    let mut stream = &*conn.stream;
     let mut lines = LineReader::new(stream, 64);
     while let Received::Data(line) = lines.read_line()? {
         stream.write_all(&[b">", &line[..], b"\n"].concat())?;
