@@ -4,7 +4,6 @@
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::error::ErrorKind;
@@ -18,7 +17,9 @@ use file_downloader::{
     ServerOptions, Streaming, download, serve,
 };
 use netkit::Shutdown;
-use netkit::cli::{ServerFlags, announce_listener, exit_code};
+use netkit::cli::{
+    DurationArg, ServerFlags, announce_listener, exit_code, nonzero_duration,
+};
 
 /// Lesson 4: a file server that streams the files under one directory,
 /// and its client.
@@ -93,10 +94,10 @@ struct ClientArgs {
     #[arg(short = 'c', long = "continue", requires = "framed")]
     resume: bool,
 
-    /// Give up when the server sends nothing for this many seconds
-    #[arg(long, value_name = "SECS", default_value_t = CLIENT_TIMEOUT.as_secs(),
-          value_parser = clap::value_parser!(u64).range(1..))]
-    timeout: u64,
+    /// Give up when the server sends nothing for this long, as in 30s or 2m
+    #[arg(long, value_name = "DURATION", default_value_t = CLIENT_TIMEOUT.into(),
+          value_parser = nonzero_duration)]
+    timeout: DurationArg,
 }
 
 fn main() -> ExitCode {
@@ -175,7 +176,7 @@ fn client(args: ClientArgs) -> anyhow::Result<()> {
     let options = DownloadOptions {
         protocol,
         resume: args.resume,
-        timeout: Duration::from_secs(args.timeout),
+        timeout: *args.timeout,
     };
     let progress = progress_bar(io::stdout().is_terminal());
     let saved = download(&stream, &name, &output, &options, &progress);

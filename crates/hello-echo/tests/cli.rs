@@ -159,7 +159,7 @@ fn usage_errors_exit_2() {
 /// serving, exits 0 on SIGINT, and never prints a panic.
 #[test]
 fn bad_input_never_prints_a_panic() {
-    let server = server(&["--timeout", "1"]);
+    let server = server(&["--timeout", "1s"]);
     let addr = server.addr;
     let mut nasty = connect(addr);
     read_exactly(&mut nasty, 8);

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::io::{self, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
@@ -15,6 +15,7 @@ use http_get::download::{
 };
 use http_get::request::{Header, Method, parse_header};
 use indicatif::HumanBytes;
+use netkit::cli::{DurationArg, nonzero_duration};
 
 /// Lesson 6: HTTP/1.1 by hand over a TCP socket. Fetches each URL and
 /// writes its body to stdout, or saves it (-o, -O). Exits 0 only if every
@@ -54,9 +55,11 @@ struct Cli {
     #[arg(long, value_name = "N", default_value_t = MAX_REDIRECTS)]
     max_redirects: u32,
 
-    /// Give up on a connect, or a read or write, after SECS seconds
-    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT.as_secs_f64())]
-    timeout: f64,
+    /// Give up on a connect, or a read or write, after this long, as in 30s
+    /// or 500ms
+    #[arg(long, value_name = "DURATION", default_value_t = DEFAULT_TIMEOUT.into(),
+          value_parser = nonzero_duration)]
+    timeout: DurationArg,
 
     /// Download up to N URLs at once
     #[arg(short, long, value_name = "N", default_value_t = 4,
@@ -157,10 +160,7 @@ fn plan(cli: Cli) -> anyhow::Result<(Vec<Job>, Settings, usize)> {
         jobs.push(Job { url, save });
     }
     let to_files = jobs.iter().all(|job| job.save != Save::Stdout);
-    let timeout = Duration::try_from_secs_f64(cli.timeout)
-        .ok()
-        .filter(|t| !t.is_zero())
-        .unwrap_or_else(|| usage("--timeout takes a number of seconds over 0"));
+    let timeout = *cli.timeout;
     let settings = Settings {
         options: Options {
             method: if cli.head { Method::Head } else { Method::Get },

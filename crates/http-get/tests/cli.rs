@@ -166,7 +166,9 @@ fn usage_errors_exit_2() {
         &["-O", "http://h/a/same.txt", "http://h/b/same.txt"][..],
         &["-H", "no colon", "http://h/"][..],
         &["--jobs", "0", "http://h/"][..],
-        &["--timeout", "0", "http://h/"][..],
+        &["--timeout", "0s", "http://h/"][..],
+        // A duration needs its unit: 30 could be seconds or milliseconds.
+        &["--timeout", "30", "http://h/"][..],
     ] {
         let (status, _, err) = run_to_end(http_get(dir.path()).args(args));
         assert_eq!(status.code(), Some(2), "{args:?}: {err}");

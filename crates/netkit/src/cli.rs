@@ -6,7 +6,6 @@ use std::io::{self, BufRead};
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::thread;
-use std::time::Duration;
 
 use clap::builder::RangedU64ValueParser;
 
@@ -28,10 +27,10 @@ pub struct ServerFlags {
     )]
     pub max_clients: usize,
 
-    /// Close a connection that sends nothing for this many seconds (0:
-    /// never)
-    #[arg(long, value_name = "SECS", default_value_t = IDLE_TIMEOUT.as_secs())]
-    pub timeout: u64,
+    /// Close a connection that sends nothing for this long, as in 60s,
+    /// 2m or 500ms (0: never)
+    #[arg(long, value_name = "DURATION", default_value_t = IDLE_TIMEOUT.into())]
+    pub timeout: DurationArg,
 
     /// Log only problems, not every connection
     #[arg(long, short)]
@@ -62,12 +61,28 @@ impl ServerFlags {
         }
         Ok(ServerConfig {
             max_connections,
-            read_timeout: (self.timeout > 0)
-                .then(|| Duration::from_secs(self.timeout)),
+            read_timeout: (!self.timeout.is_zero()).then(|| *self.timeout),
             log,
             ..ServerConfig::default()
         })
     }
+}
+
+/// A duration on the command line, with its unit: `2s`, `500ms`, `1m30s`
+/// (humantime's syntax), shown the same way in `--help`. A bare number is
+/// refused with a hint ("time unit needed, for example 60sec or 60ms"):
+/// seconds in one program and milliseconds in the next is how a wait of
+/// a quarter of an hour happens. `*arg` is the `std::time::Duration`.
+pub type DurationArg = humantime::Duration;
+
+/// Parses a [`DurationArg`] that must not be zero: for waits that have to
+/// end (`value_parser = nonzero_duration`).
+pub fn nonzero_duration(text: &str) -> Result<DurationArg, String> {
+    let duration: DurationArg = text.parse().map_err(|err| format!("{err}"))?;
+    if duration.is_zero() {
+        return Err("must be more than 0".into());
+    }
+    Ok(duration)
 }
 
 /// Prints the one line a server writes on stdout, with the real port.
@@ -119,4 +134,29 @@ pub fn stdin_lines() -> crossbeam_channel::Receiver<String> {
         }
     });
     receiver
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Durations carry their unit; zero is refused where a wait must end,
+    /// and a bare number is refused everywhere, with the hint.
+    #[test]
+    fn durations_need_a_unit() {
+        let parsed = |text: &str| text.parse::<DurationArg>().map(|d| *d);
+        assert_eq!(parsed("500ms").ok(), Some(Duration::from_millis(500)));
+        assert_eq!(parsed("1m30s").ok(), Some(Duration::from_secs(90)));
+        assert_eq!(parsed("0").ok(), Some(Duration::ZERO));
+        let bare = parsed("60").map_err(|err| err.to_string());
+        assert!(bare.is_err_and(|err| err.contains("unit")));
+        assert!(nonzero_duration("0s").is_err());
+        assert!(nonzero_duration("2s").is_ok());
+        assert_eq!(
+            DurationArg::from(Duration::from_secs(60)).to_string(),
+            "1m"
+        );
+    }
 }

@@ -3,15 +3,16 @@
 
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::bail;
 use clap::{Args, Parser, Subcommand};
-use netkit::cli::{announce, exit_code, stdin_lines};
+use netkit::cli::{
+    DurationArg, announce, exit_code, nonzero_duration, stdin_lines,
+};
 use netkit::{Log, Shutdown};
 use udp_chat::chat::{Mode, chat};
 use udp_chat::echo::{EchoOptions, run_echo_client, serve_echo};
-use udp_chat::{CHAT_ADDR, DEFAULT_COUNT, ECHO_ADDR, RETRIES};
+use udp_chat::{CHAT_ADDR, DEFAULT_COUNT, ECHO_ADDR, REPLY_TIMEOUT, RETRIES};
 
 /// Lesson 3: UDP. A hello echo that survives lost datagrams, and a chat.
 #[derive(Parser, Debug)]
@@ -54,10 +55,10 @@ struct ClientArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_COUNT)]
     count: u32,
 
-    /// How long to wait for each reply, in milliseconds
-    #[arg(long, value_name = "MS", default_value_t = 1000,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    timeout: u64,
+    /// How long to wait for each reply, as in 1s or 300ms
+    #[arg(long, value_name = "DURATION", default_value_t = REPLY_TIMEOUT.into(),
+          value_parser = nonzero_duration)]
+    timeout: DurationArg,
 
     /// How many times to ask again before counting a reply as lost
     #[arg(long, value_name = "N", default_value_t = RETRIES)]
@@ -111,7 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             socket.connect(server)?;
             let options = EchoOptions {
                 count: args.count,
-                timeout: Duration::from_millis(args.timeout),
+                timeout: *args.timeout,
                 retries: args.retries,
             };
             let report = match run_echo_client(

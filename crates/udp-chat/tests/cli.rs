@@ -68,7 +68,7 @@ fn client_with_losses_reports_them_and_exits_1() {
         "--count",
         "5",
         "--timeout",
-        "200",
+        "200ms",
         "--retries",
         "2",
     ]));
@@ -113,9 +113,12 @@ fn failures_and_usage_errors() {
         err.starts_with("error: ") && err.contains("in use"),
         "{err}"
     );
-    let (status, _, _) =
-        run_to_end(udp_chat().args(["client", "--timeout", "0"]));
-    assert_eq!(status.code(), Some(2));
+    // Zero, and a number without its unit, are usage errors.
+    for timeout in ["0", "200"] {
+        let (status, _, err) =
+            run_to_end(udp_chat().args(["client", "--timeout", timeout]));
+        assert_eq!(status.code(), Some(2), "{err}");
+    }
 }
 
 /// Two chat processes typed into: each shows the other's line with the
