@@ -38,6 +38,12 @@ import sys
 DEFAULT_ADDRESS = '127.0.0.1:9999'
 DEFAULT_NAMES = ['Michael', 'Tracy', 'Sarah']
 
+# --lines: a line is at most 1024 bytes either way (the Rust port's
+# MAX_LINE_LEN), so a name is at most 1016: its answer, "Hello, <name>!",
+# is 8 bytes longer and must fit in a line too (MAX_LINE_NAME).
+MAX_LINE = 1024
+MAX_NAME = MAX_LINE - len(b'Hello, !')
+
 # How long connect() waits for the server to answer at all.
 CONNECT_TIMEOUT = 5
 
@@ -98,6 +104,15 @@ def talk_original(sock, names):
     sock.send(b'exit')
 
 
+def printable(data):
+    """Bytes from the server as text safe to print: control characters
+    (an escape sequence could clear or retitle the terminal) come out
+    escaped, and bytes that are not UTF-8 as U+FFFD."""
+    text = data.decode('utf-8', errors='replace')
+    return ''.join(c if c.isprintable() or c == '\t' else repr(c)[1:-1]
+                   for c in text)
+
+
 def talk_lines(sock, names):
     """The next step: each message is one line, read with readline()."""
     with sock.makefile('rb') as replies:
@@ -109,7 +124,7 @@ def talk_lines(sock, names):
             line = line[:-1]
             if line.endswith(b'\r'):
                 line = line[:-1]
-            print(line.decode('utf-8', errors='replace'))
+            print(printable(line))
 
         print_reply()
         for name in names:
@@ -132,6 +147,11 @@ def main():
     names = args.names or DEFAULT_NAMES
     if args.lines and any('\n' in name for name in names):
         parser.error('with --lines a name cannot contain a newline')
+    too_long = [n for n in names if len(n.encode('utf-8')) > MAX_NAME]
+    if args.lines and too_long:
+        sys.exit(f'error: with --lines a name can be at most {MAX_NAME} bytes '
+                 f'(this one is {len(too_long[0].encode("utf-8"))}): its reply, '
+                 f'"Hello, <name>!", must fit in a line of {MAX_LINE}')
 
     sock = connect(*args.connect)
     with sock:

@@ -49,9 +49,12 @@ import time
 # for both ends.
 DEFAULT_ADDRESS = '127.0.0.1:9999'
 
-# --lines: the longest line we wait for. A longer line ends the conversation
-# instead of filling our memory.
-MAX_LINE = 1024  # the Rust port's MAX_LINE_LEN
+# --lines: the longest line either end sends (the Rust port's MAX_LINE_LEN),
+# and so the longest name we wait for: its answer, "Hello, <name>!", is 8
+# bytes longer and must fit in a line too (MAX_LINE_NAME). A longer line
+# ends the conversation instead of filling our memory.
+MAX_LINE = 1024
+MAX_NAME = MAX_LINE - len(b'Hello, !')
 
 
 def host_port(text):
@@ -145,7 +148,7 @@ def serve_lines(sock, delay):
     # calling recv() until it has a whole line, however the bytes arrived.
     with sock.makefile('rb') as reader:
         while True:
-            line = reader.readline(MAX_LINE + 2)
+            line = reader.readline(MAX_NAME + 2)  # the name, \r, \n
             if delay:
                 time.sleep(1)
             if not line.endswith(b'\n'):
@@ -153,6 +156,8 @@ def serve_lines(sock, delay):
             line = line[:-1]
             if line.endswith(b'\r'):
                 line = line[:-1]  # telnet and nc -C send "\r\n"
+            if len(line) > MAX_NAME:
+                break  # a name whose answer would not fit in a line
             if line == b'exit':
                 break
             # Bytes in, bytes out: nothing to decode, nothing to go wrong.

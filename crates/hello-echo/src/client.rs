@@ -28,9 +28,13 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use anyhow::{bail, ensure};
+use netkit::text::printable;
 use netkit::{LineReader, Received};
 
-use crate::{EXIT, MAX_LINE_LEN, Protocol, READ_BUF_SIZE, WELCOME, greeting};
+use crate::{
+    EXIT, MAX_LINE_LEN, MAX_LINE_NAME, Protocol, READ_BUF_SIZE, WELCOME,
+    greeting,
+};
 
 /// How long the client waits for any one reply. Long enough for a server
 /// started with `--delay`.
@@ -50,16 +54,22 @@ pub fn check_names(names: &[String], protocol: Protocol) -> anyhow::Result<()> {
             name.as_bytes() != EXIT,
             "\"exit\" cannot be a name: it ends the session"
         );
-        let limit = match protocol {
-            Protocol::Raw => READ_BUF_SIZE,
-            Protocol::Lines => MAX_LINE_LEN,
-        };
-        ensure!(
-            name.len() <= limit,
-            "a name can be at most {limit} bytes (this one is {}): the \
-             server reads at most {limit} bytes as one message",
-            name.len()
-        );
+        match protocol {
+            Protocol::Raw => ensure!(
+                name.len() <= READ_BUF_SIZE,
+                "a name can be at most {READ_BUF_SIZE} bytes (this one is \
+                 {}): the server reads at most {READ_BUF_SIZE} bytes as one \
+                 message",
+                name.len()
+            ),
+            Protocol::Lines => ensure!(
+                name.len() <= MAX_LINE_NAME,
+                "with --lines a name can be at most {MAX_LINE_NAME} bytes \
+                 (this one is {}): its reply, \"Hello, <name>!\", must fit \
+                 in a line of {MAX_LINE_LEN}",
+                name.len()
+            ),
+        }
         ensure!(
             protocol == Protocol::Raw || !name.contains(['\n', '\r']),
             "with --lines a name cannot contain a line break"
@@ -135,10 +145,12 @@ fn expect_line(
         Received::Closed => Vec::new(),
     };
     if line != expected {
+        // What the server said is shown escaped: it could hold terminal
+        // control sequences.
         bail!(
-            "the server answered {:?} where {:?} was expected",
-            String::from_utf8_lossy(&line),
-            String::from_utf8_lossy(expected)
+            "the server answered \"{}\" where \"{}\" was expected",
+            printable(&line),
+            printable(expected)
         );
     }
     writeln!(out, "{}", String::from_utf8_lossy(&line))?;
@@ -157,15 +169,18 @@ fn unexpected(
         // Best effort: whatever arrives before the close or the timeout.
         let _ = stream.take(READ_BUF_SIZE as u64).read_to_end(&mut reply);
     }
-    let expected = String::from_utf8_lossy(expected);
+    let expected = printable(expected);
     if reply.is_empty() {
         return anyhow::anyhow!(
-            "the server closed the connection where {expected:?} was expected"
+            "the server closed the connection where \"{expected}\" was \
+             expected"
         );
     }
+    // Escaped, as everything a peer says before it reaches the terminal.
+    let reply = reply.trim_ascii_end();
     anyhow::anyhow!(
-        "the server answered {:?} where {expected:?} was expected",
-        String::from_utf8_lossy(&reply).trim_end()
+        "the server answered \"{}\" where \"{expected}\" was expected",
+        printable(reply)
     )
 }
 
@@ -197,5 +212,10 @@ mod tests {
         assert!(check_names(&names(&["a\nb"]), Protocol::Raw).is_ok());
         let longest = "x".repeat(READ_BUF_SIZE);
         assert!(check_names(&names(&[&longest]), Protocol::Raw).is_ok());
+        // With --lines, the name's greeting must fit in a line as well.
+        let longest = "x".repeat(MAX_LINE_NAME);
+        assert!(check_names(&names(&[&longest]), Protocol::Lines).is_ok());
+        let over = "x".repeat(MAX_LINE_NAME + 1);
+        assert!(check_names(&names(&[&over]), Protocol::Lines).is_err());
     }
 }

@@ -57,8 +57,16 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:9999";
 /// original protocol this is also the longest message.
 pub const READ_BUF_SIZE: usize = 1024;
 
-/// The longest line accepted with `--lines`, the same as a raw message.
+/// The longest line either end sends or reads with `--lines`, newline
+/// excluded: the same as a raw message.
 pub const MAX_LINE_LEN: usize = READ_BUF_SIZE;
+
+/// The longest name with `--lines`. Its reply, `Hello, <name>!`, is 8
+/// bytes longer and must still fit in a line of [`MAX_LINE_LEN`]; so the
+/// server refuses a longer name line, and the client a longer name, and
+/// no name either accepts can get a reply the other refuses.
+pub const MAX_LINE_NAME: usize =
+    MAX_LINE_LEN - GREETING_START.len() - GREETING_END.len();
 
 /// The first thing the server says on every connection.
 pub const WELCOME: &[u8] = b"Welcome!";
@@ -82,7 +90,7 @@ pub enum Protocol {
     #[default]
     Raw,
     /// Every message, both ways, ends in `\n`; a line may be at most
-    /// [`MAX_LINE_LEN`] bytes.
+    /// [`MAX_LINE_LEN`] bytes, and a name [`MAX_LINE_NAME`].
     Lines,
 }
 
@@ -91,8 +99,12 @@ pub enum Protocol {
 /// greeted as it came instead of killing the connection, and for UTF-8
 /// names the bytes equal Python's `('Hello, %s!' % name).encode()`.
 pub fn greeting(name: &[u8]) -> Vec<u8> {
-    [b"Hello, ", name, b"!"].concat()
+    [GREETING_START, name, GREETING_END].concat()
 }
+
+/// What [`greeting`] puts before and after the name.
+const GREETING_START: &[u8] = b"Hello, ";
+const GREETING_END: &[u8] = b"!";
 // ANCHOR_END: greeting
 
 #[cfg(test)]

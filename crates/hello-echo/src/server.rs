@@ -39,7 +39,7 @@ use netkit::{
     recv_some,
 };
 
-use crate::{EXIT, MAX_LINE_LEN, Protocol, READ_BUF_SIZE, WELCOME, greeting};
+use crate::{EXIT, MAX_LINE_NAME, Protocol, READ_BUF_SIZE, WELCOME, greeting};
 
 /// Everything the server can be told, apart from where to listen.
 #[derive(Clone, Debug, Default)]
@@ -108,7 +108,8 @@ fn handle_lines(conn: &Connection, delay: Duration) -> io::Result<()> {
     // can share the one socket.
     let mut stream = &*conn.stream;
     stream.write_all(&[WELCOME, b"\n"].concat())?;
-    let mut lines = LineReader::new(stream, MAX_LINE_LEN);
+    // Names only as long as their greeting still fits in a line.
+    let mut lines = LineReader::new(stream, MAX_LINE_NAME);
     loop {
         let line = match lines.read_line() {
             Ok(Received::Data(line)) => line,

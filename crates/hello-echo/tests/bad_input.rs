@@ -198,7 +198,7 @@ fn over_long_line_is_refused_with_an_error() {
     let mut client = server.connect();
     client.write_all(&vec![b'x'; 5000]).unwrap();
     let said = read_to_close(&mut client);
-    assert_eq!(said, b"Welcome!\nerror: line longer than 1024 bytes\n");
+    assert_eq!(said, b"Welcome!\nerror: line longer than 1016 bytes\n");
 
     let mut client = server.connect();
     client.write_all(b"Ada\nexit\n").unwrap();

@@ -113,6 +113,34 @@ fn client_reports_an_unexpected_reply() {
     server.stop();
 }
 
+/// What a server says is escaped before it reaches the terminal, in both
+/// protocols: an escape sequence that would retitle or clear it, a CR, a
+/// NUL and bytes that are not UTF-8 all come out as visible text.
+#[test]
+fn an_unexpected_reply_is_shown_escaped() {
+    const HOSTILE: &[u8] = b"\x1b]0;owned\x07\x1b[2J\rback\0\xff";
+    for protocol in [Protocol::Raw, Protocol::Lines] {
+        let server =
+            netkit::testing::TestServer::start(|listener, _shutdown| {
+                let (mut conn, _) = listener.accept().unwrap();
+                conn.write_all(&[HOSTILE, b"\n"].concat()).unwrap();
+            });
+        let mut stream = server.connect();
+        let mut out = Vec::new();
+        let err = run_client(&mut stream, &["Ada".into()], protocol, &mut out)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "\\u{1b}]0;owned\\u{7}\\u{1b}[2J\\rback\\u{0}\u{fffd}"
+            ),
+            "{protocol:?}: {err}"
+        );
+        assert!(!err.contains(['\x1b', '\r', '\0']), "{protocol:?}: {err}");
+        server.stop();
+    }
+}
+
 /// A shutdown with a client connected: the reply already asked for is
 /// delivered, then the client reads a clean end-of-stream, and the server
 /// reports every handler finished.
