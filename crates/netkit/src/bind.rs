@@ -116,7 +116,17 @@ pub fn connect_within(
     first_that_works(
         spec,
         |addr| TcpStream::connect_timeout(&addr, timeout),
-        NetError::Connect,
+        |addr, err| {
+            if crate::is_timeout(&err) {
+                NetError::ConnectTimedOut {
+                    addr,
+                    timeout,
+                    source: err,
+                }
+            } else {
+                NetError::Connect(addr, err)
+            }
+        },
     )
 }
 
@@ -125,7 +135,7 @@ pub fn connect_within(
 fn first_that_works<T>(
     spec: &str,
     mut attempt: impl FnMut(SocketAddr) -> io::Result<T>,
-    wrap: fn(SocketAddr, io::Error) -> NetError,
+    wrap: impl Fn(SocketAddr, io::Error) -> NetError,
 ) -> Result<T, NetError> {
     let mut last = None;
     for addr in resolve(spec)? {
@@ -155,13 +165,24 @@ pub enum NetError {
     Bind(SocketAddr, io::Error),
     /// `connect` failed.
     Connect(SocketAddr, io::Error),
+    /// Nobody answered within `timeout`, the limit the caller set: the
+    /// message names that one, not a default.
+    ConnectTimedOut {
+        /// Where we tried.
+        addr: SocketAddr,
+        /// How long we waited.
+        timeout: Duration,
+        /// What `connect` said.
+        source: io::Error,
+    },
 }
 
 impl NetError {
     /// The underlying I/O error, whose `kind()` tests can match on.
     pub fn io_error(&self) -> &io::Error {
         match self {
-            NetError::Resolve { source, .. } => source,
+            NetError::Resolve { source, .. }
+            | NetError::ConnectTimedOut { source, .. } => source,
             NetError::Bind(_, err) | NetError::Connect(_, err) => err,
         }
     }
@@ -204,11 +225,17 @@ impl fmt::Display for NetError {
                 ),
                 TimedOut | WouldBlock => write!(
                     f,
-                    "could not connect to {addr}: no answer within \
-                     {CONNECT_TIMEOUT:?}; check the address and port"
+                    "could not connect to {addr}: no answer in time; check \
+                     the address and port"
                 ),
                 _ => write!(f, "could not connect to {addr}: {err}"),
             },
+            NetError::ConnectTimedOut { addr, timeout, .. } => write!(
+                f,
+                "could not connect to {addr}: no answer within {}; check \
+                 the address and port",
+                humantime::format_duration(*timeout)
+            ),
         }
     }
 }
@@ -262,6 +289,27 @@ mod tests {
         let err = connect(&spec).expect_err("nobody listens");
         assert_eq!(err.io_error().kind(), io::ErrorKind::ConnectionRefused);
         assert!(err.to_string().contains("start the server"), "{err}");
+    }
+
+    /// A connect nobody answers names the timeout the caller gave, not a
+    /// default. On Linux, once a listener's accept queue is full, a new
+    /// SYN is dropped unanswered, so the connect waits until its timeout.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_connect_timeout_names_the_timeout_used() {
+        let listener = bind_tcp(loopback(), 0).expect("bind");
+        let spec = listener.local_addr().expect("local_addr").to_string();
+        let wait = Duration::from_millis(300);
+        let mut queued = Vec::new();
+        let err = loop {
+            match connect_within(&spec, wait) {
+                Ok(stream) if queued.len() < 64 => queued.push(stream),
+                Ok(_) => panic!("the accept queue never filled"),
+                Err(err) => break err,
+            }
+        };
+        assert!(matches!(err, NetError::ConnectTimedOut { .. }), "{err:?}");
+        assert!(err.to_string().contains("within 300ms"), "{err}");
     }
 
     /// A malformed address is a resolve error that shows the expected form.

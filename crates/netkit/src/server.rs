@@ -70,9 +70,9 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_millis(1000);
 pub const BUSY_MESSAGE: &[u8] =
     b"server busy: too many connections, try again later\n";
 
-/// How long to pause after `accept` itself fails (out of file descriptors,
-/// say), so the loop does not spin while the condition lasts.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// How long to pause after `accept` (or the datagram loop's `recv_from`)
+/// itself fails, so the loop does not spin while the condition lasts.
+pub const ERROR_BACKOFF: Duration = Duration::from_millis(100);
 
 /// How much of a peer's unread input [`lingering_close`] and [`refuse`]
 /// read and drop before closing, so the close does not become a reset.
@@ -199,7 +199,7 @@ where
             }
             Accepted::Failed(err) => {
                 config.log.problem(format_args!("accept failed: {err}"));
-                shutdown.wait_timeout(ACCEPT_BACKOFF);
+                shutdown.wait_timeout(ERROR_BACKOFF);
                 spare.restore();
             }
         }

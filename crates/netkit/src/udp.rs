@@ -12,7 +12,7 @@ use std::io;
 use std::net::{SocketAddr, UdpSocket};
 
 use crate::log::Log;
-use crate::server::reachable;
+use crate::server::{ERROR_BACKOFF, reachable};
 use crate::shutdown::Shutdown;
 
 /// Room for any UDP datagram: its length field is 16 bits, so no payload
@@ -50,9 +50,18 @@ pub fn serve_datagrams(
         }
         let (len, from) = match received {
             Ok(pair) => pair,
-            // One bad datagram or a transient error never stops a server.
+            // Windows reports an ICMP "port unreachable" for an earlier
+            // send_to as a reset on the next recv_from: news about one
+            // datagram, not about the socket. Go on at once.
+            Err(err) if err.kind() == io::ErrorKind::ConnectionReset => {
+                continue;
+            }
+            // Anything else may last (out of memory for buffers, say):
+            // never stop serving, but pause, as the TCP accept loop
+            // does, instead of spinning and flooding the log.
             Err(err) => {
                 log.problem(format_args!("recv_from failed: {err}"));
+                shutdown.wait_timeout(ERROR_BACKOFF);
                 continue;
             }
         };

@@ -2,7 +2,11 @@
 //! is answered, and a shutdown stops the loop.
 
 use std::net::UdpSocket;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
+use netkit::server::ERROR_BACKOFF;
 use netkit::testing::{TEST_TIMEOUT, any_loopback_port};
 use netkit::udp::serve_datagrams;
 use netkit::{Log, Shutdown, bind_udp};
@@ -38,4 +42,47 @@ fn every_datagram_size_is_answered_until_shutdown() {
     shutdown.trigger();
     let report = server.join().unwrap().unwrap();
     assert_eq!((report.received, report.answered), (4, 4));
+}
+
+/// A `recv_from` that keeps failing does not stop the server, nor make it
+/// spin: it pauses `ERROR_BACKOFF` after each failure, so the failures
+/// logged are bounded by the time that passed. (A socket set to
+/// non-blocking fails every `recv_from` with `WouldBlock`: a failure that
+/// lasts.)
+#[test]
+fn a_failing_recv_from_is_retried_after_a_pause() {
+    let socket = bind_udp(any_loopback_port()).unwrap();
+    socket.set_nonblocking(true).unwrap();
+    let shutdown = Shutdown::new();
+    let failures = Arc::new(AtomicUsize::new(0));
+    let (first, first_failure) = crossbeam_channel::bounded(1);
+    let log = {
+        let failures = Arc::clone(&failures);
+        Log::to(move |line| {
+            if line.starts_with("recv_from failed") {
+                failures.fetch_add(1, Ordering::SeqCst);
+                let _ = first.try_send(());
+            }
+        })
+    };
+    let started = Instant::now();
+    let server = {
+        let shutdown = shutdown.clone();
+        std::thread::spawn(move || {
+            serve_datagrams(&socket, &shutdown, &log, |_, _| None)
+        })
+    };
+    first_failure.recv_timeout(TEST_TIMEOUT).unwrap();
+    // An observation window: long enough for a spinning loop to fail
+    // thousands of times.
+    std::thread::sleep(3 * ERROR_BACKOFF);
+    shutdown.trigger();
+    server.join().unwrap().unwrap();
+    let elapsed = started.elapsed();
+    let bound = (elapsed.as_millis() / ERROR_BACKOFF.as_millis()) as usize + 2;
+    let failed = failures.load(Ordering::SeqCst);
+    assert!(
+        failed >= 1 && failed <= bound,
+        "{failed} failures in {elapsed:?}"
+    );
 }

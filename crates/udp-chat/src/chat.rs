@@ -33,6 +33,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::thread;
 
 use crossbeam_channel::{Receiver, select};
+use netkit::text::printable;
 use netkit::udp::serve_datagrams;
 use netkit::{Log, Shutdown};
 
@@ -66,7 +67,9 @@ pub struct Incoming {
 impl Incoming {
     /// The line the chat prints for it. A datagram over the limit is
     /// reported, not shown: the original's 1024-byte buffer would have cut
-    /// it without a word.
+    /// it without a word. Anyone can send us a datagram, so what it holds
+    /// is shown escaped: `ESC [2J` from a stranger must not clear the
+    /// screen, nor a CR overwrite the line with someone else's address.
     pub fn display(&self) -> String {
         if self.bytes.len() > MAX_MESSAGE {
             return format!(
@@ -76,11 +79,7 @@ impl Incoming {
                 self.bytes.len()
             );
         }
-        format!(
-            ">>> {}: {}",
-            self.from,
-            String::from_utf8_lossy(&self.bytes)
-        )
+        format!(">>> {}: {}", self.from, printable(&self.bytes))
     }
 }
 

@@ -108,7 +108,8 @@ fn peer_command_switches_the_recipient() {
 
 /// A line over the limit is refused before sending, with the reason; an
 /// over-long datagram that arrives is reported with its size; a
-/// datagram that is not UTF-8 is shown with replacement characters.
+/// datagram that is not UTF-8 is shown with replacement characters, and
+/// control characters escaped.
 #[test]
 fn size_limit_both_ways_and_odd_bytes() {
     let (a, b) = Peer::pair();
@@ -131,6 +132,17 @@ fn size_limit_both_ways_and_odd_bytes() {
     assert_eq!(b.next(), format!(">>> {from}: \u{fffd}\u{fffd}ok"));
     stranger.send_to(b"", b.addr).unwrap();
     assert_eq!(b.next(), format!(">>> {from}: "));
+    // Escape sequences (retitle, clear the screen), a CR, a NUL: shown,
+    // not obeyed.
+    stranger
+        .send_to(b"\x1b]0;owned\x07\x1b[2J\rback\0\xff", b.addr)
+        .unwrap();
+    assert_eq!(
+        b.next(),
+        format!(
+            ">>> {from}: \\u{{1b}}]0;owned\\u{{7}}\\u{{1b}}[2J\\rback\\u{{0}}\u{fffd}"
+        )
+    );
     a.leave();
     b.leave();
 }
