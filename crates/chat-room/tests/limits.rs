@@ -8,7 +8,7 @@ use std::time::Duration;
 use netkit::server::BUSY_MESSAGE;
 use netkit::testing::{
     FirstAnswer, ServerProcess, TEST_TIMEOUT, assert_served_again,
-    assert_served_then_refused, hold_many, with_open_file_limit,
+    assert_served_then_refused, hold_many, lowered_cap, with_open_file_limit,
 };
 
 /// How long a client may wait for its answer to a login.
@@ -61,11 +61,7 @@ fn under_a_small_limit_every_login_is_answered() {
 fn a_cap_over_the_limit_is_lowered_and_said() {
     let server = server(256, &[]);
     let note = server.next_error_line();
-    let cap: usize = note
-        .strip_prefix("note: the cap of 512 connections is lowered to ")
-        .and_then(|rest| rest.split(':').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no note on the lowered cap: {note:?}"));
+    let cap = lowered_cap(&note);
     let answers = logins(&server, cap + OVER);
     assert_served_then_refused(&answers, cap, SUCCESS, &BUSY_MESSAGE[..8]);
 }

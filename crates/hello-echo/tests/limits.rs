@@ -9,7 +9,8 @@ use hello_echo::WELCOME;
 use netkit::server::BUSY_MESSAGE;
 use netkit::testing::{
     FirstAnswer, ServerProcess, TEST_TIMEOUT, assert_served_again,
-    assert_served_then_refused, hold_many, run_to_end, with_open_file_limit,
+    assert_served_then_refused, hold_many, lowered_cap, run_to_end,
+    with_open_file_limit,
 };
 
 /// How long a client may wait for its welcome or its refusal. Without a
@@ -67,11 +68,7 @@ fn under_a_small_limit_every_client_is_welcomed_or_refused() {
 fn a_cap_over_the_limit_is_lowered_and_said() {
     let server = server(256, false, &[]);
     let note = server.next_error_line();
-    let cap: usize = note
-        .strip_prefix("note: the cap of 512 connections is lowered to ")
-        .and_then(|rest| rest.split(':').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no note on the lowered cap: {note:?}"));
+    let cap = lowered_cap(&note);
     assert!(cap > 200 && cap < 256, "{note}");
     assert!(note.contains("ulimit -n"), "{note}");
     let answers = flood(&server, cap + OVER);

@@ -251,6 +251,17 @@ pub fn assert_served_again(
     }
 }
 
+/// The cap in a server's note that it lowered its cap to fit the
+/// open-file limit (`note: the cap of 512 connections is lowered to N:
+/// ...`); fails the test if `note` is not that line.
+pub fn lowered_cap(note: &str) -> usize {
+    note.strip_prefix("note: the cap of ")
+        .and_then(|rest| rest.split_once(" connections is lowered to "))
+        .and_then(|(_, rest)| rest.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not a note on a lowered cap: {note:?}"))
+}
+
 /// Reads until `len` bytes have come, or the peer closed.
 fn read_up_to(stream: &mut impl Read, len: usize) -> std::io::Result<Vec<u8>> {
     let mut got = Vec::new();

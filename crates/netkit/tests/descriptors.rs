@@ -8,29 +8,21 @@
 
 #![cfg(unix)]
 
+mod common;
+
 use std::fs::File;
-use std::io::{self, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 
+use common::echo_lines;
 use netkit::testing::{TEST_TIMEOUT, TestServer, connect, read_exactly};
-use netkit::{
-    Connection, Connections, LineReader, Log, Received, ServerConfig, serve,
-};
+use netkit::{Connections, Log, ServerConfig, serve};
 use rustix::process::{Resource, Rlimit, setrlimit};
 use socket2::{Domain, Socket, Type};
 
 /// Low enough to fill quickly, high enough for the test harness.
 const LIMIT: u64 = 128;
-
-fn echo_lines(conn: &Connection) -> io::Result<()> {
-    let mut stream = &*conn.stream;
-    let mut lines = LineReader::new(stream, 64);
-    while let Received::Data(line) = lines.read_line()? {
-        stream.write_all(&[b">", &line[..], b"\n"].concat())?;
-    }
-    Ok(())
-}
 
 /// Opens files until the process has no descriptor left.
 fn use_up_descriptors() -> Vec<File> {

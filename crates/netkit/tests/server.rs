@@ -2,25 +2,15 @@
 //! cap refuses politely, a silent client times out, a failing connection
 //! does not stop the server, and a shutdown reaches blocked handlers.
 
+mod common;
+
 use std::io::{self, Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use common::echo_lines;
 use netkit::testing::{TEST_TIMEOUT, TestServer, read_exactly, read_to_close};
-use netkit::{
-    Connection, Connections, LineReader, Log, Received, ServeReport,
-    ServerConfig, serve,
-};
-
-/// Echoes lines back with a `>` in front until the client closes.
-fn echo_lines(conn: &Connection) -> io::Result<()> {
-    let mut stream = &*conn.stream;
-    let mut lines = LineReader::new(stream, 64);
-    while let Received::Data(line) = lines.read_line()? {
-        stream.write_all(&[b">", &line[..], b"\n"].concat())?;
-    }
-    Ok(())
-}
+use netkit::{Connections, Log, ServeReport, ServerConfig, serve};
 
 /// A log that keeps its lines for the test to read.
 fn captured_log() -> (Log, Arc<Mutex<Vec<String>>>) {
