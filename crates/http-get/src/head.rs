@@ -13,6 +13,17 @@
 //! an error, not our memory. Lines may end in CR LF or a bare LF (section
 //! 2.2 allows a recipient to accept LF), and an obsolete folded header
 //! line is joined to the one before with a space (section 5.2).
+//!
+//! Before the final head may come interim ones, 1xx heads without a body
+//! (RFC 9110 section 15.2); [`read_final_head`] skips a few and no more:
+//!
+//! ```text
+//! HTTP/1.1 103 Early Hints\r\n     (interim: skipped)
+//! Link: </style.css>; rel=preload\r\n
+//! \r\n
+//! HTTP/1.1 200 OK\r\n              (the final head: returned)
+//! ...
+//! ```
 
 use std::fmt;
 use std::io::{self, BufRead, Read};
@@ -84,6 +95,11 @@ pub enum HeadError {
         /// Bytes of head received.
         got: usize,
     },
+    /// A 101: the server switched to another protocol, which we never
+    /// asked for.
+    SwitchedProtocols,
+    /// More than [`MAX_INTERIM_RESPONSES`] interim heads in a row.
+    TooManyInterim,
 }
 
 impl fmt::Display for HeadError {
@@ -107,6 +123,14 @@ impl fmt::Display for HeadError {
             HeadError::Incomplete { got } => write!(
                 f,
                 "the server closed the connection after {got} bytes of head"
+            ),
+            HeadError::SwitchedProtocols => {
+                write!(f, "the server switched protocols (101), unasked")
+            }
+            HeadError::TooManyInterim => write!(
+                f,
+                "the server sent over {MAX_INTERIM_RESPONSES} interim (1xx) \
+                 responses and no final one"
             ),
         }
     }
@@ -167,6 +191,38 @@ pub fn read_head(reader: &mut impl BufRead) -> io::Result<Head> {
     }
 }
 // ANCHOR_END: read_head
+
+// ANCHOR: read_final_head
+/// The most interim (1xx) heads skipped before the final one. RFC 9110
+/// section 15.2 asks a client to accept "one or more" and sets no limit,
+/// and each head resets the read timeout, so without one a server could
+/// hold us for ever with a `100 Continue` every few seconds. Real servers
+/// send one or two: a 100 answers an `Expect: 100-continue`, which we
+/// never send, and a 103 Early Hints comes once or twice. 5 is Go's
+/// net/http bound (`max1xxResponses`); curl counts bytes instead, 300 KiB
+/// of heads per request, some 12,000 bare `100 Continue` heads.
+pub const MAX_INTERIM_RESPONSES: usize = 5;
+
+/// Reads heads until the final one (200 to 999) and returns it, leaving
+/// its body unread behind it. Interim heads carry no body, so the next
+/// head follows each at once.
+pub fn read_final_head(reader: &mut impl BufRead) -> io::Result<Head> {
+    // At most the allowed interim heads, and one more that must be final.
+    for _ in 0..=MAX_INTERIM_RESPONSES {
+        let head = read_head(reader)?;
+        match head.status {
+            // 101 answers an Upgrade request (RFC 9110 section 7.8); we
+            // send none, so what follows would not be HTTP/1.1.
+            101 => return Err(HeadError::SwitchedProtocols.into()),
+            // 100 Continue, 102 Processing, 103 Early Hints: informational
+            // only, and the real answer follows.
+            100..=199 => continue,
+            _ => return Ok(head),
+        }
+    }
+    Err(HeadError::TooManyInterim.into())
+}
+// ANCHOR_END: read_final_head
 
 /// Drops a line's `\n`, and the `\r` before it if there is one.
 pub fn trim_line_end(line: &[u8]) -> &[u8] {
@@ -302,6 +358,45 @@ mod tests {
         );
         assert!(err("").contains("without a response"));
         assert!(err("HTTP/1.1 200 OK\r\nA: b\r\n").contains("after 23 bytes"));
+    }
+
+    const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+    /// Five interim heads are skipped; the final head comes back with its
+    /// body unread behind it.
+    #[test]
+    fn interim_heads_are_skipped_up_to_the_bound() {
+        let hints = b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n";
+        let interim = [CONTINUE, hints, CONTINUE, hints, CONTINUE].concat();
+        let input = [&interim[..], b"HTTP/1.1 200 OK\r\n\r\nbody"].concat();
+        let mut rest = input.as_slice();
+        let head = read_final_head(&mut rest).unwrap();
+        assert_eq!(head.status, 200);
+        assert_eq!(rest, b"body");
+    }
+
+    /// An endless run of 100 Continue heads: refused once the sixth has
+    /// been read, and not a byte further.
+    #[test]
+    fn a_flood_of_interim_heads_is_refused_after_the_bound() {
+        let flood = CONTINUE.repeat(1000);
+        let mut rest = flood.as_slice();
+        let err = read_final_head(&mut rest).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the server sent over 5 interim (1xx) responses and no final one"
+        );
+        let read = flood.len() - rest.len();
+        assert_eq!(read, (MAX_INTERIM_RESPONSES + 1) * CONTINUE.len());
+    }
+
+    #[test]
+    fn a_101_is_refused() {
+        let err = read_final_head(
+            &mut &b"HTTP/1.1 101 Switching Protocols\r\n\r\n"[..],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("switched protocols"), "{err}");
     }
 
     #[test]
