@@ -10,14 +10,14 @@
 
 use std::collections::HashSet;
 use std::io::{self, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use url::Url;
 
 use crate::body::{ChunkedReader, Framing, LengthReader, framing};
-use crate::head::{Head, read_head};
+use crate::clock::{Clock, TimedStream};
+use crate::head::{Head, read_final_head};
 use crate::request::{Header, Method, encode};
 use crate::target::{Target, resolve};
 
@@ -43,6 +43,10 @@ pub struct Options {
     pub max_redirects: u32,
     /// Bound on the connect and on each read and write.
     pub timeout: Duration,
+    /// Bound on the whole transfer: the connects, every redirect, the
+    /// head and the body, counted from the call to [`fetch`]. `None` (the
+    /// default, as with curl's `--max-time`): as long as it takes.
+    pub max_time: Option<Duration>,
 }
 
 impl Default for Options {
@@ -52,13 +56,14 @@ impl Default for Options {
             headers: Vec::new(),
             max_redirects: MAX_REDIRECTS,
             timeout: DEFAULT_TIMEOUT,
+            max_time: None,
         }
     }
 }
 
-/// The connection, buffered: what the head parser and the body readers
-/// read from.
-pub type Connection = BufReader<TcpStream>;
+/// The connection, on its transfer's clock and buffered: what the head
+/// parser and the body readers read from.
+pub type Connection = BufReader<TimedStream>;
 
 /// The final response: its head, and its body to read.
 #[derive(Debug)]
@@ -127,14 +132,16 @@ fn is_redirect(status: u16) -> bool {
 // ANCHOR: fetch
 /// Fetches `target`, following redirects; returns the final response
 /// with its body unread. A 4xx or 5xx is a response, not an error: the
-/// caller decides.
+/// caller decides. The max-time starts now, and goes on while the body
+/// is read.
 pub fn fetch(target: Target, options: &Options) -> anyhow::Result<Response> {
+    let clock = Clock::start(options.timeout, options.max_time);
     let mut target = target;
     let mut redirects = Vec::new();
     let mut seen = HashSet::from([target.url.clone()]);
     let mut headers = options.headers.clone();
     loop {
-        let (head, conn) = exchange(&target, options, &headers)?;
+        let (head, conn) = exchange(&target, options, &headers, &clock)?;
         // --max-redirects 0: the redirect itself is the answer (its
         // Location shows with -i), as with curl without -L.
         let follow = is_redirect(head.status) && options.max_redirects > 0;
@@ -196,37 +203,29 @@ fn chain(redirects: &[(u16, Url)]) -> String {
 }
 
 // ANCHOR: exchange
-/// One request on a new connection; returns the final head (interim 1xx
-/// heads are skipped) and the connection, at the start of the body.
+/// One request on a new connection; returns the final head (a few
+/// interim 1xx heads are skipped) and the connection, at the start of the
+/// body.
 fn exchange(
     target: &Target,
     options: &Options,
     headers: &[Header],
+    clock: &Clock,
 ) -> anyhow::Result<(Head, Connection)> {
     let host = target.url.host_str().unwrap_or_default();
     let spec = format!("{host}:{}", target.port);
-    let stream = netkit::connect_within(&spec, options.timeout)
-        .map_err(|err| connect_failed(&spec, err.io_error(), options))?;
-    // Every read and write is bounded: a server that stalls halfway is
-    // an error after `timeout`, not a hang.
-    stream.set_read_timeout(Some(options.timeout))?;
-    stream.set_write_timeout(Some(options.timeout))?;
+    let wait = clock.wait()?;
+    let stream = netkit::connect_within(&spec, wait)
+        .map_err(|err| connect_failed(&spec, err.io_error(), wait, clock))?;
+    // Every read and write is bounded, by the timeout and by what is left
+    // of the max-time: a server that stalls halfway, or trickles, is an
+    // error, not a hang.
+    let mut stream = TimedStream::new(stream, *clock);
     let request = encode(options.method, target, headers);
-    (&stream)
-        .write_all(&request)
-        .context("sending the request")?;
+    stream.write_all(&request).context("sending the request")?;
     let mut conn = BufReader::with_capacity(READ_BUFFER, stream);
-    loop {
-        let head =
-            read_head(&mut conn).map_err(|err| timeout_said(err, options))?;
-        match head.status {
-            // We asked for no upgrade.
-            101 => bail!("the server switched protocols (101), unasked"),
-            // 100 Continue, 103 Early Hints: the real answer follows.
-            100..=199 => continue,
-            _ => return Ok((head, conn)),
-        }
-    }
+    let head = read_final_head(&mut conn)?;
+    Ok((head, conn))
 }
 // ANCHOR_END: exchange
 
@@ -235,31 +234,22 @@ fn exchange(
 fn connect_failed(
     spec: &str,
     err: &io::Error,
-    options: &Options,
+    wait: Duration,
+    clock: &Clock,
 ) -> anyhow::Error {
     let why = match err.kind() {
         io::ErrorKind::ConnectionRefused => {
             "connection refused (no server listens on that port)".to_owned()
         }
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            if clock.cut_short(wait) =>
+        {
+            clock.out_of_time().to_string()
+        }
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
-            format!("no answer within {} s", options.timeout.as_secs_f64())
+            format!("no answer within {} s", clock.timeout().as_secs_f64())
         }
         _ => err.to_string(),
     };
     anyhow::anyhow!("could not connect to {spec}: {why}")
-}
-
-/// A read timeout, in words.
-pub fn timeout_said(err: io::Error, options: &Options) -> io::Error {
-    if netkit::is_timeout(&err) {
-        io::Error::new(
-            io::ErrorKind::TimedOut,
-            format!(
-                "the server sent nothing for {} s",
-                options.timeout.as_secs_f64()
-            ),
-        )
-    } else {
-        err
-    }
 }

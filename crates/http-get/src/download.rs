@@ -14,7 +14,7 @@ use std::thread;
 use anyhow::{Context, bail};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use crate::client::{Options, Response, fetch, timeout_said};
+use crate::client::{Options, Response, fetch};
 use crate::target::parse_target;
 
 /// The copy buffer: large enough that a fast local transfer takes few
@@ -97,7 +97,6 @@ pub fn download(
         None => copy(&mut response, &mut io::stdout().lock(), None),
         Some(path) => save_file(&mut response, path, settings, bars),
     }
-    .map_err(|err| timeout_said(err, &settings.options))
     .context("downloading the body")?;
     Ok(Saved {
         status: response.head.status,

@@ -4,7 +4,7 @@
 //! A real server would never send a malformed head or close halfway on
 //! purpose; a test of the client must. So a route holds the exact bytes
 //! of its response, and [`ok`], [`chunked`] and [`redirect`] build the
-//! usual ones.
+//! usual ones; [`trickle`] and [`Reply::Paced`] make a slow server.
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -32,6 +32,9 @@ pub enum Reply {
     Bytes(Vec<u8>),
     /// These pieces, [`PIECE_GAP`] apart, then close.
     Pieces(Vec<Vec<u8>>),
+    /// These pieces, each this long after the one before, then close (or
+    /// stop early, when the client has gone): a server slow on purpose.
+    Paced(Vec<Vec<u8>>, Duration),
     /// These bytes, then nothing, without closing, until the server
     /// stops: a server that hangs halfway.
     Stall(Vec<u8>),
@@ -89,6 +92,20 @@ pub fn chunked(body: &[u8], sizes: &[usize]) -> Reply {
     Reply::Bytes([head.as_bytes(), &chunk_encode(body, sizes)].concat())
 }
 
+/// A 200 response with a `Content-Length`, whose body comes one byte at
+/// a time, `gap` apart: never silent for long, never done soon.
+pub fn trickle(body: &[u8], gap: Duration) -> Reply {
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let bytes = body.iter().map(|&byte| vec![byte]);
+    Reply::Paced(
+        std::iter::once(head.into_bytes()).chain(bytes).collect(),
+        gap,
+    )
+}
+
 /// A redirect.
 pub fn redirect(status: u16, location: &str) -> Reply {
     Reply::Bytes(
@@ -138,12 +155,8 @@ fn answer(conn: &Connection, routes: &Routes) -> io::Result<()> {
     let mut stream = &*conn.stream;
     match reply {
         Reply::Bytes(bytes) => stream.write_all(bytes)?,
-        Reply::Pieces(pieces) => {
-            for piece in pieces {
-                stream.write_all(piece)?;
-                thread::sleep(PIECE_GAP);
-            }
-        }
+        Reply::Pieces(pieces) => send_paced(stream, pieces, PIECE_GAP)?,
+        Reply::Paced(pieces, gap) => send_paced(stream, pieces, *gap)?,
         Reply::Stall(bytes) => {
             stream.write_all(bytes)?;
             // Until the server stops (its channel closes then).
@@ -155,11 +168,27 @@ fn answer(conn: &Connection, routes: &Routes) -> io::Result<()> {
 }
 // ANCHOR_END: serve
 
+/// Writes each piece, then waits `gap`. A client that has gone makes a
+/// write fail (a reset, then a broken pipe), and that ends the reply.
+fn send_paced(
+    mut stream: &std::net::TcpStream,
+    pieces: &[Vec<u8>],
+    gap: Duration,
+) -> io::Result<()> {
+    for piece in pieces {
+        stream.write_all(piece)?;
+        thread::sleep(gap);
+    }
+    Ok(())
+}
+
 /// The status line a reply starts with, for the log.
 fn status_of(reply: &Reply) -> String {
     let bytes = match reply {
         Reply::Bytes(bytes) | Reply::Stall(bytes) => bytes.as_slice(),
-        Reply::Pieces(pieces) => pieces.first().map_or(&[][..], Vec::as_slice),
+        Reply::Pieces(pieces) | Reply::Paced(pieces, _) => {
+            pieces.first().map_or(&[][..], Vec::as_slice)
+        }
     };
     let line = bytes.split(|&b| b == b'\r').next().unwrap_or_default();
     String::from_utf8_lossy(line).into_owned()

@@ -10,6 +10,7 @@
 //! - [`request`]: the request's bytes.
 //! - [`head`]: the response's status line and headers, with limits.
 //! - [`body`]: where the body ends (RFC 9112 section 6.3), as readers.
+//! - [`clock`]: `--timeout` for each step, `--max-time` for the whole.
 //! - [`client`]: one request and its redirects.
 //! - [`download`]: saving bodies, and a bounded pool for many URLs.
 //! - [`fixture`]: a loopback server of chosen bytes, for the demo and tests.
@@ -18,6 +19,7 @@
 
 pub mod body;
 pub mod client;
+pub mod clock;
 pub mod demo;
 pub mod download;
 pub mod fixture;

@@ -61,6 +61,12 @@ struct Cli {
           value_parser = nonzero_duration)]
     timeout: DurationArg,
 
+    /// Give up on a URL not done after this long, as in 10s or 500ms: its
+    /// connect, every redirect, the head and the body together, counted
+    /// from when its download starts (default: no limit)
+    #[arg(long, value_name = "DURATION", value_parser = nonzero_duration)]
+    max_time: Option<DurationArg>,
+
     /// Download up to N URLs at once
     #[arg(short, long, value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -167,6 +173,7 @@ fn plan(cli: Cli) -> anyhow::Result<(Vec<Job>, Settings, usize)> {
             headers: cli.headers,
             max_redirects: cli.max_redirects,
             timeout,
+            max_time: cli.max_time.map(|max_time| *max_time),
         },
         show_head: cli.include || cli.head,
         progress: to_files && io::stderr().is_terminal(),
