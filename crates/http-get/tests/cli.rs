@@ -7,9 +7,10 @@ mod common;
 use std::fs;
 use std::io::Write;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use common::{Server, http_get, start, url};
-use http_get::fixture::{Reply, Routes, chunked, ok, redirect};
+use common::{Server, http_get, names_in, start, url};
+use http_get::fixture::{Reply, Routes, chunked, ok, redirect, trickle};
 use netkit::testing::{finish, run_to_end, spawn_piped};
 
 /// The routes most tests use.
@@ -169,6 +170,8 @@ fn usage_errors_exit_2() {
         &["--timeout", "0s", "http://h/"][..],
         // A duration needs its unit: 30 could be seconds or milliseconds.
         &["--timeout", "30", "http://h/"][..],
+        &["--max-time", "0s", "http://h/"][..],
+        &["--max-time", "10", "http://h/"][..],
     ] {
         let (status, _, err) = run_to_end(http_get(dir.path()).args(args));
         assert_eq!(status.code(), Some(2), "{args:?}: {err}");
@@ -340,4 +343,93 @@ fn an_ipv6_literal_url() {
         request.contains(&format!("\r\nHost: [::1]:{port}\r\n")),
         "{request}"
     );
+}
+
+/// Slow on purpose: 20 bytes, one every 200 ms, 4 s in all, so that a
+/// --max-time of 1 s stops it whatever the machine's speed.
+fn slow_body() -> Reply {
+    trickle(&[b's'; 20], Duration::from_millis(200))
+}
+
+/// A server that answers with `100 Continue` heads for ever (here 1,000,
+/// 10 ms apart) gets one clear error line, and exit 1, once the client
+/// has read the most it allows.
+#[test]
+fn a_flood_of_interim_heads_is_one_error_line() {
+    let flood = vec![b"HTTP/1.1 100 Continue\r\n\r\n".to_vec(); 1000];
+    let server = start(
+        Routes::new()
+            .at("/flood", Reply::Paced(flood, Duration::from_millis(10))),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (status, out, err) =
+        run_to_end(http_get(dir.path()).arg(url(&server, "/flood")));
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(out, "");
+    assert_eq!(
+        err,
+        format!(
+            "error: {}: the server sent over 5 interim (1xx) responses and \
+             no final one\n",
+            url(&server, "/flood")
+        )
+    );
+}
+
+/// --max-time stops a body that keeps trickling in, says so, and leaves
+/// neither the file nor its hidden `.part`.
+#[test]
+fn max_time_stops_a_trickle_and_leaves_no_file() {
+    let server = start(Routes::new().at("/slow.bin", slow_body()));
+    let dir = tempfile::tempdir().unwrap();
+    let (status, _, err) = run_to_end(http_get(dir.path()).args([
+        "--max-time",
+        "1s",
+        "-o",
+        "slow.bin",
+        &url(&server, "/slow.bin"),
+    ]));
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(
+        errors(&err),
+        [format!(
+            "error: {}: downloading the body: not finished within --max-time 1s",
+            url(&server, "/slow.bin")
+        )]
+    );
+    assert_eq!(names_in(dir.path()), Vec::<String>::new());
+}
+
+/// With --jobs, each URL has its own --max-time, counted from when its
+/// download starts: two slow URLs take both workers and are each stopped
+/// after 1 s, and the fast one, whose turn comes only then, still has its
+/// whole second and arrives.
+#[test]
+fn max_time_is_per_url_with_jobs() {
+    let server = start(
+        Routes::new()
+            .at("/slow1.bin", slow_body())
+            .at("/slow2.bin", slow_body())
+            .at("/fast.txt", ok(b"fast\n", "text/plain")),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (status, _, err) = run_to_end(
+        http_get(dir.path())
+            .args(["-O", "--jobs", "2", "--max-time", "1s"])
+            .args(
+                ["/slow1.bin", "/slow2.bin", "/fast.txt"]
+                    .map(|target| url(&server, target)),
+            ),
+    );
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(
+        errors(&err),
+        ["/slow1.bin", "/slow2.bin"].map(|target| format!(
+            "error: {}: downloading the body: not finished within --max-time 1s",
+            url(&server, target)
+        ))
+    );
+    assert!(err.contains("1 of 3 downloads succeeded"), "{err}");
+    assert_eq!(names_in(dir.path()), ["fast.txt"]);
+    assert_eq!(fs::read(dir.path().join("fast.txt")).unwrap(), b"fast\n");
 }

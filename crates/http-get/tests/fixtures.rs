@@ -5,14 +5,17 @@
 mod common;
 
 use std::io::Read;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::Server;
 use http_get::body::Framing;
 use http_get::client::{Options, Response, fetch};
-use http_get::fixture::{Reply, Routes, chunked, ok, redirect};
+use http_get::download::{Job, Save, Settings, run_all};
+use http_get::fixture::{Reply, Routes, chunked, ok, redirect, trickle};
+use http_get::head::MAX_INTERIM_RESPONSES;
 use http_get::request::Method;
 use http_get::target::parse_target;
+use netkit::testing::TEST_TIMEOUT;
 
 struct Fixture {
     server: Server,
@@ -412,5 +415,168 @@ fn a_given_host_header_does_not_follow_a_redirect_elsewhere() {
     assert!(
         sent.contains(&format!("Host: {}\r\n", other.server.addr())),
         "{sent}"
+    );
+}
+
+/// One interim head: what a 1xx flood repeats.
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+/// Waits for a read at most this long: a client that kept reading past
+/// the bound would fail with "the server sent nothing", not pass.
+fn patient() -> Options {
+    Options {
+        timeout: TEST_TIMEOUT,
+        ..Options::default()
+    }
+}
+
+/// Five interim heads are skipped. A sixth is refused as soon as it is
+/// read: the server sends exactly six and then waits, so a client that
+/// read on would time out instead, with another error.
+#[test]
+fn interim_heads_are_skipped_up_to_the_bound_and_no_further() {
+    let five = CONTINUE.repeat(MAX_INTERIM_RESPONSES);
+    let six = CONTINUE.repeat(MAX_INTERIM_RESPONSES + 1);
+    let final_head = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    let fixture = Fixture::start(
+        Routes::new()
+            .at("/five", Reply::Bytes([&five[..], final_head].concat()))
+            .at("/six", Reply::Stall(six)),
+    );
+    let mut response = fixture.fetch("/five", &patient()).unwrap();
+    let mut body = Vec::new();
+    response.read_to_end(&mut body).unwrap();
+    assert_eq!((response.head.status, body), (200, b"ok".to_vec()));
+    let err = fixture.fetch("/six", &patient()).unwrap_err();
+    assert_eq!(
+        format!("{err:#}"),
+        "the server sent over 5 interim (1xx) responses and no final one"
+    );
+}
+
+/// A server that sends `100 Continue` every 10 ms for as long as the
+/// client listens (1,000 of them: 10 s) no longer holds it: the client
+/// stops at the bound, and the server, writing to a closed connection,
+/// stops too.
+#[test]
+fn a_flood_of_interim_heads_ends_at_the_bound() {
+    let flood = vec![CONTINUE.to_vec(); 1000];
+    let fixture = Fixture::start(
+        Routes::new()
+            .at("/flood", Reply::Paced(flood, Duration::from_millis(10))),
+    );
+    let started = Instant::now();
+    let err = fixture.fetch("/flood", &patient()).unwrap_err();
+    assert_eq!(
+        format!("{err:#}"),
+        "the server sent over 5 interim (1xx) responses and no final one"
+    );
+    assert!(started.elapsed() < TEST_TIMEOUT, "not bounded");
+    assert_eq!(fixture.routes.requests().len(), 1);
+}
+
+/// A body that keeps coming, a byte every 200 ms, never trips the
+/// 30-second timeout; --max-time ends it, with an error of its own, and
+/// the file it was saved to is not left behind, complete or partial.
+#[test]
+fn max_time_stops_a_trickled_body_and_saves_nothing() {
+    let fixture = Fixture::start(Routes::new().at(
+        "/slow.bin",
+        trickle(&[b'x'; 20], Duration::from_millis(200)),
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let job = Job {
+        url: fixture.url("/slow.bin"),
+        save: Save::File(dir.path().join("slow.bin")),
+    };
+    let settings = Settings {
+        options: Options {
+            max_time: Some(Duration::from_secs(1)),
+            ..Options::default()
+        },
+        ..Settings::default()
+    };
+    let started = Instant::now();
+    let outcomes = run_all(vec![job], 1, &settings);
+    assert!(started.elapsed() < TEST_TIMEOUT, "not bounded");
+    let err = outcomes[0].1.as_ref().unwrap_err();
+    assert_eq!(
+        format!("{err:#}"),
+        "downloading the body: not finished within --max-time 1s"
+    );
+    assert_eq!(common::names_in(dir.path()), Vec::<String>::new());
+}
+
+/// Each redirect takes 300 ms, well within a 1 s --max-time, but five in
+/// a row do not: the deadline covers the chain, not each hop, and the
+/// chain stops before its end. With time enough, the same chain
+/// arrives.
+#[test]
+fn max_time_spans_a_redirect_chain() {
+    let gap = Duration::from_millis(300);
+    let mut routes = Routes::new().at("/end", ok(b"arrived", "text/plain"));
+    for n in 0..5 {
+        let next = if n == 4 {
+            "/end".to_owned()
+        } else {
+            format!("/hop{}", n + 1)
+        };
+        // The status line, then the rest of the head `gap` later.
+        let status_line = b"HTTP/1.1 302 Found\r\n".to_vec();
+        let rest = format!("Location: {next}\r\nContent-Length: 0\r\n\r\n");
+        let pieces = vec![status_line, rest.into_bytes()];
+        routes = routes.at(&format!("/hop{n}"), Reply::Paced(pieces, gap));
+    }
+    let fixture = Fixture::start(routes);
+    let within = |max_time: u64| Options {
+        max_time: Some(Duration::from_secs(max_time)),
+        ..Options::default()
+    };
+    let err = fixture.fetch("/hop0", &within(1)).unwrap_err();
+    assert_eq!(format!("{err:#}"), "not finished within --max-time 1s");
+    let asked = fixture.routes.requests();
+    assert!(asked.len() < 5, "{} hops", asked.len());
+    assert!(!asked.iter().any(|request| request.starts_with("GET /end ")));
+
+    let response = fixture.fetch("/hop0", &within(4)).unwrap();
+    assert_eq!(response.url.path(), "/end");
+    assert_eq!(response.redirects.len(), 5);
+}
+
+/// The connect draws on the deadline too. On Linux, once a listener's
+/// accept queue is full, a new SYN is dropped unanswered, so a connect
+/// waits; here it waits for what is left of --max-time, not for the
+/// 30-second timeout.
+#[cfg(target_os = "linux")]
+#[test]
+fn max_time_bounds_the_connect() {
+    let listener = netkit::bind_tcp("127.0.0.1:0".parse().unwrap(), 0)
+        .expect("bind with the smallest backlog");
+    let spec = listener.local_addr().unwrap().to_string();
+    // Fill the queue: the first connect that times out found it full.
+    let mut queued = Vec::new();
+    let full = loop {
+        match netkit::connect_within(&spec, Duration::from_millis(300)) {
+            Ok(stream) if queued.len() < 64 => queued.push(stream),
+            Ok(_) => panic!("the accept queue never filled"),
+            Err(err) => break err,
+        }
+    };
+    assert!(netkit::is_timeout(full.io_error()), "{full}");
+    let options = Options {
+        max_time: Some(Duration::from_millis(500)),
+        ..Options::default()
+    };
+    let started = Instant::now();
+    let err =
+        fetch(parse_target(&format!("http://{spec}/")).unwrap(), &options)
+            .unwrap_err();
+    assert!(started.elapsed() < TEST_TIMEOUT, "not bounded");
+    assert_eq!(
+        format!("{err:#}"),
+        format!(
+            "could not connect to {spec}: not finished within --max-time \
+             500ms"
+        )
     );
 }
