@@ -80,6 +80,13 @@ TIMEOUT = 30
 # pieces, never whole in memory.
 CHUNK = 64 * 1024
 
+# The most "100 Continue" heads taken before the real answer, as the Rust
+# client (its head.rs, MAX_INTERIM_RESPONSES). http.client skips them in a
+# loop that counts nothing (HTTPResponse.begin), and each one restarts the
+# TIMEOUT, so a server that sent one every few seconds kept a download, and
+# the program, waiting for as long as it liked.
+MAX_INTERIM = 5
+
 # What a URL from the JSON may be. urllib opens file: and ftp: URLs too, and
 # a list from the network must not make us copy a local file.
 SCHEMES = ('http', 'https')
@@ -127,8 +134,50 @@ def describe(err):
     return one_line(f'{type(err).__name__}: {err}')
 
 
+class BoundedResponse(http.client.HTTPResponse):
+    """An HTTPResponse that refuses a sixth "100 Continue" head.
+
+    begin() reads each status line, interim or final, through
+    _read_status(): the one place to count them.
+    """
+
+    interim = 0
+
+    def _read_status(self):
+        version, status, reason = super()._read_status()
+        if status == http.client.CONTINUE:
+            self.interim += 1
+            if self.interim > MAX_INTERIM:
+                raise Failure(f'the server sent over {MAX_INTERIM} interim '
+                              '(1xx) responses and no final one')
+        return version, status, reason
+
+
+class BoundedInterim:
+    """Makes a urllib handler's connections read BoundedResponses."""
+
+    def do_open(self, http_class, req, **kwargs):
+        class Connection(http_class):
+            response_class = BoundedResponse
+        return super().do_open(Connection, req, **kwargs)
+
+
+class BoundedHTTPHandler(BoundedInterim, urllib.request.HTTPHandler):
+    """urllib's http:// handler, with the bound."""
+
+
+class BoundedHTTPSHandler(BoundedInterim, urllib.request.HTTPSHandler):
+    """urllib's https:// handler, with the bound."""
+
+
+# urlopen() with these two in place of the standard ones (build_opener
+# drops a default handler when given a subclass of it).
+OPENER = urllib.request.build_opener(BoundedHTTPHandler, BoundedHTTPSHandler)
+
+
 def open_url(url):
-    """urlopen() with a timeout, for http:// and https:// only.
+    """urlopen() with a timeout and a bound on interim heads, for http://
+    and https:// only.
 
     urllib follows redirects (up to 10, and it stops a loop), and raises
     HTTPError for any final status outside 2xx: an error page is never
@@ -138,7 +187,7 @@ def open_url(url):
     if scheme not in SCHEMES:
         raise Failure(f'{url!r} is not an http:// or https:// URL')
     try:
-        return urllib.request.urlopen(url, timeout=TIMEOUT)
+        return OPENER.open(url, timeout=TIMEOUT)
     except urllib.error.HTTPError as err:
         err.close()  # it holds the error page's connection, not wanted
         raise

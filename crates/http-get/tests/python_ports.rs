@@ -10,11 +10,12 @@ use std::fs;
 use std::io::Read;
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use common::{data, http_get, names_in, start_at as start, url};
 use http_get::body::chunk_encode;
 use http_get::client::{Options, fetch};
-use http_get::fixture::{Routes, chunked, ok, redirect};
+use http_get::fixture::{Reply, Routes, chunked, ok, redirect};
 use http_get::target::parse_target;
 use netkit::testing::run_to_end;
 use serde_json::{Value, json};
@@ -199,6 +200,27 @@ fn get_py_refuses_https_and_saves_no_error_page() {
     );
 }
 
+/// get.py takes the first empty line for the end of the head, as the
+/// original does, so a flood of `100 Continue` heads cannot hold it: the
+/// first is its answer, which is not a 2xx.
+#[test]
+fn get_py_stops_at_the_first_interim_head() {
+    let flood = vec![b"HTTP/1.1 100 Continue\r\n\r\n".to_vec(); 1000];
+    let server = start(move |_| {
+        Routes::new()
+            .at("/flood", Reply::Paced(flood, Duration::from_millis(10)))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (status, stdout, stderr) =
+        run_to_end(python(GET_PY, dir.path()).arg(url(&server, "/flood")));
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(stdout, "HTTP/1.1 100 Continue\n");
+    assert_eq!(
+        stderr,
+        "error: the server answered 100 Continue; the body was not saved\n"
+    );
+}
+
 // ---- download.py: the threaded downloader of chapter 05 ----
 
 /// Every way a body can arrive (a length, chunks, a redirect first) is
@@ -281,4 +303,47 @@ fn rust_binary_saves_what_download_py_saves() {
         let by_python = fs::read(python_dir.path().join(name)).unwrap();
         assert!(by_rust == by_python, "{name} ({how}) differs");
     }
+}
+
+/// A picture URL that answers with `100 Continue` heads for ever (1,000,
+/// 10 ms apart) fails alone, once download.py has read the five it
+/// allows, with the Rust client's words; the other file is saved. Each
+/// head restarts the read timeout, so without the bound this run would
+/// wait for the whole flood.
+#[test]
+fn download_py_bounds_interim_heads_as_the_rust_client_does() {
+    let flood = vec![b"HTTP/1.1 100 Continue\r\n\r\n".to_vec(); 1000];
+    let server = start(move |base| {
+        let list = json!({ "code": 200, "newslist": [
+            { "picUrl": format!("{base}/files/a.bin") },
+            { "picUrl": format!("{base}/flood.bin") },
+        ] });
+        site(base)
+            .at(
+                "/api/with-flood",
+                ok(list.to_string().as_bytes(), "application/json"),
+            )
+            .at("/flood.bin", Reply::Paced(flood, Duration::from_millis(10)))
+    });
+    let said =
+        "the server sent over 5 interim (1xx) responses and no final one";
+    let dir = tempfile::tempdir().unwrap();
+    let (status, stdout, stderr) = run_to_end(
+        python(DOWNLOAD_PY, dir.path()).arg(url(&server, "/api/with-flood")),
+    );
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stdout,
+        format!("a.bin: 100000 bytes\nflood.bin: error: {said}\n")
+    );
+    assert_eq!(names_in(dir.path()), ["a.bin"]);
+
+    let (status, _, stderr) = run_to_end(
+        http_get(dir.path()).args(["-O", &url(&server, "/flood.bin")]),
+    );
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(
+        stderr,
+        format!("error: {}: {said}\n", url(&server, "/flood.bin"))
+    );
 }
