@@ -393,7 +393,8 @@ fn max_time_stops_a_trickle_and_leaves_no_file() {
     assert_eq!(
         errors(&err),
         [format!(
-            "error: {}: downloading the body: not finished within --max-time 1s",
+            "error: {}: downloading the body: not finished within \
+             --max-time 1s",
             url(&server, "/slow.bin")
         )]
     );
@@ -425,7 +426,8 @@ fn max_time_is_per_url_with_jobs() {
     assert_eq!(
         errors(&err),
         ["/slow1.bin", "/slow2.bin"].map(|target| format!(
-            "error: {}: downloading the body: not finished within --max-time 1s",
+            "error: {}: downloading the body: not finished within \
+             --max-time 1s",
             url(&server, target)
         ))
     );
