@@ -15,15 +15,18 @@ is one send()):
 
 Each message received is printed as one line on stdout; "logged in as NAME"
 and any error go to stderr. At the end of the input (Ctrl-D, or the end of
-a pipe) the client says "quit" for you. It leaves when the server answers
-"quit" or closes the connection, and exits 0; connection errors print one
-"error: ..." line and exit 1.
+a pipe) the client leaves for you: with --lines it sends "quit"; without,
+it ends its half of the stream, which the server takes as a leave. It
+leaves when the server answers "quit" or closes the connection, and exits
+0; connection errors print one "error: ..." line and exit 1.
 
 The original's protocol has no message boundaries: each recv() is printed
 as one message, whatever TCP delivered in between, and two messages sent in
 quick succession can reach the server as one ("hi" + "quit" = "hiquit").
-That is kept, so that this client works with the Rust server as with
-server.py; the Rust port's own clients end every message with "\\n".
+That is the default, byte for byte, so that this client can join the
+original's server. With --lines (the server needs --lines too) the name,
+every message and every answer end with "\\n", so nothing can merge, and
+what the others say is shown with its control characters escaped.
 
 Try it, from the repository root, with the server running in another
 terminal (python3 crates/chat-room/python/server.py, or the Rust one:
@@ -39,7 +42,6 @@ import os
 import socket
 import sys
 import threading
-import time
 
 DEFAULT_ADDRESS = '127.0.0.1:21567'
 
@@ -47,8 +49,6 @@ DEFAULT_ADDRESS = '127.0.0.1:21567'
 BUFSIZE = 1024
 
 # How long connect(), and then the server's answer to our name, may take.
-# (The Rust server answers a bare name after a short pause: it waits to see
-# whether a newline follows, the mark of its own clients.)
 CONNECT_TIMEOUT = 5
 
 # The server's answers, as the original spells them.
@@ -56,13 +56,9 @@ SUCCESS = b'success'
 REUSE = b'reuse'
 QUIT = b'quit'
 
-# A pause after each message we send. The server takes one recv() as one
-# message, so two messages must not reach it together. A person types far
-# slower than this; a pipe does not, and without the pause "hi" and the
-# "quit" sent at the end of the input would often arrive as "hiquit". It
-# makes that unlikely, not impossible: only framing (a newline at the end
-# of each message, as the Rust port does) makes it impossible.
-MESSAGE_GAP = 0.05
+# With --lines, the longest line we take from the server: a message of
+# BUFSIZE bytes, plus the "[time] name: " before it.
+MAX_LINE = BUFSIZE + 256
 
 
 def host_port(text):
@@ -96,6 +92,49 @@ def strip_newline(data):
     return data
 
 
+def printable(data):
+    """Bytes from the server as text that is safe to print: control
+    characters (ESC, which could clear or retitle the terminal, CR, NUL)
+    shown escaped, bytes that are not UTF-8 as U+FFFD. The Rust port's
+    netkit::text::printable does the same."""
+    text = data.decode('utf-8', errors='replace')
+    return ''.join(c if c.isprintable() or c == '\t' else repr(c)[1:-1]
+                   for c in text)
+
+
+class Connection:
+    """The socket, read and written in the framing both ends agreed on.
+
+    Without --lines, the original's: one recv() is one message, and what
+    we send goes out as it is. With --lines, a message is a line, and the
+    reader keeps what follows a newline for the next call.
+    """
+
+    def __init__(self, sock, lines):
+        self.sock = sock
+        self.lines = lines
+        self._reader = sock.makefile('rb') if lines else None
+
+    def receive(self):
+        """The next message; None once the server has closed."""
+        if not self.lines:
+            return self.sock.recv(BUFSIZE) or None  # b'': the server closed
+        line = self._reader.readline(MAX_LINE + 1)
+        if not line.endswith(b'\n'):
+            if len(line) > MAX_LINE:
+                raise Failure(f'the server sent a line over {MAX_LINE} bytes')
+            return None  # the end, perhaps in the middle of a line
+        return strip_newline(line)
+
+    def send(self, message):
+        # original's defect: send() may send only part of the bytes.
+        self.sock.sendall(message + b'\n' if self.lines else message)
+
+
+class Failure(Exception):
+    """What went wrong, said in one line."""
+
+
 def connect(host, port):
     """socket() and connect(), for each address the host stands for.
 
@@ -124,33 +163,32 @@ def connect(host, port):
     return sock
 
 
-def log_in(sock, name, shown):
+def log_in(conn, name, shown):
     """Sends the name and reads the answer. Returns what came after
     "success" in the same recv() (usually nothing), or exits."""
-    sock.sendall(name)  # no newline: the original's bytes
+    conn.send(name)  # in one send(): the server takes one read as the name
     try:
-        answer = sock.recv(BUFSIZE)
+        answer = conn.receive()
     except TimeoutError:
+        other = 'with --lines too' if conn.lines else 'without --lines'
         sys.exit(f'error: the server did not answer within {CONNECT_TIMEOUT} s '
-                 '(is it a chat-room server?)')
-    sock.settimeout(None)  # from now on, wait as long as the chat lasts
-    if not answer:
-        # A read of 0 bytes: the server closed without a word (server.py
-        # does that when the name is empty).
+                 f'(is it a chat-room server, running {other}?)')
+    conn.sock.settimeout(None)  # from now on, wait as long as the chat lasts
+    if answer is None:
+        # The server closed without a word (server.py does that when the
+        # name is empty).
         sys.exit('error: the server closed the connection without answering '
                  'the name')
-    if answer.startswith(SUCCESS):
-        # "success", or "success\n" from a server that frames with lines.
-        # TCP keeps no boundaries, so a first message may have come in the
-        # same recv(): it is the caller's to print.
-        rest = answer[len(SUCCESS):]
-        return rest[1:] if rest.startswith(b'\n') else rest
-    answer = strip_newline(answer)
+    if answer.startswith(SUCCESS) and (answer == SUCCESS or not conn.lines):
+        # TCP keeps no boundaries: without --lines, a first message may
+        # have come in the same recv(), glued on. It is the caller's.
+        return answer[len(SUCCESS):]
     if answer == REUSE:
         # original's defect: it said so, then waited for Enter before exiting.
         sys.exit(f'error: the name {shown} is taken; pick another with -u')
     # e.g. the Rust server's "error: ..." for a name it does not accept.
-    why = answer.decode('utf-8', errors='replace').removeprefix('error: ')
+    # What a server sends is shown escaped, here as in every message.
+    why = printable(answer.removeprefix(b'error: '))
     sys.exit(f'error: the server refused the name: {why}')
 
 
@@ -171,29 +209,33 @@ def read_lines():
         yield strip_newline(line)
 
 
-def send_lines(sock, interactive, said_quit):
-    """The sending thread: every line of stdin, then "quit"."""
+def send_lines(conn, interactive, said_quit):
+    """The sending thread: every line of stdin, one send() each, until
+    "quit" or the end of the input."""
     try:
         if interactive:
             prompt()
+        typed_quit = False
         for line in read_lines():
             if line == QUIT:
+                typed_quit = True
                 break
             if line:  # send(b'') would send nothing at all
-                # original's defect: send() may send only part of the bytes.
-                sock.sendall(line)  # no newline: the original's bytes
-                time.sleep(MESSAGE_GAP)
+                conn.send(line)
             if interactive:
                 prompt()
-        # At the end of the input, leave as if "quit" had been typed.
-        # original's defect: raw_input() raised EOFError there, which ended
-        # the sending thread with a traceback, and the server never knew.
         said_quit.set()
-        sock.sendall(QUIT)
-        # Then end our half of the stream (FIN): if "quit" reached the server
-        # glued to the message before it, it is not taken as "quit", but the
-        # end of the stream still is, so we never wait forever for an answer.
-        sock.shutdown(socket.SHUT_WR)
+        # With lines, "quit" is always a message of its own. Without, it
+        # could merge with the message just before it ("hiquit"), so it is
+        # sent only when typed, as the original does. original's defect: at
+        # the end of the input raw_input() raised EOFError, which ended the
+        # sending thread with a traceback, and the server never knew.
+        if typed_quit or conn.lines:
+            conn.send(QUIT)
+        if not conn.lines:
+            # End our half of the stream (FIN), which cannot merge with
+            # anything: the server reads the end and lets us go.
+            conn.sock.shutdown(socket.SHUT_WR)
     except OSError:
         pass  # the connection is gone: the receiving side says why
 
@@ -203,21 +245,23 @@ def prompt():
     sys.stdout.flush()
 
 
-def receive(sock, first, interactive, said_quit):
+def receive(conn, first, interactive, said_quit):
     """Prints what the server sends until it says "quit" or closes."""
-    data = first
+    message = first
     while True:
-        if data:
-            # The Rust server ends each message with "\n" for its own
-            # clients only, but dropping one is harmless.
-            message = strip_newline(data)
+        if message:
             if message == QUIT:
                 # The answer to our "quit"; the server closes next. (The Rust
                 # server also says it, unasked, when it stops.)
                 if not said_quit.is_set():
                     log('the server ended the chat')
                 return
-            text = message.decode('utf-8', errors='replace')
+            if conn.lines:
+                text = printable(message)
+            else:
+                # original's defect, kept in its framing: the bytes go to
+                # the terminal as they are, escape sequences and all.
+                text = message.decode('utf-8', errors='replace')
             if interactive:
                 # Back to the start of the line, over the prompt, then the
                 # prompt again below the message.
@@ -225,10 +269,10 @@ def receive(sock, first, interactive, said_quit):
                 sys.stdout.flush()
             else:
                 print(text, flush=True)
-        # Whatever has arrived, up to BUFSIZE bytes, is taken as one message.
-        data = sock.recv(BUFSIZE)
-        if not data:
-            # A read of 0 bytes means the server closed the connection.
+        # Without --lines, whatever has arrived, up to BUFSIZE bytes, is
+        # taken as one message.
+        message = conn.receive()
+        if message is None:
             if not said_quit.is_set():
                 log('the server closed the connection')
             return
@@ -243,11 +287,17 @@ def main():
     parser.add_argument('--connect', metavar='HOST:PORT', type=host_port,
                         default=host_port(DEFAULT_ADDRESS),
                         help=f'the server to talk to (default {DEFAULT_ADDRESS})')
+    parser.add_argument('--lines', action='store_true',
+                        help='end the name and every message with a newline '
+                             "(the server needs --lines too); without it, "
+                             "the original's bytes")
     args = parser.parse_args()
     # original's defect: its option parsing was commented out, and every
     # client logged in as "join", so a second one was always refused.
     if not args.username:
         parser.error('the name cannot be empty')
+    if args.lines and '\n' in args.username:
+        parser.error('with --lines the name cannot contain a newline')
     # The bytes of the name as they were on the command line, whatever
     # their encoding.
     name = os.fsencode(args.username)
@@ -258,20 +308,23 @@ def main():
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
 
     sock = connect(*args.connect)
+    conn = Connection(sock, args.lines)
     with sock:
         try:
-            first = log_in(sock, name, shown)
+            first = log_in(conn, name, shown)
             log(f'logged in as {shown}')
             # The sending thread is a daemon: when the server ends the chat,
             # the program ends, even if that thread still waits for input.
             said_quit = threading.Event()
             threading.Thread(target=send_lines,
-                             args=(sock, interactive, said_quit),
+                             args=(conn, interactive, said_quit),
                              daemon=True).start()
-            receive(sock, first, interactive, said_quit)
+            receive(conn, first, interactive, said_quit)
         except OSError as err:  # e.g. the connection was reset
             sys.exit(f'error: lost the connection to {show(args.connect)}: '
                      f'{err.strerror or err}')
+        except Failure as err:
+            sys.exit(f'error: {err}')
     if interactive:
         print()  # end the prompt's line
     return 0

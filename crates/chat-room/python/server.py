@@ -24,10 +24,11 @@ nobody gets their own messages back: the original has neither.
 There are no message boundaries on the wire: the server takes whatever one
 recv(1024) returns as one message, and the client does the same. TCP keeps
 no boundaries, so two quick sends can arrive as one message and a long one
-as two. That is the original's protocol, kept so that this server can talk
-to the Rust client and client.py to the Rust server; the Rust port's clients
-end every message with "\\n" instead, and this server accepts that too: it
-drops one newline at the end of a name or a message (see strip_newline).
+as two. That is the original's protocol, and this port keeps it byte for
+byte by default, a name included: a client that sends "erin\\n" is called
+"erin\\n". With --lines (the clients need --lines too), every name, message
+and answer ends with "\\n" instead, and a message is a line, however TCP
+cut it.
 
 The lines marked "original's defect" say where this port differs from the
 tutorial's server, and why. One of its flaws is kept on purpose, for the
@@ -40,6 +41,11 @@ Try it, from the repository root, in three or four terminals:
     python3 crates/chat-room/python/server.py
     python3 crates/chat-room/python/client.py -u alice
     python3 crates/chat-room/python/client.py -u bob
+
+or, with lines, which nc speaks too:
+
+    python3 crates/chat-room/python/server.py --lines
+    python3 crates/chat-room/python/client.py --lines -u alice
     nc 127.0.0.1 21567          (type a name and Enter, then messages)
 
 The server prints "listening on IP:PORT" on stdout once it is ready; with
@@ -138,20 +144,49 @@ def open_socket(host, port):
     sys.exit(f'error: {failure}')  # sys.exit(text): text to stderr, exit 1
 
 
-def strip_newline(data):
-    """Drops one "\\n" at the end of data, and a "\\r" just before it.
+class Connection:
+    """One client's socket, read and written in the room's framing.
 
-    The original's clients send a bare name and bare messages. Other clients
-    end them with the Enter key: nc sends "alice\\n" (with -C, "alice\\r\\n",
-    as telnet does), and the Rust port's clients send lines. Without this,
-    the newline would become part of the name, and every message from
-    "alice\\n" would read "[...] alice\\n: hi" on two lines.
+    Without --lines, the original's: one recv() is one message, and what
+    is sent goes out as it is. With --lines, a message is a line: the
+    reader keeps what follows a newline for the next call, and every
+    message sent gets its newline.
     """
-    if data.endswith(b'\n'):
-        data = data[:-1]
-        if data.endswith(b'\r'):
-            data = data[:-1]
-    return data
+
+    def __init__(self, sock, lines):
+        self.sock = sock
+        self.lines = lines
+        # readline() on a binary file over the socket keeps the bytes after
+        # the newline for the next call, which recv() alone cannot.
+        self._reader = sock.makefile('rb') if lines else None
+
+    def receive(self):
+        """The next message, as bytes; None when the client has closed.
+        Raises ValueError for a line longer than BUFSIZE bytes."""
+        if not self.lines:
+            # A read of 0 bytes means the client closed its end.
+            return self.sock.recv(BUFSIZE) or None
+        line = self._reader.readline(BUFSIZE + 1)
+        if not line.endswith(b'\n'):
+            if len(line) > BUFSIZE:
+                raise ValueError(f'a message longer than {BUFSIZE} bytes')
+            return None  # the end, perhaps in the middle of a line
+        line = line[:-1]
+        return line[:-1] if line.endswith(b'\r') else line  # nc -C: CR LF
+
+    def framed(self, message):
+        """message as this room puts it on the wire."""
+        return message + b'\n' if self.lines else message
+
+    def send(self, message):
+        self.sock.sendall(self.framed(message))
+
+    def close(self):
+        # The file from makefile() holds the socket open too: the
+        # descriptor is freed only once both are closed.
+        if self._reader:
+            self._reader.close()
+        self.sock.close()
 
 
 def shown(name):
@@ -160,14 +195,19 @@ def shown(name):
     original's defect: it calls .decode() on whatever arrived, which raises
     UnicodeDecodeError on bytes it cannot read (in Python 2, any byte that
     is not ASCII); and since it does that in the accept loop, one such name
-    stops the whole server. Names stay bytes here; only the log needs text,
-    and a byte that is not UTF-8 becomes U+FFFD there.
+    stops the whole server. Names stay bytes here; only the log needs text:
+    a byte that is not UTF-8 becomes U+FFFD, and a control character (a
+    newline in "erin\\n", or ESC, which could drive the terminal) is shown
+    escaped, as the Rust port's netkit::text::printable does.
     """
-    return name.decode('utf-8', errors='replace')
+    text = name.decode('utf-8', errors='replace')
+    return ''.join(c if c.isprintable() or c == '\t' else repr(c)[1:-1]
+                   for c in text)
 
 
 class Room:
-    """Who is logged in: a dict from name (bytes) to socket, and its lock.
+    """Who is logged in: a dict from name (bytes) to Connection, and its
+    lock.
 
     original's defect: every client's thread reads the dict (to send to the
     others) while other threads add and delete names, with nothing to keep
@@ -182,7 +222,7 @@ class Room:
         self._lock = threading.Lock()
         self._clients = {}
 
-    def join(self, name, sock):
+    def join(self, name, conn):
         """Logs the client in and answers "success", unless the name is
         taken: then it returns False and the caller answers "reuse"."""
         with self._lock:
@@ -191,17 +231,17 @@ class Room:
             # "success" must reach the client before any message from the
             # others. They can send to it as soon as its name is in the
             # dict, so we answer first, still holding the lock. A new
-            # connection has plenty of room in its send buffer for 7 bytes:
+            # connection has plenty of room in its send buffer for 8 bytes:
             # sendall() returns at once, nobody waits on the lock.
-            sock.sendall(SUCCESS)
-            self._clients[name] = sock
+            conn.send(SUCCESS)
+            self._clients[name] = conn
             return True
 
-    def leave(self, name, sock):
-        """Frees the name, if it is still this socket's (calling it twice
-        is harmless)."""
+    def leave(self, name, conn):
+        """Frees the name, if it is still this connection's (calling it
+        twice is harmless)."""
         with self._lock:
-            if self._clients.get(name) is sock:
+            if self._clients.get(name) is conn:
                 del self._clients[name]
 
     def broadcast(self, sender, message):
@@ -209,9 +249,9 @@ class Room:
         # A snapshot of the others, taken under the lock; the sending happens
         # outside it, since a send can wait for a long time (see below).
         with self._lock:
-            others = [(name, sock) for name, sock in self._clients.items()
+            others = [(name, conn) for name, conn in self._clients.items()
                       if name != sender]
-        for name, sock in others:
+        for name, conn in others:
             # sendall() waits until the kernel has taken every byte. A client
             # that stops reading fills its receive window, then our send
             # buffer for it, and from then on sendall() waits here, in the
@@ -222,7 +262,7 @@ class Room:
             try:
                 # original's defect: send() may send only part of the bytes
                 # and says how many it sent, which nobody checks.
-                sock.sendall(message)
+                conn.send(message)
             except OSError as err:
                 # This client has gone (its own thread will notice and free
                 # its name). original's defect: the exception ended the
@@ -230,72 +270,82 @@ class Room:
                 log(f'could not send to {shown(name)}: {err.strerror or err}')
 
 
-def log_in(sock, addr, room):
+def log_in(conn, addr, room):
     """Reads the name and answers it. Returns the name, or None if the
     client is not logged in (no name, or a name already taken)."""
-    # The name is whatever the first recv() returns, as in the original:
-    # its client sends the name in one send() and then waits for the answer.
-    name = strip_newline(sock.recv(BUFSIZE))
+    # Without --lines the name is whatever the first recv() returns, as in
+    # the original, newline and all: its client sends the name in one
+    # send() and then waits for the answer.
+    name = conn.receive()
     if not name:
-        # A read of 0 bytes means the client closed before naming itself;
-        # a bare "\n" is no name either. (The original registered "".)
+        # None: the client closed before naming itself; with --lines, an
+        # empty line is no name either. (The original registered "".)
         log(f'{show(addr)} left without a name')
         return None
-    if not room.join(name, sock):
+    if not room.join(name, conn):
         log(f'{show(addr)} refused: the name {shown(name)} is taken')
-        sock.sendall(REUSE)
+        conn.send(REUSE)
         return None
     log(f'{shown(name)} joined from {show(addr)}')
     return name
 
 
-def chat(sock, name, room):
+def chat(conn, name, room):
     """Passes on what the client says until it leaves; returns how it left."""
     while True:
-        # One recv() is taken as one message: the original's protocol,
-        # whatever TCP delivered in between (see the module's doc).
-        data = sock.recv(BUFSIZE)
-        if not data:
-            # A read of 0 bytes means the client closed its end.
-            # original's defect: it did not check, and recv() returns b''
-            # at once every time after that, so the thread spun forever,
-            # sending "[...] alice: " to everyone, and the name stayed taken.
+        # Without --lines, one recv() is taken as one message: the
+        # original's protocol, whatever TCP delivered in between (see the
+        # module's doc).
+        try:
+            message = conn.receive()
+        except ValueError as err:  # --lines: a line over BUFSIZE bytes
+            return f'cut: {err}'
+        if message is None:
+            # The client closed its end. original's defect: it did not
+            # check, and recv() returns b'' at once every time after that,
+            # so the thread spun forever, sending "[...] alice: " to
+            # everyone, and the name stayed taken.
             return 'closed the connection'
-        message = strip_newline(data)
         if not message:
-            continue  # an empty line (Enter in nc): nothing to pass on
+            continue  # --lines: an empty line (Enter in nc), nothing to say
         if message == QUIT:
-            room.leave(name, sock)  # first, so that nothing follows "quit"
-            sock.sendall(QUIT)
+            room.leave(name, conn)  # first, so that nothing follows "quit"
+            conn.send(QUIT)
             return 'quit'
         stamp = time.ctime().encode('ascii')
         room.broadcast(name, b'[%s] %s: %s' % (stamp, name, message))
 
 
-def handle(sock, addr, room):
+def handle(sock, addr, room, lines):
     """One client's thread, from its name to its last message."""
     # original's defect: the name was read and answered in the accept loop,
     # so one client that connected and sent nothing (or someone typing a
     # name in nc) held up every other client's login. Here each client's
     # login happens in its own thread.
-    with sock:  # closes the connection however we leave
+    conn = Connection(sock, lines)
+    try:
         try:
-            name = log_in(sock, addr, room)
+            name = log_in(conn, addr, room)
         except OSError as err:  # e.g. reset before the answer went out
             log(f'{show(addr)}: {err.strerror or err}')
+            return
+        except ValueError as err:  # --lines: no newline in BUFSIZE bytes
+            log(f'{show(addr)} refused: {err}')
             return
         if name is None:
             return
         try:
-            how = chat(sock, name, room)
+            how = chat(conn, name, room)
         except OSError as err:  # e.g. the client reset the connection
             how = f'lost the connection: {err.strerror or err}'
         finally:
-            room.leave(name, sock)  # however the chat ended, free the name
+            room.leave(name, conn)  # however the chat ended, free the name
+    finally:
+        conn.close()  # however we leave
     log(f'{shown(name)} ({show(addr)}) left: {how}')
 
 
-def serve(listener):
+def serve(listener, lines):
     """Accepts clients forever, one thread each."""
     room = Room()
     while True:
@@ -310,7 +360,7 @@ def serve(listener):
         log(f'connection from {show(addr)}')
         # Daemon threads do not keep the process alive once the main thread
         # is done: on Ctrl-C the process ends, and with it every connection.
-        threading.Thread(target=handle, args=(sock, addr, room),
+        threading.Thread(target=handle, args=(sock, addr, room, lines),
                          daemon=True).start()
 
 
@@ -322,6 +372,10 @@ def main():
                         default=host_port(DEFAULT_ADDRESS),
                         help=f'where to listen (default {DEFAULT_ADDRESS}; '
                              'port 0 picks a free port)')
+    parser.add_argument('--lines', action='store_true',
+                        help='end every name, message and answer with a '
+                             'newline (the clients need --lines too); '
+                             "without it, the original's bytes")
     args = parser.parse_args()
 
     # Ctrl-C raises KeyboardInterrupt. Make SIGTERM (plain `kill PID`) do the
@@ -335,7 +389,7 @@ def main():
     with listener:  # closes the listening socket however we leave
         try:
             print(f'listening on {show(listener.getsockname())}', flush=True)
-            serve(listener)
+            serve(listener, args.lines)
         except KeyboardInterrupt:
             # The protocol has no way to say "the server is stopping": the
             # clients just read the end of the stream when the process exits

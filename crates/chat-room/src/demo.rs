@@ -1,6 +1,8 @@
 //! `chat-room demo`: a server on a free loopback port and three scripted
 //! clients in one process: logins, a name refused because it is taken, a
-//! broadcast, a private message, `/who`, a leave, and the shutdown.
+//! broadcast, a private message, `/who`, a leave, and the shutdown. All
+//! of them frame with lines (`--lines`), so that the server's notices,
+//! which the original's clients never get, are seen too.
 
 use std::net::SocketAddr;
 use std::thread::{self, JoinHandle};
@@ -12,7 +14,11 @@ use netkit::demo::{LineSender, stdout_log};
 use netkit::{ServerConfig, Shutdown};
 
 use crate::client::{ANSWER_WAIT, chat, login};
+use crate::protocol::Framing;
 use crate::{ServerOptions, serve};
+
+/// Everyone's framing in the demo.
+const FRAMING: Framing = Framing::Lines;
 
 /// How long a scripted client waits for a line it expects.
 const EXPECT_WAIT: Duration = Duration::from_secs(5);
@@ -28,7 +34,7 @@ struct Person {
 impl Person {
     fn join(addr: SocketAddr, name: &'static str) -> anyhow::Result<Person> {
         let stream = netkit::connect(&addr.to_string())?;
-        let (framing, early) = login(&stream, name, ANSWER_WAIT)?;
+        let early = login(&stream, name, FRAMING, ANSWER_WAIT)?;
         println!("{name}: logged in");
         let (typing, input) = crossbeam_channel::unbounded();
         let (lines, seen) = crossbeam_channel::unbounded();
@@ -36,7 +42,7 @@ impl Person {
             let output = LineSender::new(lines);
             chat(
                 &stream,
-                framing,
+                FRAMING,
                 early,
                 &input,
                 output,
@@ -92,6 +98,7 @@ pub fn demo() -> anyhow::Result<()> {
             log: stdout_log("server: "),
             ..Default::default()
         },
+        framing: FRAMING,
     };
     let server = {
         let shutdown = shutdown.clone();
@@ -102,7 +109,7 @@ pub fn demo() -> anyhow::Result<()> {
     let bob = Person::join(addr, "bob")?;
     alice.sees("* bob joined")?;
     let stream = netkit::connect(&addr.to_string())?;
-    match login(&stream, "alice", ANSWER_WAIT) {
+    match login(&stream, "alice", FRAMING, ANSWER_WAIT) {
         Ok(_) => println!("another alice: logged in (this should not happen)"),
         Err(err) => println!("another alice: error: {err:#}"),
     }

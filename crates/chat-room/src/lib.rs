@@ -7,9 +7,14 @@
 //!
 //! # The protocol
 //!
+//! By default the original's bytes: the bare name in one send, each
+//! message in one send, one read taken as one message, no notices. With
+//! `--lines` on the server and on every client, every message ends with
+//! `\n`, and the server adds its notices (`* ...`) and commands:
+//!
 //! ```text
-//! > alice\n                      (our clients end every message with \n;
-//! < success\n                     the original's send bare bytes: both work)
+//! > alice\n                      (--lines; without it, the same bytes
+//! < success\n                     without the \n, and no "* ..." lines)
 //! < * bob joined\n
 //! > hello\n
 //!                                 bob reads: [Sun Nov 22 09:15:03 2026] alice: hello
@@ -24,7 +29,7 @@
 //!
 //! # Layout
 //!
-//! - [`protocol`]: names, commands, ctime, framing detection (pure).
+//! - [`protocol`]: names, commands, ctime, the two framings (pure).
 //! - [`broker`]: the one thread that owns the users.
 //! - [`server`]: reader and writer threads per connection.
 //! - [`client`]: login, then a sending and a receiving thread.

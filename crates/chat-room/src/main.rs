@@ -5,7 +5,7 @@ use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 use chat_room::client::{ANSWER_WAIT, chat, login};
-use chat_room::protocol::{BadName, check_name};
+use chat_room::protocol::{BadName, Framing, check_name};
 use chat_room::{DEFAULT_ADDR, ServerOptions, serve};
 use clap::{Args, Parser, Subcommand};
 use netkit::Shutdown;
@@ -39,6 +39,27 @@ struct ServerArgs {
 
     #[command(flatten)]
     flags: ServerFlags,
+
+    #[command(flatten)]
+    framing: FramingFlag,
+}
+
+#[derive(Args, Debug)]
+struct FramingFlag {
+    /// End every name, message and answer with a newline (ours; both ends
+    /// need it). Without it, the original's bytes: one send per message
+    #[arg(long)]
+    lines: bool,
+}
+
+impl FramingFlag {
+    fn framing(&self) -> Framing {
+        if self.lines {
+            Framing::Lines
+        } else {
+            Framing::Raw
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -50,6 +71,9 @@ struct ClientArgs {
     /// Server address, HOST:PORT
     #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
     connect: String,
+
+    #[command(flatten)]
+    framing: FramingFlag,
 }
 
 /// The server's name rule, checked before connecting: a bad name is a
@@ -70,6 +94,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             shutdown.trigger_on_signals()?;
             let options = ServerOptions {
                 net: args.flags.config(SOCKET_ONLY)?,
+                framing: args.framing.framing(),
             };
             announce_listener(&listener)?;
             serve(listener, &shutdown, &options)?;
@@ -77,7 +102,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Client(args) => {
             let stream = netkit::connect(&args.connect)?;
-            let (framing, early) = login(&stream, &args.username, ANSWER_WAIT)?;
+            let framing = args.framing.framing();
+            let early = login(&stream, &args.username, framing, ANSWER_WAIT)?;
             // On stderr, always: stdout holds the messages and nothing
             // else, and a script (or a test) waits for this line.
             eprintln!("logged in as {}", args.username);

@@ -4,12 +4,13 @@
 //! The original has no framing at all: a client sends its name in one
 //! `send`, then each message in one `send`, and the server takes each
 //! `recv(1024)` as one message. TCP keeps no boundaries, so that works only
-//! while messages are few and slow. Our clients end every message with
-//! `\n` instead; the server tells the two kinds apart at login (see
-//! [`Framing`]) and answers each in its own framing.
+//! while messages are few and slow. That is the default here too, so that
+//! every program of the lesson talks to the original's; with `--lines`, on
+//! both ends, every message ends with `\n` instead (see [`Framing`]). The
+//! framing is chosen, never guessed: a peer's silence says nothing about
+//! how it frames its bytes.
 
 use std::fmt;
-use std::time::Duration;
 
 use jiff::Zoned;
 
@@ -19,11 +20,6 @@ pub const MAX_MESSAGE: usize = 1024;
 
 /// The longest user name, in characters.
 pub const MAX_NAME_CHARS: usize = 32;
-
-/// How long the server waits for more of a name that arrived without a
-/// newline before it takes the client for an original one, which sends
-/// its name and then waits silently for "success".
-pub const LOGIN_PAUSE: Duration = Duration::from_millis(200);
 // ANCHOR_END: limits
 
 /// The server's answers at login, and to `quit`.
@@ -33,14 +29,15 @@ pub const REUSE: &[u8] = b"reuse";
 /// Leave, and the server's goodbye.
 pub const QUIT: &[u8] = b"quit";
 
-/// How one connection delimits its messages.
+/// How both ends delimit their messages: chosen on the command line
+/// (`--lines`), the same on the server and on every client.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Framing {
-    /// The original's: one read is one message, and nothing is added to
-    /// what is sent.
-    Raw,
-    /// Ours: every message ends with `\n`.
+    /// The original's, and the default: one read is one message, and
+    /// nothing is added to what is sent.
     #[default]
+    Raw,
+    /// `--lines`: every message, name and answer ends with `\n`.
     Lines,
 }
 
@@ -181,26 +178,26 @@ pub fn notice(text: &str) -> Vec<u8> {
     format!("* {text}").into_bytes()
 }
 
-/// What the first bytes of a connection say about the client.
+/// What a `--lines` client has sent so far, before it is logged in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Login {
-    /// A name ended by `\n`: one of our clients. `rest` is what came after
-    /// the newline in the same reads: its first messages.
+    /// A name ended by `\n`. `rest` is what came after the newline in the
+    /// same reads: the client's first messages.
     Line {
         /// The name, without its newline (and without a `\r` before it).
         name: Vec<u8>,
         /// Bytes after the newline.
         rest: Vec<u8>,
     },
-    /// No newline yet: more may come, or the client is an original one
-    /// waiting for its answer (the caller decides, after [`LOGIN_PAUSE`]).
+    /// No newline yet: read more (a name may arrive in pieces).
     Incomplete,
     /// Longer than any name, without a newline.
     TooLong,
 }
 
 // ANCHOR: login
-/// Looks at what a connection has sent so far, before it is logged in.
+/// Looks at what a `--lines` connection has sent so far, before it is
+/// logged in.
 pub fn read_login(sent: &[u8]) -> Login {
     match sent.iter().position(|&b| b == b'\n') {
         Some(end) => {
@@ -271,7 +268,7 @@ mod tests {
     }
 
     #[test]
-    fn login_tells_line_clients_apart() {
+    fn a_login_line_ends_at_its_newline() {
         assert_eq!(
             read_login(b"alice\nhello\n"),
             Login::Line {

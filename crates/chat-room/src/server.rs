@@ -14,6 +14,14 @@
 //! cargo run -p chat-room -- server                   # terminal 1
 //! cargo run -p chat-room -- client -u alice          # terminal 2
 //! cargo run -p chat-room -- client -u bob            # terminal 3
+//! ```
+//!
+//! With `--lines` on the server and on every client, each message ends
+//! with a newline, so `nc` (which sends a line per Enter) can join too:
+//!
+//! ```text
+//! cargo run -p chat-room -- server --lines
+//! cargo run -p chat-room -- client --lines -u alice
 //! nc 127.0.0.1 21567                                 # type a name, Enter
 //! ```
 
@@ -27,13 +35,12 @@ use crossbeam_channel::{Receiver, Sender};
 use netkit::framing::{LineDecoder, LineTooLong};
 use netkit::server::{keep_alive, lingering_close};
 use netkit::{
-    Connection, Received, ServeReport, ServerConfig, Shutdown, is_timeout,
-    recv_some,
+    Connection, Received, ServeReport, ServerConfig, Shutdown, recv_some,
 };
 
 use crate::broker::{self, BrokerReport, Event, OUTBOX_CAPACITY, Outgoing};
 use crate::protocol::{
-    Framing, LOGIN_PAUSE, Login, MAX_MESSAGE, check_name, read_login,
+    BadName, Framing, Login, MAX_MESSAGE, check_name, read_login,
 };
 
 /// How many events may wait for the broker before readers wait too.
@@ -44,6 +51,9 @@ const EVENT_QUEUE: usize = 1024;
 pub struct ServerOptions {
     /// The accept loop's settings: cap, timeouts, log.
     pub net: ServerConfig,
+    /// How every client frames its messages: the original's bytes, or
+    /// lines (`--lines`).
+    pub framing: Framing,
 }
 
 /// What the server did, returned when it stops.
@@ -70,11 +80,12 @@ pub fn serve(
             .spawn(move || broker::run(&inbox, &shutdown, log))?
     };
     let next_id = Arc::new(AtomicU64::new(1));
+    let framing = options.framing;
     let connections = netkit::serve(listener, shutdown, &options.net, {
         let events = events.clone();
         move |conn| {
             let id = next_id.fetch_add(1, Ordering::Relaxed);
-            handle(conn, id, &events)
+            handle(conn, id, framing, &events)
         }
     });
     drop(events);
@@ -93,13 +104,13 @@ pub fn serve(
 fn handle(
     conn: &Connection,
     id: u64,
+    framing: Framing,
     events: &Sender<Event>,
 ) -> io::Result<()> {
     let Some(LoggedIn {
         name: raw_name,
-        framing,
         rest,
-    }) = login(&conn.stream)?
+    }) = login(&conn.stream, framing)?
     else {
         return Ok(()); // gone before it said who it is
     };
@@ -108,11 +119,13 @@ fn handle(
         Err(bad) => {
             // No writer yet, so we may write here; neither "success" nor
             // "reuse", so an original client just stops.
-            let refusal = framing.encode(format!("error: {bad}").as_bytes());
+            let hint = wrong_framing_hint(framing, &raw_name, &bad);
+            let refusal =
+                framing.encode(format!("error: {bad}{hint}").as_bytes());
             (&*conn.stream).write_all(&refusal)?;
             lingering_close(&conn.stream);
             conn.log
-                .problem(format_args!("{}: refused: {bad}", conn.peer));
+                .problem(format_args!("{}: refused: {bad}{hint}", conn.peer));
             return Ok(());
         }
     };
@@ -158,63 +171,61 @@ fn handle(
 struct LoggedIn {
     /// The name, unchecked.
     name: Vec<u8>,
-    /// How it frames its messages.
-    framing: Framing,
-    /// Bytes that came after the name: its first messages.
+    /// Bytes that came after the name: its first messages (`--lines`).
     rest: Vec<u8>,
 }
 
-impl LoggedIn {
-    /// An original client: a bare name, nothing after it.
-    fn raw(name: Vec<u8>) -> LoggedIn {
-        LoggedIn {
-            name,
-            framing: Framing::Raw,
-            rest: Vec::new(),
-        }
-    }
-}
-
 // ANCHOR: login
-/// Reads the name, and tells our clients (a name ending in `\n`) from the
-/// original's (a bare name, then silence while it waits for "success").
-/// Returns `None` if the client left first.
-fn login(stream: &TcpStream) -> io::Result<Option<LoggedIn>> {
-    let idle = stream.read_timeout()?;
+/// Reads the name, in the room's framing. Returns `None` if the client
+/// left first.
+fn login(stream: &TcpStream, framing: Framing) -> io::Result<Option<LoggedIn>> {
     let mut sent = Vec::new();
     let mut buf = [0; 256];
     loop {
-        match recv_some(&mut &*stream, &mut buf) {
-            Ok(Received::Data(bytes)) => sent.extend_from_slice(bytes),
-            Ok(Received::Closed) => return Ok(None),
-            // A bare name and nothing more for LOGIN_PAUSE: an original
-            // client, waiting for its answer.
-            Err(err) if is_timeout(&err) && !sent.is_empty() => {
-                stream.set_read_timeout(idle)?;
-                return Ok(Some(LoggedIn::raw(sent)));
-            }
-            Err(err) => return Err(err),
+        match recv_some(&mut &*stream, &mut buf)? {
+            Received::Data(bytes) => sent.extend_from_slice(bytes),
+            Received::Closed => return Ok(None),
         }
-        match read_login(&sent) {
-            Login::Line { name, rest } => {
-                stream.set_read_timeout(idle)?;
-                return Ok(Some(LoggedIn {
-                    name,
-                    framing: Framing::Lines,
-                    rest,
-                }));
-            }
-            Login::TooLong => {
-                stream.set_read_timeout(idle)?;
-                return Ok(Some(LoggedIn::raw(sent)));
-            }
-            // Part of a name: wait a little for the rest (a name can
-            // arrive in pieces), no longer.
-            Login::Incomplete => stream.set_read_timeout(Some(LOGIN_PAUSE))?,
-        }
+        let rest = match framing {
+            // The original's rule: the first read is the name, as sent.
+            // Its client sends the name in one `send` and then waits for
+            // the answer, so nothing else can be in that read.
+            Framing::Raw => Vec::new(),
+            Framing::Lines => match read_login(&sent) {
+                Login::Line { name, rest } => {
+                    sent = name;
+                    rest
+                }
+                // Part of a name: it may arrive in pieces. Read on; the
+                // idle timeout ends a client that never finishes it.
+                Login::Incomplete => continue,
+                // No name is this long: refuse it as it is.
+                Login::TooLong => Vec::new(),
+            },
+        };
+        return Ok(Some(LoggedIn { name: sent, rest }));
     }
 }
 // ANCHOR_END: login
+
+/// A name that ends in a newline, refused by a server without `--lines`,
+/// most likely comes from a client that frames with lines (`nc`, or ours
+/// with `--lines`): say how to fix it.
+fn wrong_framing_hint(
+    framing: Framing,
+    name: &[u8],
+    bad: &BadName,
+) -> &'static str {
+    if framing == Framing::Raw
+        && *bad == BadName::NotPrintable
+        && name.ends_with(b"\n")
+    {
+        " (the name ends with a newline: for clients that send lines, \
+         start the server with --lines)"
+    } else {
+        ""
+    }
+}
 
 // ANCHOR: read_messages
 /// Reads messages and hands them to the broker until the client leaves.

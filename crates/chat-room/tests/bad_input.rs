@@ -10,7 +10,11 @@ use std::io::Write;
 use std::thread;
 use std::time::Duration;
 
-use common::{Client, start, start_watched, start_with, without_time};
+use chat_room::protocol::Framing;
+use common::{
+    Client, start, start_original, start_watched, start_watched_framed,
+    start_with, without_time,
+};
 use netkit::server::BUSY_MESSAGE;
 use netkit::testing::{TEST_TIMEOUT, read_exactly, read_to_close};
 use netkit::{Connections, ServerConfig};
@@ -179,40 +183,57 @@ fn a_message_of_1024_bytes_passes_and_1025_do_not() {
 }
 
 /// Names in bytes that are not UTF-8, empty names and over-long ones, in
-/// both framings: each is refused with the rule, in the client's framing.
+/// both framings: each is refused with the rule, in the room's framing.
 #[test]
 fn bad_names_are_refused_in_either_framing() {
-    let server = start();
-    let cases: [(&[u8], &str); 6] = [
+    let lines: [(&[u8], &str); 5] = [
         (b"\xff\xfe\n", "name is not UTF-8"),
         (b"\n", "empty name"),
         (b"\r\n", "empty name"),
         (b"a\x1b[31mb\n", "name has a space or a control character"),
-        // Original clients: no newline, so no newline in the answer.
-        (b"\xffname", "name is not UTF-8"),
         (&[b'a'; 200], "name too long"),
     ];
-    for (sent, why) in cases {
+    // The original framing: no newline, so no newline in the answer.
+    let original: [(&[u8], &str); 3] = [
+        (b"\xffname", "name is not UTF-8"),
+        (b"a\x1b[31mb", "name has a space or a control character"),
+        (&[b'a'; 200], "name too long"),
+    ];
+    for (framing, cases) in
+        [(Framing::Lines, &lines[..]), (Framing::Raw, &original)]
+    {
+        let server = common::start_framed(ServerConfig::default(), framing);
+        let newline = if framing == Framing::Lines { "\n" } else { "" };
+        for &(sent, why) in cases {
+            let mut stream = server.connect();
+            stream.write_all(sent).expect("send a name");
+            let answer = read_to_close(&mut stream);
+            assert_eq!(
+                String::from_utf8_lossy(&answer),
+                format!("error: {why}: {RULE}{newline}"),
+                "{framing:?} {sent:?}"
+            );
+        }
+        // The server is still serving.
         let mut stream = server.connect();
-        stream.write_all(sent).expect("send a name");
-        let newline = if sent.ends_with(b"\n") { "\n" } else { "" };
-        let answer = read_to_close(&mut stream);
-        assert_eq!(
-            String::from_utf8_lossy(&answer),
-            format!("error: {why}: {RULE}{newline}"),
-            "{sent:?}"
-        );
+        stream.write_all(&framing.encode(b"alice")).expect("a name");
+        assert_eq!(read_exactly(&mut stream, 7), b"success");
+        server.stop().expect("the server's report");
     }
-    // The server is still serving.
-    Client::join(&server, "alice");
-    server.stop().expect("the server's report");
 }
 
-/// An original client sending a megabyte as its name: refused once it is
-/// longer than any name; the server survives and serves the next one.
+/// A client sending a megabyte as its name, in either framing: refused
+/// once it is longer than any name; the server survives and serves the
+/// next one.
 #[test]
 fn a_megabyte_as_a_name_is_refused() {
-    let (server, connections) = start_watched();
+    for framing in [Framing::Lines, Framing::Raw] {
+        a_megabyte_as_a_name_is_refused_in(framing);
+    }
+}
+
+fn a_megabyte_as_a_name_is_refused_in(framing: Framing) {
+    let (server, connections) = start_watched_framed(framing);
     let mut stream = server.connect();
     let mut flood = stream.try_clone().expect("clone");
     let flooder = thread::spawn(move || {
@@ -222,41 +243,53 @@ fn a_megabyte_as_a_name_is_refused() {
     let mut answer = Vec::new();
     // A reset may end the read early; what did arrive must be the refusal.
     let _ = std::io::Read::read_to_end(&mut stream, &mut answer);
-    let refusal = format!("error: name too long: {RULE}");
-    assert!(refusal.as_bytes().starts_with(&answer), "{answer:?}");
+    let refusal =
+        framing.encode(format!("error: name too long: {RULE}").as_bytes());
+    assert!(refusal.starts_with(&answer), "{framing:?}: {answer:?}");
     flooder.join().expect("the flooding thread");
     assert!(
         connections.wait_idle(TEST_TIMEOUT),
         "a handler left running"
     );
-    Client::join(&server, "next");
+    let mut next = server.connect();
+    next.write_all(&framing.encode(b"next")).expect("a name");
+    assert_eq!(read_exactly(&mut next, 7), b"success");
     server.stop().expect("the server's report");
 }
 
-/// TCP may cut a name anywhere. A line client's name in two segments is
-/// one name; an original client's name in five segments, each before the
-/// login pause runs out, is one name too.
+/// TCP may cut a `--lines` name anywhere: a name in five segments is one
+/// name, however long the gaps between them (the idle timeout aside).
 #[test]
 fn a_name_in_pieces_is_one_name() {
-    const GAP: Duration = Duration::from_millis(30); // under LOGIN_PAUSE
+    // Long enough apart that each piece leaves in a segment of its own
+    // (NODELAY), which is the condition under test; nothing waits on it.
+    const GAP: Duration = Duration::from_millis(30);
     let server = start();
-    let mut alice = Client::connect(&server);
-    alice.stream().set_nodelay(true).expect("nodelay");
-    alice.send(b"al");
-    thread::sleep(GAP); // so the two pieces travel in two segments
-    alice.send(b"ice\n");
-    assert_eq!(alice.line(), "success");
-
-    let mut original = server.connect();
-    original.set_nodelay(true).expect("nodelay");
-    for piece in [b"c", b"a", b"r", b"o", b"l"] {
-        original.write_all(piece).expect("send a piece");
+    let mut alice = Client::join(&server, "alice");
+    let mut carol = Client::connect(&server);
+    carol.stream().set_nodelay(true).expect("nodelay");
+    for piece in [&b"ca"[..], b"r", b"o", b"l", b"\n"] {
+        carol.send(piece);
         thread::sleep(GAP);
     }
-    assert_eq!(read_exactly(&mut original, 7), b"success");
+    assert_eq!(carol.line(), "success");
     assert_eq!(alice.line(), "* carol joined");
     alice.say("/who");
     assert_eq!(alice.line(), "* online (2): alice, carol");
+    server.stop().expect("the server's report");
+}
+
+/// Without `--lines`, the server takes the first read as the whole name
+/// and waits for nothing more: what an original client sends, it sends in
+/// one `send`.
+#[test]
+fn without_lines_the_first_read_is_the_name() {
+    let server = start_original();
+    let mut carol = server.connect();
+    carol.write_all(b"carol").expect("a name");
+    assert_eq!(read_exactly(&mut carol, 7), b"success");
+    carol.write_all(b"quit").expect("quit");
+    assert_eq!(read_to_close(&mut carol), b"quit");
     server.stop().expect("the server's report");
 }
 

@@ -22,10 +22,11 @@ fn server(flags: &[&str]) -> ServerProcess {
     )
 }
 
-/// A Rust client, logged in.
+/// A Rust client with `--lines`, logged in.
 fn join(server: &ServerProcess, name: &str) -> Process {
     let client = Process::start_interactive(chat_room().args([
         "client",
+        "--lines",
         "-u",
         name,
         "--connect",
@@ -37,8 +38,14 @@ fn join(server: &ServerProcess, name: &str) -> Process {
 
 /// A client run that must fail: its exit code and its one stderr line.
 fn failing_client(addr: &str, name: &str) -> (Option<i32>, String) {
-    let (status, out, err) =
-        run_to_end(chat_room().args(["client", "-u", name, "--connect", addr]));
+    let (status, out, err) = run_to_end(chat_room().args([
+        "client",
+        "--lines",
+        "-u",
+        name,
+        "--connect",
+        addr,
+    ]));
     assert_eq!(out, "");
     let lines: Vec<&str> = err.lines().collect();
     assert!(
@@ -84,7 +91,7 @@ fn demo_shows_the_whole_lesson() {
 #[test]
 fn a_stopped_server_tells_its_clients_and_exits_0() {
     for stop in [Process::interrupt, Process::terminate] {
-        let server = server(&[]);
+        let server = server(&["--lines"]);
         let alice = join(&server, "alice");
         stop(&server);
         let stopped = server.wait(STOP_DEADLINE);
@@ -97,11 +104,47 @@ fn a_stopped_server_tells_its_clients_and_exits_0() {
     }
 }
 
+/// The two ends must agree on the framing. A `--lines` client sends its
+/// name with a newline; a server without `--lines` takes that newline as
+/// part of the name, refuses it, and the client says what to change.
+#[test]
+fn a_lines_client_and_an_original_server_say_what_to_change() {
+    let server = server(&[]);
+    let (code, line) = failing_client(&server.addr.to_string(), "alice");
+    assert_eq!(code, Some(1));
+    assert!(
+        line.starts_with(
+            "error: the server refused the name: name has a space"
+        ) && line.ends_with("start the server with --lines)"),
+        "{line}"
+    );
+}
+
+/// Without `--lines` on either end, a stopped server's clients read the
+/// bare `quit` and exit 0 (the original framing has no notices).
+#[test]
+fn without_lines_a_stopped_server_lets_its_clients_go() {
+    let server = server(&[]);
+    let alice = Process::start_interactive(chat_room().args([
+        "client",
+        "-u",
+        "alice",
+        "--connect",
+        &server.addr.to_string(),
+    ]));
+    assert_eq!(alice.next_error_line(), "logged in as alice");
+    server.interrupt();
+    assert!(server.wait(STOP_DEADLINE).status.success());
+    let exited = alice.wait(STOP_DEADLINE);
+    assert!(exited.status.success(), "{}", exited.stderr);
+    assert_eq!(exited.stdout_rest, "");
+}
+
 /// Ctrl-C on a client leaves with `quit`: the others read that it left,
 /// not that it was cut, and its name is free again.
 #[test]
 fn ctrl_c_on_a_client_leaves_with_quit() {
-    let server = server(&[]);
+    let server = server(&["--lines"]);
     let alice = join(&server, "alice");
     let bob = join(&server, "bob");
     assert_eq!(alice.next_line(), "* bob joined");
@@ -116,7 +159,7 @@ fn ctrl_c_on_a_client_leaves_with_quit() {
 /// What `/who`, `/msg` and a mistyped command print, through the binary.
 #[test]
 fn commands_answer_on_the_terminal() {
-    let server = server(&[]);
+    let server = server(&["--lines"]);
     let mut alice = join(&server, "alice");
     let bob = join(&server, "bob");
     alice.type_line("/who");
@@ -163,7 +206,7 @@ fn errors_are_one_line_and_exit_1() {
     assert_eq!(code, Some(1));
     assert!(line.contains("connection refused"), "{line}");
 
-    let server = server(&["--max-clients", "2"]);
+    let server = server(&["--lines", "--max-clients", "2"]);
     let addr = server.addr.to_string();
     let _alice = join(&server, "alice");
     let (code, line) = failing_client(&addr, "alice");
@@ -184,8 +227,8 @@ fn errors_are_one_line_and_exit_1() {
     );
 }
 
-/// The Python port of the original client, refused by our server: one
-/// error line that says why, once.
+/// The Python port of the original client, refused by our server in the
+/// original framing: one error line that says why, once.
 #[test]
 fn the_python_client_reports_our_refusal() {
     let server = server(&[]);
@@ -212,11 +255,12 @@ fn the_python_client_reports_our_refusal() {
 #[test]
 fn a_line_that_is_not_utf8_does_not_end_the_input() {
     use std::io::Write;
-    let server = server(&[]);
+    let server = server(&["--lines"]);
     let bob = join(&server, "bob");
     let mut alice = chat_room()
         .args([
             "client",
+            "--lines",
             "-u",
             "alice",
             "--connect",

@@ -1,10 +1,12 @@
 //! TCP keeps no message boundaries: the bytes of several messages may
 //! arrive in one read, and one message in several. Whatever the cuts,
-//! every message must arrive whole, once, in order.
+//! every message must arrive whole, once, in order, when both ends frame
+//! with lines (`--lines`): the original framing cannot promise it.
 
 use std::io::Write;
 use std::net::TcpStream;
 
+use chat_room::protocol::Framing;
 use chat_room::{Report, ServerOptions, serve};
 use netkit::testing::TestServer;
 use netkit::{LineReader, Log, Received, ServerConfig};
@@ -18,6 +20,7 @@ fn start() -> Server {
             log: Log::to(|_| {}),
             ..Default::default()
         },
+        framing: Framing::Lines,
     };
     TestServer::start(move |listener, shutdown| {
         serve(listener, &shutdown, &options)

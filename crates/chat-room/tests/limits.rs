@@ -17,11 +17,12 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(1);
 /// Clients beyond the cap.
 const OVER: usize = 50;
 
-/// The answer to a login in the line framing.
+/// The answer to a login with `--lines`, the framing these tests use: its
+/// newline says the answer is whole.
 const SUCCESS: &[u8] = b"success\n";
 
 fn server(limit: u64, args: &[&str]) -> ServerProcess {
-    let mut all = vec!["server", "--bind", "127.0.0.1:0", "--quiet"];
+    let mut all = vec!["server", "--lines", "--bind", "127.0.0.1:0", "--quiet"];
     all.extend(args);
     ServerProcess::start(&mut with_open_file_limit(
         limit,

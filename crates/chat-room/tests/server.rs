@@ -4,10 +4,30 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
+use std::net::TcpStream;
 
-use common::{Client, start, without_time};
+use common::{Client, start, start_original, without_time};
 use netkit::testing::{read_exactly, read_to_close};
+
+/// Logs in as the original client does: the bare name in one send, and
+/// exactly `success` back.
+fn join_original(server: &common::Server, name: &str) -> TcpStream {
+    let mut stream = server.connect();
+    stream.write_all(name.as_bytes()).expect("send the name");
+    assert_eq!(read_exactly(&mut stream, 7), b"success", "{name}");
+    stream
+}
+
+/// The next broadcast in the original framing, which has no end mark:
+/// exactly as many bytes as `[<ctime>] ` and `expected` hold.
+fn said_original(stream: &mut TcpStream, expected: &str) -> String {
+    let bytes = read_exactly(
+        stream,
+        "[Sun Nov 22 09:15:03 2026] ".len() + expected.len(),
+    );
+    without_time(&String::from_utf8(bytes).expect("UTF-8")).to_owned()
+}
 
 #[test]
 fn a_message_reaches_everyone_else_with_ctime_and_name() {
@@ -26,24 +46,48 @@ fn a_message_reaches_everyone_else_with_ctime_and_name() {
     server.stop().unwrap();
 }
 
-/// An original client: a bare name, then silence; unframed answers.
+/// Without `--lines`, the original's bytes: a bare name, unframed
+/// answers and messages, no notices, and `quit` answered with `quit`.
 #[test]
-fn an_original_client_gets_the_original_bytes() {
-    let server = start();
-    let mut original = server.connect();
-    original.write_all(b"join").unwrap();
-    assert_eq!(read_exactly(&mut original, 7), b"success");
+fn without_lines_the_server_speaks_the_original_bytes() {
+    let server = start_original();
+    let mut original = join_original(&server, "join");
     // No notice that alice joined: the original server sent none.
-    let mut alice = Client::join(&server, "alice");
-    alice.say("hi");
-    let mut buf = [0; 256];
-    let n = original.read(&mut buf).unwrap();
-    let line = std::str::from_utf8(&buf[..n]).unwrap();
-    assert_eq!(without_time(line), "alice: hi");
+    let mut alice = join_original(&server, "alice");
+    alice.write_all(b"hi").unwrap();
+    assert_eq!(said_original(&mut original, "alice: hi"), "alice: hi");
     original.write_all(b"hello from 2003").unwrap();
-    assert_eq!(without_time(&alice.message()), "join: hello from 2003");
+    assert_eq!(
+        said_original(&mut alice, "join: hello from 2003"),
+        "join: hello from 2003"
+    );
+    // A name taken: the bare "reuse", then the close.
+    let mut taken = server.connect();
+    taken.write_all(b"alice").unwrap();
+    assert_eq!(read_to_close(&mut taken), b"reuse");
     original.write_all(b"quit").unwrap();
     assert_eq!(read_to_close(&mut original), b"quit");
+    server.stop().unwrap();
+}
+
+/// Without `--lines`, the first read is the name as sent: a client that
+/// ends it with a newline (nc, or ours with --lines) is refused, with
+/// the rule and what to do, and nothing waits for more of it.
+#[test]
+fn without_lines_a_name_with_a_newline_is_refused_with_a_hint() {
+    let server = start_original();
+    let mut stream = server.connect();
+    stream.write_all(b"erin\n").unwrap();
+    let answer = String::from_utf8(read_to_close(&mut stream)).unwrap();
+    assert!(
+        answer.starts_with("error: name has a space or a control character"),
+        "{answer}"
+    );
+    assert!(
+        answer.ends_with("start the server with --lines)"),
+        "{answer}"
+    );
+    assert!(!answer.ends_with('\n'), "{answer:?}");
     server.stop().unwrap();
 }
 
@@ -112,24 +156,32 @@ fn a_client_that_never_reads_is_cut_and_nobody_waits() {
     assert_eq!(report.broker.too_slow, 1);
 }
 
-/// Stopping the server: every client hears it, in its own framing, and
-/// reads "quit" (what makes the original client leave) and then the end
-/// of the stream.
+/// Stopping the server: every client hears it, in the room's framing,
+/// and reads "quit" (what makes the original client leave) and then the
+/// end of the stream.
 #[test]
 fn a_stopping_server_says_goodbye_to_everyone() {
     let server = start();
-    let mut original = server.connect();
-    original.write_all(b"joe").unwrap();
-    assert_eq!(read_exactly(&mut original, 7), b"success");
     let mut alice = Client::join(&server, "alice");
-    alice.say("/who"); // so that the original is in the room for sure
-    assert_eq!(alice.line(), "* online (2): alice, joe");
+    let mut joe = Client::join(&server, "joe");
+    assert_eq!(alice.line(), "* joe joined");
     let report = server.stop().expect("the server's report");
     assert_eq!(
         alice.rest().expect("a clean close"),
         ["* the server is shutting down", "quit"]
     );
-    assert_eq!(read_to_close(&mut original), b"quit");
+    assert_eq!(
+        joe.rest().expect("a clean close"),
+        ["* the server is shutting down", "quit"]
+    );
+    assert_eq!(report.connections.unfinished, 0);
+
+    // The original framing has no notices: the bare "quit", then the end.
+    let server = start_original();
+    // "success" comes from the broker once joe is in the room.
+    let mut joe = join_original(&server, "joe");
+    let report = server.stop().expect("the server's report");
+    assert_eq!(read_to_close(&mut joe), b"quit");
     assert_eq!(report.connections.unfinished, 0);
 }
 
@@ -162,7 +214,9 @@ fn a_server_that_never_answers_the_login() {
     let stream =
         std::net::TcpStream::connect(silent.local_addr().unwrap()).unwrap();
     let wait = std::time::Duration::from_millis(200);
-    let err = chat_room::client::login(&stream, "alice", wait).unwrap_err();
+    let framing = chat_room::protocol::Framing::Lines;
+    let err =
+        chat_room::client::login(&stream, "alice", framing, wait).unwrap_err();
     assert!(
         err.to_string()
             .starts_with("no answer to the login within 200ms"),

@@ -30,7 +30,7 @@
 //! # Try it
 //!
 //! ```text
-//! target/release/chat-room server --bind 127.0.0.1:0 2>server.log
+//! target/release/chat-room server --lines --bind 127.0.0.1:0 2>server.log
 //! target/release/netbench chat-room --connect 127.0.0.1:PORT --stalled
 //! python3 crates/chat-room/python/server.py --bind 127.0.0.1:0
 //! target/release/netbench chat-room --connect 127.0.0.1:PORT \

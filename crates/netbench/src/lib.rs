@@ -48,7 +48,7 @@
 //!
 //! ```text
 //! cargo build --release -p chat-room -p netbench
-//! target/release/chat-room server --bind 127.0.0.1:0 2>/dev/null
+//! target/release/chat-room server --lines --bind 127.0.0.1:0 2>/dev/null
 //!                            # prints "listening on 127.0.0.1:PORT"
 //! target/release/netbench chat-room --connect 127.0.0.1:PORT
 //! ```

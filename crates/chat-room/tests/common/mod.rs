@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 use std::net::TcpStream;
 
+use chat_room::protocol::Framing;
 use chat_room::{Report, ServerOptions, serve};
 use netkit::testing::TestServer;
 use netkit::{Connections, LineReader, Log, Received, ServerConfig};
@@ -13,15 +14,25 @@ use netkit::{Connections, LineReader, Log, Received, ServerConfig};
 /// A chat server running in the test process.
 pub type Server = TestServer<io::Result<Report>>;
 
-/// A server on 127.0.0.1:0 with netkit's defaults.
+/// A `--lines` server on 127.0.0.1:0 with netkit's defaults.
 pub fn start() -> Server {
     start_with(ServerConfig::default())
 }
 
-/// A silent server (`CHAT_TEST_LOG=1` lets it log to stderr) with these
-/// accept-loop settings; pass a [`Connections`] in `net` to watch its
-/// handlers.
+/// A server in the original's framing (no `--lines`).
+pub fn start_original() -> Server {
+    start_framed(ServerConfig::default(), Framing::Raw)
+}
+
+/// A silent `--lines` server with these accept-loop settings; pass a
+/// [`Connections`] in `net` to watch its handlers.
 pub fn start_with(net: ServerConfig) -> Server {
+    start_framed(net, Framing::Lines)
+}
+
+/// A silent server (`CHAT_TEST_LOG=1` lets it log to stderr) with these
+/// accept-loop settings and this framing.
+pub fn start_framed(net: ServerConfig, framing: Framing) -> Server {
     let options = ServerOptions {
         net: ServerConfig {
             log: if std::env::var_os("CHAT_TEST_LOG").is_some() {
@@ -31,19 +42,28 @@ pub fn start_with(net: ServerConfig) -> Server {
             },
             ..net
         },
+        framing,
     };
     TestServer::start(move |listener, shutdown| {
         serve(listener, &shutdown, &options)
     })
 }
 
-/// A server whose open connections the test can count.
+/// A `--lines` server whose open connections the test can count.
 pub fn start_watched() -> (Server, Connections) {
+    start_watched_framed(Framing::Lines)
+}
+
+/// A server in `framing` whose open connections the test can count.
+pub fn start_watched_framed(framing: Framing) -> (Server, Connections) {
     let connections = Connections::default();
-    let server = start_with(ServerConfig {
-        connections: connections.clone(),
-        ..ServerConfig::default()
-    });
+    let server = start_framed(
+        ServerConfig {
+            connections: connections.clone(),
+            ..ServerConfig::default()
+        },
+        framing,
+    );
     (server, connections)
 }
 
