@@ -58,7 +58,8 @@ struct ServerArgs {
     #[arg(long)]
     framed: bool,
 
-    /// How file bytes get into the socket
+    /// How file bytes get into the socket. The default is sendfile on Linux
+    /// and Android, buffered on other systems (which have no sendfile mode)
     #[arg(long, value_name = "HOW", value_enum, default_value_t)]
     copy: Streaming,
 

@@ -68,31 +68,48 @@ pub struct ServerOptions {
     pub net: ServerConfig,
 }
 
-/// How [`send_range`] moves a file's bytes into the socket. All three use
-/// a fixed amount of memory whatever the file's size.
+/// How [`send_range`] moves a file's bytes into the socket. Both use a
+/// fixed amount of memory whatever the file's size.
 ///
-/// Which is fastest depends on the machine, so measure (the lesson page
-/// has this machine's figures, and the commands).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+/// `Sendfile` exists only where we can call Linux's `sendfile(2)`: on
+/// Linux and Android (rustix wraps it; macOS and FreeBSD have a sendfile
+/// with other arguments, which it does not). Elsewhere `--copy sendfile`
+/// is a value the program does not know, rather than one that fails at
+/// the first download. Which mode is faster depends on the machine, so
+/// measure (the lesson page has this machine's figures, and the
+/// commands).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Streaming {
     /// `read` into a [`SEND_BUF_SIZE`] buffer, `write_all` to the socket,
-    /// repeat: every byte is copied into our memory and out again.
+    /// repeat: every byte is copied into our memory and out again. Works
+    /// on every system; the default where there is no `sendfile`.
     #[value(help = "read into a 1 MiB buffer and write it out, repeat")]
     Buffered,
     /// `sendfile(2)`: the kernel moves the bytes from the file's pages to
-    /// the socket without passing them through our process (Linux only).
-    /// The default: no buffer, and never far behind. On loopback it and
-    /// `Buffered` trade places from run to run (`scripts/bench`).
-    #[default]
+    /// the socket without passing them through our process. The default
+    /// where it exists: no buffer, and never far behind. On loopback it
+    /// and `Buffered` trade places from run to run (`scripts/bench`).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
     #[value(help = "sendfile(2): the kernel copies from file to socket")]
     Sendfile,
-    /// `std::io::copy` from the `File` to the `TcpStream`. One might
-    /// expect it to use `sendfile`; Rust 1.95's does not (it uses kernel
-    /// copies between files and pipes only), so this is an 8 KiB
-    /// read/write loop. Kept to show what measuring finds.
-    #[value(help = "std::io::copy (an 8 KiB loop here, not sendfile)")]
-    IoCopy,
 }
+
+// ANCHOR: default_streaming
+/// The default is chosen when the program is compiled, so that it works
+/// on the system it was compiled for: `sendfile` where the variant
+/// exists, the buffered loop everywhere else (macOS, the BSDs, Windows).
+impl Default for Streaming {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn default() -> Streaming {
+        Streaming::Sendfile
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn default() -> Streaming {
+        Streaming::Buffered
+    }
+}
+// ANCHOR_END: default_streaming
 
 /// The directory being served, held open.
 ///
@@ -341,7 +358,7 @@ pub struct Cut {
 /// a fixed amount of memory however large the file is.
 pub fn send_range(
     mut file: File,
-    mut stream: &TcpStream,
+    stream: &TcpStream,
     offset: u64,
     len: u64,
     streaming: Streaming,
@@ -352,21 +369,13 @@ pub fn send_range(
     // `take` stops at `len` even if the file grew since we measured it.
     let mut body = file.take(len);
     let copied = match streaming {
-        Streaming::Buffered => copy_buffered(&mut body, stream)
-            .map_err(|(sent, err)| cut(sent, err))?,
+        Streaming::Buffered => copy_buffered(&mut body, stream),
+        #[cfg(any(target_os = "linux", target_os = "android"))]
         Streaming::Sendfile => {
             send_with_sendfile(body.get_ref(), stream, offset, len)
-                .map_err(|(sent, err)| cut(sent, err))?
         }
-        Streaming::IoCopy => {
-            io::copy(&mut body, &mut stream).map_err(|err| {
-                // The copy advanced the file's position by what it sent.
-                let position =
-                    body.get_mut().stream_position().unwrap_or(offset);
-                cut(position.saturating_sub(offset), err)
-            })?
-        }
-    };
+    }
+    .map_err(|(sent, err)| cut(sent, err))?;
     if copied < len {
         let shrank = io::Error::new(
             io::ErrorKind::UnexpectedEof,
@@ -382,7 +391,7 @@ pub fn send_range(
 /// `sendfile(2)` until `len` bytes from `offset` are in the socket. The
 /// kernel may send fewer bytes than asked, like `write`; it advances
 /// `position` by what it sent.
-#[cfg(target_os = "linux")]
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn send_with_sendfile(
     file: &File,
     stream: &TcpStream,
@@ -406,20 +415,6 @@ fn send_with_sendfile(
 }
 // ANCHOR_END: sendfile
 
-#[cfg(not(target_os = "linux"))]
-fn send_with_sendfile(
-    _file: &File,
-    _stream: &TcpStream,
-    _offset: u64,
-    _len: u64,
-) -> Result<u64, (u64, io::Error)> {
-    let unsupported = io::ErrorKind::Unsupported;
-    Err((
-        0,
-        io::Error::new(unsupported, "--copy sendfile is Linux only"),
-    ))
-}
-
 /// The plain loop: read a buffer's worth, write all of it, repeat.
 fn copy_buffered(
     reader: &mut impl Read,
@@ -436,5 +431,24 @@ fn copy_buffered(
         };
         stream.write_all(&buf[..n]).map_err(|err| (sent, err))?;
         sent += n as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::ValueEnum;
+
+    use super::*;
+
+    /// The default is a mode this build has, so it works wherever the
+    /// program was compiled: `sendfile` on Linux and Android, the
+    /// buffered loop elsewhere.
+    #[test]
+    fn the_default_is_a_mode_this_build_has() {
+        assert!(Streaming::value_variants().contains(&Streaming::default()));
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        assert_eq!(Streaming::default(), Streaming::Sendfile);
+        #[cfg(not(any(target_os = "linux", target_os = "android")))]
+        assert_eq!(Streaming::default(), Streaming::Buffered);
     }
 }

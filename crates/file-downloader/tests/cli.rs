@@ -80,6 +80,47 @@ fn download_then_signals() {
     }
 }
 
+/// Every `--copy` value `--help` lists serves a download, in both
+/// protocols, and so does the default, which `--help` names: a mode the
+/// program offers is one that works on this system.
+#[test]
+fn every_copy_mode_serves_a_download() {
+    use clap::ValueEnum;
+    use file_downloader::Streaming;
+    let (name, size) = common::FILES[4];
+    let fixture = Fixture::new();
+    let (status, help, _) =
+        run_to_end(file_downloader().args(["server", "--help"]));
+    assert!(status.success());
+    let value = |mode: &Streaming| {
+        let value = mode.to_possible_value().expect("every mode is listed");
+        value.get_name().to_owned()
+    };
+    let default = format!("[default: {}]", value(&Streaming::default()));
+    assert!(help.contains(&default), "{help}");
+    let mut runs = vec![vec![]];
+    for mode in Streaming::value_variants().iter().map(value) {
+        assert!(help.contains(&format!("- {mode}: ")), "{help}");
+        runs.push(vec!["--copy".to_owned(), mode]);
+    }
+    for copy in &runs {
+        for framed in [&[][..], &["--framed"][..]] {
+            let mut extra: Vec<&str> =
+                copy.iter().map(String::as_str).collect();
+            extra.extend(framed);
+            let server = server(&fixture.root(), &extra);
+            let folder = fixture.downloads();
+            let addr = server.addr.to_string();
+            let (status, out, err) =
+                run_to_end(client(&folder, &addr, &[name]).args(framed));
+            assert!(status.success(), "{extra:?}: {err}");
+            assert_eq!(out, format!("saved {size} bytes to [接收]{name}\n"));
+            let saved = fs::read(folder.join(format!("[接收]{name}")));
+            assert!(saved.expect("saved") == contents(size), "{extra:?}");
+        }
+    }
+}
+
 /// The original's `server.py 7890`: a bare port listens on 127.0.0.1; with
 /// `--bind` as well it is a usage error.
 #[test]
