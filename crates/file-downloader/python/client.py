@@ -94,11 +94,14 @@ def show(addr):
 
 
 def printable(data, limit=None):
-    """Bytes to print: control characters (which could drive the terminal)
-    and bytes that are not UTF-8 come out escaped, and with a limit, a long
-    text is cut short."""
-    text = data.decode('utf-8', errors='backslashreplace')
-    text = ''.join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    """Bytes from the server (or a name) as text that is safe to print:
+    control characters (ESC, which could clear or retitle the terminal, CR,
+    NUL) shown escaped, bytes that are not UTF-8 as U+FFFD, as the Rust
+    port's netkit::text::printable does; with a limit, a long text is cut
+    short."""
+    text = data.decode('utf-8', errors='replace')
+    text = ''.join(c if c.isprintable() or c == '\t' else repr(c)[1:-1]
+                   for c in text)
     if limit is not None and len(text) > limit:
         text = text[:limit] + '...'
     return text

@@ -36,6 +36,7 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use netkit::text::printable;
 use netkit::{LineReader, Received, recv_some};
 
 use crate::path::shown;
@@ -292,8 +293,13 @@ fn download_framed(
         Header::Ok { size } => {
             bail!("the server announced {size} bytes, fewer than our {offset}")
         }
+        // The reason is the server's text: escaped, so that a hostile
+        // server cannot send the user's terminal escape sequences.
         Header::Error(reason) => {
-            bail!("the server refused {name:?}: {reason}")
+            bail!(
+                "the server refused {name:?}: {}",
+                printable(reason.as_bytes())
+            )
         }
     };
     show_total(progress, size, offset);

@@ -15,6 +15,8 @@
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
+use netkit::text::printable;
+
 use crate::MAX_NAME_LEN;
 
 /// Why a request gets no file. Its `Display` is what the server logs and,
@@ -116,17 +118,18 @@ pub fn parse_name(raw: &[u8]) -> Result<PathBuf, Refusal> {
 }
 // ANCHOR_END: parse_name
 
-/// A name as the log shows it: quoted, escaped, and cut after 80
-/// characters (a client may send 1 KiB of anything).
+/// A name (or any bytes a peer sent) as a log line or a message shows it:
+/// quoted, escaped by [`printable`] so that no control character reaches
+/// the terminal of whoever reads it, and cut after 80 characters (a client
+/// may send 1 KiB of anything).
 pub fn shown(raw: &[u8]) -> String {
     const SHOWN_CHARS: usize = 80;
-    let text = String::from_utf8_lossy(raw);
-    let mut quoted: String = format!("{text:?}");
-    if let Some((cut, _)) = quoted.char_indices().nth(SHOWN_CHARS) {
-        quoted.truncate(cut);
-        quoted.push_str("...");
+    let mut text = printable(raw);
+    if let Some((cut, _)) = text.char_indices().nth(SHOWN_CHARS) {
+        text.truncate(cut);
+        text.push_str("...");
     }
-    quoted
+    format!("\"{text}\"")
 }
 
 #[cfg(test)]
@@ -202,7 +205,8 @@ mod tests {
     fn shown_names_are_quoted_and_cut() {
         assert_eq!(shown(b"a.txt"), "\"a.txt\"");
         assert_eq!(shown(b"a\nb"), "\"a\\nb\"");
-        assert!(shown(&[b'x'; 500]).ends_with("..."));
+        assert_eq!(shown(b"\x1b[2J\0\xff"), "\"\\u{1b}[2J\\u{0}\u{fffd}\"");
+        assert!(shown(&[b'x'; 500]).ends_with("...\""));
         assert!(shown(&[b'x'; 500]).len() < 100);
     }
 }
