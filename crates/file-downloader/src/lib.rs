@@ -105,8 +105,15 @@ pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 /// server's [`server::SEND_BUF_SIZE`] has the measurements).
 pub const CLIENT_BUF_SIZE: usize = 1024 * 1024;
 
-/// Open files a connection holds while it sends: its socket and the file
-/// it sends. The server fits its cap to the open-file limit with it.
+/// Open files a connection holds while it sends: its socket (one, shared
+/// with netkit's registry, never duplicated) and the file it sends (open
+/// from the request to the last byte). `sendfile` needs no pipe, and the
+/// served directory is one descriptor for the whole server. The server
+/// fits its cap to the open-file limit with it (`tests/limits.rs` counts
+/// them). What this rests on: on Linux 5.6 and later cap-std opens a file
+/// under the root with one `openat2`; elsewhere it holds a descriptor for
+/// each directory on the way until the file is open, a moment, out of the
+/// server's small reserve (`netkit::descriptors::RESERVED`).
 pub const DESCRIPTORS_PER_CLIENT: usize = 2;
 // ANCHOR_END: constants
 

@@ -40,7 +40,7 @@ use std::sync::Arc;
 
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
-use netkit::server::{describe, lingering_close};
+use netkit::server::{BUSY_MESSAGE, describe, lingering_close};
 use netkit::{
     Connection, LineReader, Received, ServeReport, ServerConfig, Shutdown,
     recv_some,
@@ -64,7 +64,9 @@ pub struct ServerOptions {
     pub protocol: Protocol,
     /// How file bytes get into the socket.
     pub streaming: Streaming,
-    /// The accept loop's settings: cap, timeouts, log.
+    /// The accept loop's settings: cap, timeouts, log. Its
+    /// `busy_message` is replaced by the protocol's own answer
+    /// ([`serve`] decides it, for every caller).
     pub net: ServerConfig,
 }
 
@@ -192,17 +194,33 @@ pub fn serve(
     // One root shared by every connection's thread.
     let root = Arc::new(root);
     let (protocol, streaming) = (options.protocol, options.streaming);
-    netkit::serve(
-        listener,
-        shutdown,
-        &options.net,
-        move |conn| match protocol {
-            Protocol::Raw => handle_raw(conn, &root, streaming),
-            Protocol::Framed => handle_framed(conn, &root, streaming),
-        },
-    )
+    let net = ServerConfig {
+        busy_message: busy_answer(protocol),
+        ..options.net.clone()
+    };
+    netkit::serve(listener, shutdown, &net, move |conn| match protocol {
+        Protocol::Raw => handle_raw(conn, &root, streaming),
+        Protocol::Framed => handle_framed(conn, &root, streaming),
+    })
 }
 // ANCHOR_END: serve
+
+// ANCHOR: busy_answer
+/// What a client over the cap (or arriving when the server is out of
+/// descriptors) is told, in its protocol. In the original, any byte would
+/// be saved as the file, so the answer is a close with nothing before it,
+/// the protocol's only "no"; with `--framed`, an `ERROR` line with
+/// netkit's busy message.
+fn busy_answer(protocol: Protocol) -> Vec<u8> {
+    match protocol {
+        Protocol::Raw => Vec::new(),
+        Protocol::Framed => {
+            let reason = String::from_utf8_lossy(BUSY_MESSAGE);
+            wire::header_line(&Header::Error(reason.trim_end().to_owned()))
+        }
+    }
+}
+// ANCHOR_END: busy_answer
 
 // ANCHOR: handle_raw
 /// One client, the original protocol: a name in one read; the file's bytes
