@@ -66,6 +66,7 @@ pub mod hello_echo;
 pub mod json;
 pub mod load;
 pub mod process;
+pub mod soak;
 pub mod stats;
 pub mod time_server;
 pub mod udp_chat;

@@ -9,6 +9,7 @@
 //! netbench file-downloader --connect A [--name FILE] [--request raw]
 //! netbench chat-room --connect A [--clients 200] [--stalled] ...
 //!     (each: [--server-pid PID] [--json])
+//! netbench soak LESSON --connect A --server-pid PID [--duration 5m] ...
 //! netbench bare LESSON [--bind 127.0.0.1:0] [--root DIR]
 //! netbench chart --input results.json --output chart.svg
 //! ```
@@ -24,9 +25,9 @@ use netbench::chat_room::{
 };
 use netbench::{
     MAX_DURATION, bare, chart, file_downloader, hello_echo, loopback_addr,
-    time_server, udp_chat,
+    soak, time_server, udp_chat,
 };
-use netkit::cli::exit_code;
+use netkit::cli::{DurationArg, exit_code, nonzero_duration};
 
 /// The workspace's load generator: many clients against a lesson's
 /// server on this machine, and what they measured.
@@ -53,6 +54,9 @@ enum Command {
     /// Lesson 5: how long a message takes to reach every other user,
     /// with or without a user who never reads
     ChatRoom(ChatRoomArgs),
+    /// A lesson's server for minutes under its normal load and faults,
+    /// watched for a leak of memory, threads or descriptors
+    Soak(SoakArgs),
     /// A bare server for a lesson: its protocol and nothing else, the
     /// limit of its model to measure the lesson's server against
     Bare(BareArgs),
@@ -195,6 +199,52 @@ struct BareArgs {
 }
 
 #[derive(Args, Debug)]
+struct SoakArgs {
+    /// Which lesson's server it is
+    #[arg(value_enum)]
+    lesson: soak::Lesson,
+
+    /// The server, HOST:PORT on this machine (loopback only)
+    #[arg(long, value_name = "HOST:PORT")]
+    connect: String,
+
+    /// The server's process id, sampled from /proc (Linux)
+    #[arg(long, value_name = "PID")]
+    server_pid: u32,
+
+    /// The server's stderr, as a file, watched for a panic
+    #[arg(long, value_name = "FILE")]
+    log: Option<std::path::PathBuf>,
+
+    /// How long the judged part runs, after the warm-up (2s, 1m, 5m)
+    #[arg(long, value_name = "TIME", default_value = "5m",
+          value_parser = nonzero_duration)]
+    duration: DurationArg,
+
+    /// The server's connection cap: a burst opens this many and 50 more
+    #[arg(long, value_name = "N", default_value_t = netkit::server::MAX_CONNECTIONS)]
+    cap: usize,
+
+    /// file-downloader: the directory the server serves
+    #[arg(long, value_name = "DIR", requires_all = ["small_file", "large_file"])]
+    root: Option<std::path::PathBuf>,
+
+    /// file-downloader: a small file under --root, fetched by the normal
+    /// clients
+    #[arg(long, value_name = "NAME", requires = "root")]
+    small_file: Option<String>,
+
+    /// file-downloader: a large file under --root, abandoned by faults
+    #[arg(long, value_name = "NAME", requires = "root")]
+    large_file: Option<String>,
+
+    /// Also write every sample to FILE as CSV (seconds, RSS in KiB,
+    /// threads, descriptors), to see the slope
+    #[arg(long, value_name = "FILE")]
+    samples: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
 struct ChartArgs {
     /// The results file `scripts/bench` wrote
     #[arg(long, value_name = "FILE")]
@@ -319,6 +369,51 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let r = file_downloader::run(&options)?;
             report(args.common.json, &r, r.json());
+        }
+        Command::Soak(args) => {
+            if args.lesson == soak::Lesson::FileDownloader
+                && args.root.is_none()
+            {
+                anyhow::bail!(
+                    "a file-downloader soak needs --root, --small-file and \
+                     --large-file"
+                );
+            }
+            let small_file = match (&args.root, args.small_file) {
+                (Some(root), Some(name)) => {
+                    let size = std::fs::metadata(root.join(&name))
+                        .map_err(|err| {
+                            anyhow::anyhow!(
+                                "{}: {err}",
+                                root.join(&name).display()
+                            )
+                        })?
+                        .len();
+                    Some((name, size))
+                }
+                _ => None,
+            };
+            let options = soak::Options {
+                lesson: args.lesson,
+                addr: loopback_addr(&args.connect)?,
+                server_pid: args.server_pid,
+                log: args.log,
+                duration: args.duration.into(),
+                cap: args.cap,
+                small_file,
+                large_file: args.large_file,
+            };
+            let report = soak::run(&options)?;
+            if let Some(path) = &args.samples {
+                std::fs::write(path, report.csv()).map_err(|err| {
+                    anyhow::anyhow!("{}: {err}", path.display())
+                })?;
+            }
+            println!("{report}");
+            println!("row: {}", report.row());
+            if !report.passed() {
+                anyhow::bail!("the soak failed: see the figures above");
+            }
         }
         Command::Bare(args) => {
             let listen = loopback_addr(&args.bind)?;

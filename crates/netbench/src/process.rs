@@ -56,6 +56,28 @@ pub fn snapshot(pid: u32) -> anyhow::Result<Snapshot> {
     Ok(snapshot)
 }
 
+/// Process `pid`'s open descriptors now (Linux only): the entries of
+/// `/proc/PID/fd`, one per socket, file or pipe it holds. Listing that
+/// directory opens a descriptor in this process, not in `pid`.
+pub fn open_descriptors(pid: u32) -> anyhow::Result<u64> {
+    let path = format!("/proc/{pid}/fd");
+    let entries = fs::read_dir(&path).with_context(|| {
+        format!(
+            "cannot list {path} for the server's descriptors; pass the pid \
+             of a running server of yours with --server-pid (Linux only)"
+        )
+    })?;
+    let mut count = 0;
+    for entry in entries {
+        // A descriptor closed while we list is an error here: it counts
+        // as gone, as it is.
+        if entry.is_ok() {
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
 /// User plus system CPU time, in clock ticks, from a `/proc/PID/stat`
 /// line: fields 14 and 15 (proc(5)), counted after the command name,
 /// which is in parentheses and may itself hold spaces.
@@ -116,6 +138,18 @@ mod tests {
                     250 31 0 0 20 0 9 0 1000 2000000 500";
         assert_eq!(cpu_ticks(stat), Some(281));
         assert_eq!(cpu_ticks("42 (x) S 1"), None);
+    }
+
+    /// This very process holds descriptors, at least stdin, stdout and
+    /// stderr (other tests open and close more meanwhile, so no exact
+    /// count); no process is an error that says what to pass.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn own_descriptors_are_counted() {
+        let count = open_descriptors(std::process::id()).unwrap();
+        assert!(count >= 3, "{count}");
+        let err = open_descriptors(u32::MAX).unwrap_err();
+        assert!(format!("{err:#}").contains("--server-pid"), "{err:#}");
     }
 
     /// This very process has a peak.

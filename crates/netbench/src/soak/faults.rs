@@ -1,0 +1,367 @@
+//! The faults a soak mixes into a server's load, as small blocking
+//! clients on loopback. Each opens its own sockets, does one thing a
+//! careless or hostile peer does, and closes them, within seconds: every
+//! read and write has a timeout, every loop a bound in bytes.
+//!
+//! ```text
+//!   reset           > half a message          then RST (SO_LINGER 0)
+//!   never reads     > request, request, ...   until our write stalls:
+//!                                             both sides' buffers are
+//!                                             full; hold; then go
+//!   bad bytes       > \xff\xfe, 64 KiB, ""    read what comes, close
+//!   burst           cap + 50 connections at once, hold, close them all
+//!   datagrams       empty, 65,507 bytes, 1,000 that are never read
+//! ```
+//!
+//! What the server answers is mostly not checked: a fault's point is the
+//! state it leaves behind in the server, which the sampler sees. Where
+//! an answer would be a real bug (a file from outside the root), the
+//! lesson's fault says so ([`Seen::Wrong`]).
+
+use std::io::{self, Read, Write};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
+use std::thread;
+use std::time::Duration;
+
+use netkit::bind::CONNECT_TIMEOUT;
+use socket2::{Domain, Protocol, SockAddr, SockRef, Socket, Type};
+
+/// Every fault socket's read and write timeout: the servers answer
+/// within milliseconds on loopback, so two seconds of silence means the
+/// server is not going to answer (or is not reading), and the fault
+/// moves on.
+pub const IO_WAIT: Duration = Duration::from_secs(2);
+
+/// The most of an answer a fault reads: enough for any error line or
+/// greeting; a file server's file is cut off here, which is itself a
+/// disconnect mid-transfer.
+pub const ANSWER_LIMIT: usize = 64 * 1024;
+
+/// Connections over the cap in a burst: the issue's cap + 50, enough
+/// that most of a burst is refused whatever else is connected.
+pub const BURST_OVER_CAP: usize = 50;
+
+/// How long a burst's connections stay open: long enough for the server
+/// to accept every one of them and answer those over the cap.
+pub const BURST_HOLD: Duration = Duration::from_secs(1);
+
+/// A never-reading client's short hold: it goes before the server gives
+/// up on it, so the server sees a peer that vanishes with its buffers
+/// full.
+pub const SHORT_HOLD: Duration = Duration::from_secs(2);
+
+/// A never-reading client's long hold: past the server's write timeout
+/// (netkit's [`WRITE_TIMEOUT`](netkit::server::WRITE_TIMEOUT)), so that
+/// the server cuts it first.
+pub const LONG_HOLD: Duration =
+    netkit::server::WRITE_TIMEOUT.saturating_add(Duration::from_secs(2));
+
+/// While filling the server's buffers, a write that makes no progress
+/// for this long means they are full: the server has stopped reading,
+/// blocked on writing answers we do not read.
+pub const FILL_STALL: Duration = Duration::from_millis(500);
+
+/// The most a never-reading client sends: far more than both sides'
+/// socket buffers (a few MiB each on Linux, autotuned), so it stops at a
+/// stall, not here, unless the server keeps reading without answering.
+pub const FILL_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// A never-reading client's receive buffer (SO_RCVBUF; Linux doubles
+/// it), set before `connect` since the window scale is agreed in the
+/// handshake: small, so the server's side fills sooner.
+pub const NEVER_READ_BUFFER: usize = 4096;
+
+/// Datagrams a UDP flood sends at once, from a socket that never reads
+/// the answers: several times what a default receive buffer (208 KiB)
+/// holds of small datagrams' bookkeeping, so some are dropped, and
+/// bounded.
+pub const FLOOD_DATAGRAMS: u64 = 1000;
+
+/// The largest UDP payload over IPv4: 65,535 bytes of IP datagram, less
+/// 20 of IP header and 8 of UDP header.
+pub const MAX_UDP_PAYLOAD: usize = 65_507;
+
+/// What a fault saw of the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seen {
+    /// Nothing the server must not do (refusals and cuts are fine).
+    Fine,
+    /// Something it must never do, in words: the soak fails on it.
+    Wrong(String),
+}
+
+/// Connects with the faults' timeouts, and a receive buffer of
+/// `recv_buffer` bytes if given.
+pub fn connect(
+    addr: SocketAddr,
+    recv_buffer: Option<usize>,
+) -> io::Result<TcpStream> {
+    let socket = Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    if let Some(size) = recv_buffer {
+        socket.set_recv_buffer_size(size)?;
+    }
+    socket.connect_timeout(&SockAddr::from(addr), CONNECT_TIMEOUT)?;
+    let stream = TcpStream::from(socket);
+    stream.set_read_timeout(Some(IO_WAIT))?;
+    stream.set_write_timeout(Some(IO_WAIT))?;
+    Ok(stream)
+}
+
+// ANCHOR: reset
+/// Closes with a reset instead of a FIN: with SO_LINGER on and a time of
+/// zero, `close` drops whatever is unsent and the kernel answers with
+/// RST, so the server's next read or write fails with "connection reset"
+/// (a crashed client, or one behind a firewall that gave up, looks
+/// like this).
+pub fn reset(stream: TcpStream) {
+    let _ = SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+    drop(stream);
+}
+// ANCHOR_END: reset
+
+/// Connects, sends `first` (a login, half a message), and resets.
+pub fn reset_after(addr: SocketAddr, first: &[u8]) -> io::Result<Seen> {
+    let mut stream = connect(addr, None)?;
+    // A write that fails means the server cut us first: a reset then
+    // finds nothing to reset, and that is fine.
+    let _ = stream.write_all(first);
+    reset(stream);
+    Ok(Seen::Fine)
+}
+
+/// Reads until the server closes, a read times out or fails, or `limit`
+/// bytes have come; what came.
+pub fn read_some(stream: &mut TcpStream, limit: usize) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut buf = [0; 16 * 1024];
+    while got.len() < limit {
+        match stream.read(&mut buf) {
+            // A read of 0 bytes: the server closed.
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            // A timeout or a reset: the answer, if any, is what came.
+            Err(_) => break,
+        }
+    }
+    got.truncate(limit);
+    got
+}
+
+/// Reads one line (up to `\n`, or [`ANSWER_LIMIT`] bytes), for protocols
+/// that answer a line and wait for the next.
+pub fn read_line(stream: &mut TcpStream) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut byte = [0; 1];
+    while got.len() < ANSWER_LIMIT {
+        match stream.read(&mut byte) {
+            Ok(0) => break,
+            Ok(_) if byte[0] == b'\n' => break,
+            Ok(_) => got.push(byte[0]),
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    got
+}
+
+/// Connects, sends `bytes`, closes our sending side (the end of input,
+/// for servers that read until it) and reads what comes back, up to
+/// [`ANSWER_LIMIT`].
+pub fn send_and_read(addr: SocketAddr, bytes: &[u8]) -> io::Result<Vec<u8>> {
+    let mut stream = connect(addr, None)?;
+    // The server may refuse in the middle of a long write and close: a
+    // failed write is an answer too, and we read what it said.
+    let _ = stream.write_all(bytes);
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    Ok(read_some(&mut stream, ANSWER_LIMIT))
+}
+
+/// Sends `request` over and over on `stream` without reading, until a
+/// write stalls for [`FILL_STALL`] (the server has stopped reading: its
+/// answers to us fill its send buffer and our receive buffer) or
+/// [`FILL_LIMIT`] bytes are sent; then holds the connection for `hold`
+/// and closes it. Returns the bytes sent.
+pub fn fill_and_hold(
+    mut stream: TcpStream,
+    request: &[u8],
+    hold: Duration,
+) -> io::Result<u64> {
+    stream.set_write_timeout(Some(FILL_STALL))?;
+    let mut sent = 0;
+    while sent < FILL_LIMIT {
+        match stream.write(request) {
+            Ok(0) => break,
+            Ok(n) => sent += n as u64,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            // A stall (the buffers are full), or the server cut us.
+            Err(_) => break,
+        }
+    }
+    hold_then_go(stream, hold);
+    Ok(sent)
+}
+
+/// Keeps `stream` open and unread for `hold`, then closes it. With
+/// bytes unread in our receive buffer, the close is a reset.
+pub fn hold_then_go(stream: TcpStream, hold: Duration) {
+    thread::sleep(hold);
+    drop(stream);
+}
+
+/// Opens `count` connections one after the other, as fast as they are
+/// accepted, holds them all for [`BURST_HOLD`], and closes them. Returns
+/// how many of them the server told it was busy.
+pub fn burst(addr: SocketAddr, count: usize) -> io::Result<usize> {
+    let mut open = Vec::with_capacity(count);
+    for _ in 0..count {
+        open.push(connect(addr, None)?);
+    }
+    thread::sleep(BURST_HOLD);
+    let mut busy = 0;
+    for stream in &mut open {
+        // By now a connection over the cap has its answer, and nothing
+        // else has anything to say: one read that does not wait.
+        stream.set_nonblocking(true)?;
+        let mut buf = [0; 64];
+        if let Ok(n @ 1..) = stream.read(&mut buf) {
+            busy += usize::from(buf[..n].starts_with(b"server busy"));
+        }
+    }
+    drop(open);
+    Ok(busy)
+}
+
+/// A UDP socket on loopback connected to `addr`, with the faults'
+/// timeouts.
+fn udp(addr: SocketAddr) -> io::Result<UdpSocket> {
+    let local: SocketAddr = match addr {
+        SocketAddr::V4(_) => (Ipv4Addr::LOCALHOST, 0).into(),
+        SocketAddr::V6(_) => (Ipv6Addr::LOCALHOST, 0).into(),
+    };
+    let socket = UdpSocket::bind(local)?;
+    // Connected: the kernel hands us only the server's datagrams.
+    socket.connect(addr)?;
+    socket.set_read_timeout(Some(IO_WAIT))?;
+    socket.set_write_timeout(Some(IO_WAIT))?;
+    Ok(socket)
+}
+
+/// Sends one datagram and waits [`IO_WAIT`] for an answer; the answer,
+/// if one came (UDP promises none).
+pub fn datagram(addr: SocketAddr, bytes: &[u8]) -> io::Result<Option<Vec<u8>>> {
+    let socket = udp(addr)?;
+    socket.send(bytes)?;
+    let mut buf = vec![0; MAX_UDP_PAYLOAD + 1];
+    match socket.recv(&mut buf) {
+        Ok(n) => Ok(Some(buf[..n].to_vec())),
+        Err(err) if netkit::is_timeout(&err) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Sends [`FLOOD_DATAGRAMS`] requests as fast as the socket takes them
+/// and never reads the answers, then closes: the server's answers fill
+/// our receive buffer and the rest are dropped, or, once we are gone,
+/// meet "port unreachable".
+pub fn flood(addr: SocketAddr) -> io::Result<()> {
+    let socket = udp(addr)?;
+    for seq in 0..FLOOD_DATAGRAMS {
+        socket.send(seq.to_string().as_bytes())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A reset is seen by the server as one: its read fails with
+    /// "connection reset", not a read of 0 bytes.
+    #[test]
+    fn a_reset_is_not_a_close() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        reset_after(addr, b"half a mess").unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        server.set_read_timeout(Some(IO_WAIT)).unwrap();
+        let mut buf = [0; 64];
+        let mut outcome = server.read(&mut buf);
+        if let Ok(n @ 1..) = outcome {
+            assert_eq!(&buf[..n], b"half a mess");
+            outcome = server.read(&mut buf);
+        }
+        let err = outcome.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::ConnectionReset, "{err}");
+    }
+
+    /// A burst counts the connections the server told it was busy.
+    #[test]
+    fn a_burst_counts_busy_answers() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = thread::spawn(move || {
+            let mut kept = Vec::new();
+            for (index, stream) in listener.incoming().take(5).enumerate() {
+                let mut stream = stream.unwrap();
+                if index >= 2 {
+                    stream.write_all(b"server busy: try later\n").unwrap();
+                }
+                kept.push(stream);
+            }
+            kept
+        });
+        assert_eq!(burst(addr, 5).unwrap(), 3);
+        drop(server.join().unwrap());
+    }
+
+    /// A client that never reads stops sending once a server that only
+    /// answers (and so stops reading when we do not) is full, well
+    /// below the limit.
+    #[test]
+    fn a_never_reading_client_stops_at_a_stall() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream.set_write_timeout(Some(IO_WAIT)).unwrap();
+            let mut buf = [0; 1024];
+            // Echo until a write cannot go on: then we stop reading.
+            while let Ok(n @ 1..) = stream.read(&mut buf) {
+                if stream.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+            }
+        });
+        let stream = connect(addr, Some(NEVER_READ_BUFFER)).unwrap();
+        let sent =
+            fill_and_hold(stream, &[b'x'; 1000], Duration::ZERO).unwrap();
+        assert!(sent > 0 && sent < FILL_LIMIT, "{sent}");
+        server.join().unwrap();
+    }
+
+    /// A datagram's answer comes back; no answer is `None`, not an
+    /// error.
+    #[test]
+    fn a_datagram_is_answered_or_not() {
+        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = server.local_addr().unwrap();
+        let echo = thread::spawn(move || {
+            let mut buf = vec![0; MAX_UDP_PAYLOAD];
+            let (n, from) = server.recv_from(&mut buf).unwrap();
+            server.send_to(&buf[..n], from).unwrap();
+            server
+        });
+        assert_eq!(datagram(addr, b"").unwrap(), Some(Vec::new()));
+        let server = echo.join().unwrap();
+        let silent = server.local_addr().unwrap();
+        let started = std::time::Instant::now();
+        assert_eq!(datagram(silent, b"x").unwrap(), None);
+        assert!(started.elapsed() >= IO_WAIT);
+    }
+}

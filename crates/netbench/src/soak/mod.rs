@@ -1,0 +1,710 @@
+//! `netbench soak`: a lesson's server for minutes under its normal load,
+//! with faults mixed in, watched from `/proc` once a second, so that a
+//! leak (memory, threads, descriptors) shows as a slope.
+//!
+//! ```text
+//!   normal clients (4)  ─ the lesson's exchange, checked, every 5 ms ─┐
+//!   fault thread        ─ reset, never reads, bad bytes, burst, ...  ─┼─> server
+//!   sampler             ─ VmRSS, Threads, /proc/PID/fd, the log     ─┘   (by pid)
+//!
+//!   warm-up: six rounds of every fault, under load, not judged
+//!   then:    first window ........................ last window
+//!            flat = last within the rule of the first (verdict.rs)
+//! ```
+//!
+//! The warm-up is there because a server's first minute is not its
+//! steady state (see [`WARM_UP_ROUNDS`]). What is judged is what happens
+//! after every fault has been seen six times.
+//!
+//! # Try it
+//!
+//! ```text
+//! target/release/hello-echo server --bind 127.0.0.1:0 --max-clients 64 2>soak.log
+//! target/release/netbench soak hello-echo --connect 127.0.0.1:PORT \
+//!     --server-pid PID --log soak.log --duration 1m --cap 64
+//! ```
+//!
+//! `scripts/bench --soak` starts each server and runs this for it.
+
+pub mod faults;
+pub mod sampler;
+pub mod verdict;
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use faults::{LONG_HOLD, NEVER_READ_BUFFER, SHORT_HOLD, Seen};
+use sampler::{SAMPLE_PERIOD, Sample, sample_until};
+use verdict::{COUNT_RULE, Figure, MEMORY_RULE, window_len};
+
+/// The lessons whose servers a soak can drive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lesson {
+    /// `Welcome!`, then `Hello, NAME!` per name, until `exit`.
+    HelloEcho,
+    /// One line of time, then the close.
+    TimeServer,
+    /// `Hello, X!` for every datagram.
+    UdpChat,
+    /// A name, then the file's bytes and the close.
+    FileDownloader,
+    /// A room, with `--lines`: name, `success`, messages, `quit`.
+    ChatRoom,
+}
+
+/// What a soak is told.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Which protocol the server speaks.
+    pub lesson: Lesson,
+    /// The server.
+    pub addr: SocketAddr,
+    /// Its process, for `/proc`.
+    pub server_pid: u32,
+    /// Its log (stderr) as a file, watched for panics.
+    pub log: Option<PathBuf>,
+    /// How long the judged part runs, after the warm-up.
+    pub duration: Duration,
+    /// The server's connection cap: a burst opens this many and
+    /// [`faults::BURST_OVER_CAP`] more.
+    pub cap: usize,
+    /// file-downloader: a small file the normal clients fetch, and its size.
+    pub small_file: Option<(String, u64)>,
+    /// file-downloader: a large file the faults abandon mid-transfer.
+    pub large_file: Option<String>,
+}
+
+/// Clients running the lesson's normal exchange side by side.
+pub const NORMAL_CLIENTS: usize = 4;
+
+/// The least time between one normal client's exchanges: about 800
+/// exchanges a second in all, a steady load that leaves the machine room
+/// for five soaks at once.
+pub const NORMAL_PERIOD: Duration = Duration::from_millis(5);
+
+/// How many wrong answers a report quotes (all are counted).
+const QUOTED: usize = 5;
+
+/// What a soak saw.
+#[derive(Debug)]
+pub struct Report {
+    /// The lesson soaked.
+    pub lesson: Lesson,
+    /// How long the warm-up took.
+    pub warm_up: Duration,
+    /// The judged samples, one a second.
+    pub samples: Vec<Sample>,
+    /// Normal exchanges that got the right answer.
+    pub answered: u64,
+    /// Normal exchanges refused as busy (during a burst), or that failed
+    /// at the socket (a connect refused during a burst): not wrong.
+    pub turned_away: u64,
+    /// Wrong answers, counted.
+    pub wrong: u64,
+    /// The first few wrong answers, in words.
+    pub wrong_quoted: Vec<String>,
+    /// Faults done.
+    pub faults: u64,
+}
+
+/// A figure's name and its judgement.
+pub struct Judged {
+    /// What is measured, with its unit.
+    pub name: &'static str,
+    /// `None` if no sample had it (the server was gone from the start).
+    pub figure: Option<Figure>,
+}
+
+impl Report {
+    /// Resident memory, threads and descriptors, each judged.
+    pub fn figures(&self) -> [Judged; 3] {
+        let window = window_len(self.samples.len(), SAMPLE_PERIOD);
+        let values = |get: fn(&sampler::Usage) -> u64| -> Vec<u64> {
+            self.samples
+                .iter()
+                .filter_map(|s| s.usage.as_ref().map(get))
+                .collect()
+        };
+        [
+            Judged {
+                name: "memory (RSS), KiB",
+                figure: Figure::of(&values(|u| u.rss_kib), window, MEMORY_RULE),
+            },
+            Judged {
+                name: "threads",
+                figure: Figure::of(&values(|u| u.threads), window, COUNT_RULE),
+            },
+            Judged {
+                name: "open descriptors",
+                figure: Figure::of(
+                    &values(|u| u.descriptors),
+                    window,
+                    COUNT_RULE,
+                ),
+            },
+        ]
+    }
+
+    /// Every sample as CSV with a header: seconds since the judged part
+    /// began, then RSS (KiB), threads, descriptors (empty once gone).
+    pub fn csv(&self) -> String {
+        let mut out = String::from("seconds,rss_kib,threads,descriptors\n");
+        for sample in &self.samples {
+            let seconds = sample.at.as_secs();
+            out += &match sample.usage {
+                Some(u) => format!(
+                    "{seconds},{},{},{}\n",
+                    u.rss_kib, u.threads, u.descriptors
+                ),
+                None => format!("{seconds},,,\n"),
+            };
+        }
+        out
+    }
+
+    /// When the server was first seen gone, if it was.
+    pub fn gone_at(&self) -> Option<Duration> {
+        self.samples
+            .iter()
+            .find(|s| s.usage.is_none())
+            .map(|s| s.at)
+    }
+
+    /// Whether a panic appeared in the log.
+    pub fn panicked(&self) -> bool {
+        self.samples.iter().any(|s| s.panicked)
+    }
+
+    /// Flat, alive, no panic and no wrong answer.
+    pub fn passed(&self) -> bool {
+        self.gone_at().is_none()
+            && !self.panicked()
+            && self.wrong == 0
+            && self
+                .figures()
+                .iter()
+                .all(|j| j.figure.is_some_and(|f| f.flat()))
+    }
+
+    /// One row of the book's table: lesson, the three figures as
+    /// first → last (change), the exchanges and faults, the verdict.
+    pub fn row(&self) -> String {
+        let cells: Vec<String> = self
+            .figures()
+            .iter()
+            .map(|j| match j.figure {
+                Some(f) => format!(
+                    "{} → {} ({:+.1}%)",
+                    thousands(f.first),
+                    thousands(f.last),
+                    f.change_percent()
+                ),
+                None => "no sample".to_owned(),
+            })
+            .collect();
+        format!(
+            "| {} | {} | {} | {} | {} ({} wrong) | {} | {} |",
+            lesson_name(self.lesson),
+            cells[0],
+            cells[1],
+            cells[2],
+            thousands(self.answered),
+            self.wrong,
+            thousands(self.faults),
+            if self.passed() { "flat" } else { "FAILED" },
+        )
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let judged = self.samples.len();
+        let window = window_len(judged, SAMPLE_PERIOD);
+        writeln!(
+            f,
+            "{}: {judged} samples a second apart after a warm-up of {:.0} s; \
+             windows of {window} samples",
+            lesson_name(self.lesson),
+            self.warm_up.as_secs_f64()
+        )?;
+        writeln!(
+            f,
+            "  normal exchanges: {} answered, {} turned away (busy), {} wrong; \
+             faults: {}",
+            thousands(self.answered),
+            thousands(self.turned_away),
+            self.wrong,
+            thousands(self.faults)
+        )?;
+        for quote in &self.wrong_quoted {
+            writeln!(f, "    wrong: {quote}")?;
+        }
+        for judged in self.figures() {
+            match judged.figure {
+                Some(fig) => writeln!(
+                    f,
+                    "  {:<18} first {:>8}  last {:>8}  peak {:>8}  {:+6.1}%  \
+                     {} ({})",
+                    judged.name,
+                    thousands(fig.first),
+                    thousands(fig.last),
+                    thousands(fig.peak),
+                    fig.change_percent(),
+                    if fig.flat() { "flat" } else { "NOT FLAT" },
+                    fig.rule,
+                )?,
+                None => writeln!(f, "  {:<18} no sample", judged.name)?,
+            }
+        }
+        if let Some(at) = self.gone_at() {
+            writeln!(f, "  the server was gone at {} s", at.as_secs())?;
+        }
+        if self.panicked() {
+            writeln!(f, "  a panic is in the server's log")?;
+        }
+        write!(
+            f,
+            "verdict: {}",
+            if self.passed() { "flat" } else { "FAILED" }
+        )
+    }
+}
+
+fn lesson_name(lesson: Lesson) -> &'static str {
+    match lesson {
+        Lesson::HelloEcho => "hello-echo",
+        Lesson::TimeServer => "time-server",
+        Lesson::UdpChat => "udp-chat",
+        Lesson::FileDownloader => "file-downloader",
+        Lesson::ChatRoom => "chat-room",
+    }
+}
+
+/// `n` with its thousands grouped, as the book writes figures: 41,099.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// How one normal exchange went.
+enum Outcome {
+    /// The right answer.
+    Answered,
+    /// Refused as busy, or the connection failed: the server may turn
+    /// clients away during a burst.
+    TurnedAway,
+    /// An answer the protocol does not allow.
+    Wrong(String),
+}
+
+/// The counts the load threads share.
+#[derive(Default)]
+struct Tally {
+    answered: AtomicU64,
+    turned_away: AtomicU64,
+    wrong: AtomicU64,
+    quoted: Mutex<Vec<String>>,
+    faults: AtomicU64,
+}
+
+impl Tally {
+    fn count(&self, outcome: Outcome) {
+        match outcome {
+            Outcome::Answered => self.answered.fetch_add(1, Ordering::Relaxed),
+            Outcome::TurnedAway => {
+                self.turned_away.fetch_add(1, Ordering::Relaxed)
+            }
+            Outcome::Wrong(what) => {
+                if let Ok(mut quoted) = self.quoted.lock()
+                    && quoted.len() < QUOTED
+                {
+                    quoted.push(what);
+                }
+                self.wrong.fetch_add(1, Ordering::Relaxed)
+            }
+        };
+    }
+
+    fn fault(&self, seen: Seen) {
+        self.faults.fetch_add(1, Ordering::Relaxed);
+        if let Seen::Wrong(what) = seen {
+            self.count(Outcome::Wrong(format!("after a fault: {what}")));
+        }
+    }
+}
+
+/// Rounds of every fault, with the normal load running, before anything
+/// is judged. A thread-per-connection server's memory climbs through the
+/// first few bursts and then stays put: the allocator's per-thread arenas
+/// and the cache of freed thread stacks fill once and are reused. On
+/// this machine hello-echo's rose by 150-350 KiB after each of its first
+/// five to seven bursts (slower when five soaks share the cores), then by
+/// a few KiB; six rounds leave most of that climb out of the judged part.
+pub const WARM_UP_ROUNDS: usize = 6;
+
+/// When the faults stop.
+#[derive(Clone, Copy)]
+enum Faults {
+    /// After this many rounds of every fault.
+    Rounds(usize),
+    /// After the fault running at this moment.
+    Until(Instant),
+}
+
+/// Runs the soak: the warm-up, then `duration` of load and samples.
+pub fn run(options: &Options) -> anyhow::Result<Report> {
+    if sampler::usage(options.server_pid).is_none() {
+        anyhow::bail!(
+            "no process {} to watch (/proc/{}/status); pass the server's \
+             pid with --server-pid (Linux only)",
+            options.server_pid,
+            options.server_pid
+        );
+    }
+    // Wrong answers count in the warm-up too: only the figures are not
+    // judged there.
+    let tally = Tally::default();
+    let warm_started = Instant::now();
+    drive(options, &tally, Faults::Rounds(WARM_UP_ROUNDS), || ());
+    let warm_up = warm_started.elapsed();
+    let start = Instant::now();
+    let until = start + options.duration;
+    let samples = drive(options, &tally, Faults::Until(until), || {
+        sample_until(options.server_pid, options.log.as_deref(), start, until)
+    });
+    let quoted = tally.quoted.lock().map(|q| q.clone()).unwrap_or_default();
+    Ok(Report {
+        lesson: options.lesson,
+        warm_up,
+        samples,
+        answered: tally.answered.into_inner(),
+        turned_away: tally.turned_away.into_inner(),
+        wrong: tally.wrong.into_inner(),
+        wrong_quoted: quoted,
+        faults: tally.faults.into_inner(),
+    })
+}
+
+/// The normal clients and the faults side by side, while `watch` runs
+/// on this thread; the normal clients stop when the faults do.
+fn drive<T: Send>(
+    options: &Options,
+    tally: &Tally,
+    faults: Faults,
+    watch: impl FnOnce() -> T + Send,
+) -> T {
+    let done = AtomicBool::new(false);
+    thread::scope(|scope| {
+        for _ in 0..NORMAL_CLIENTS {
+            scope.spawn(|| {
+                let mut next = Instant::now();
+                while !done.load(Ordering::Relaxed) {
+                    tally.count(normal(options));
+                    next += NORMAL_PERIOD;
+                    if let Some(wait) =
+                        next.checked_duration_since(Instant::now())
+                    {
+                        thread::sleep(wait);
+                    }
+                }
+            });
+        }
+        scope.spawn(|| {
+            let kinds = fault_count(options.lesson);
+            for fault in 0.. {
+                let more = match faults {
+                    Faults::Rounds(rounds) => fault < rounds * kinds,
+                    Faults::Until(until) => Instant::now() < until,
+                };
+                if !more {
+                    break;
+                }
+                match run_fault(options, fault % kinds) {
+                    Ok(seen) => tally.fault(seen),
+                    // A fault that cannot even connect (a burst filled
+                    // the backlog): counted, tried again next round.
+                    Err(_) => tally.fault(Seen::Fine),
+                }
+            }
+            done.store(true, Ordering::Relaxed);
+        });
+        watch()
+    })
+}
+
+/// How many different faults a lesson's soak cycles through.
+fn fault_count(lesson: Lesson) -> usize {
+    match lesson {
+        Lesson::UdpChat => 3,
+        Lesson::TimeServer => 4,
+        Lesson::HelloEcho | Lesson::FileDownloader | Lesson::ChatRoom => 6,
+    }
+}
+
+/// A unique name for a client, so that chat logins never collide.
+fn next_name(prefix: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("{prefix}{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Whether `answer` is the busy message the servers send over the cap,
+/// or its start: a reply read to the length of `Welcome!` holds only
+/// `server b`.
+fn is_busy(answer: &[u8]) -> bool {
+    let busy = netkit::server::BUSY_MESSAGE;
+    !answer.is_empty() && (answer.starts_with(busy) || busy.starts_with(answer))
+}
+
+fn shown(bytes: &[u8]) -> String {
+    let mut text = netkit::text::printable(bytes);
+    if text.len() > 80 {
+        let cut = (0..=80).rev().find(|&i| text.is_char_boundary(i));
+        text.truncate(cut.unwrap_or(0));
+        text.push_str("...");
+    }
+    text
+}
+
+/// Reads exactly `len` bytes, or what came before the close or timeout.
+fn read_len(stream: &mut TcpStream, len: usize) -> Vec<u8> {
+    let mut got = Vec::with_capacity(len);
+    let _ = stream.take(len as u64).read_to_end(&mut got);
+    got
+}
+
+/// One normal exchange of the lesson, its answer checked.
+fn normal(options: &Options) -> Outcome {
+    let result = match options.lesson {
+        Lesson::HelloEcho => hello_echo_normal(options.addr),
+        Lesson::TimeServer => time_server_normal(options.addr),
+        Lesson::UdpChat => udp_chat_normal(options.addr),
+        Lesson::FileDownloader => file_downloader_normal(options),
+        Lesson::ChatRoom => chat_room_normal(options.addr),
+    };
+    result.unwrap_or(Outcome::TurnedAway)
+}
+
+fn hello_echo_normal(addr: SocketAddr) -> io::Result<Outcome> {
+    let mut stream = faults::connect(addr, None)?;
+    let welcome = read_len(&mut stream, b"Welcome!".len());
+    if is_busy(&welcome) {
+        return Ok(Outcome::TurnedAway);
+    }
+    if welcome != b"Welcome!" {
+        return Ok(Outcome::Wrong(format!("welcome {:?}", shown(&welcome))));
+    }
+    let name = next_name("soak");
+    stream.write_all(name.as_bytes())?;
+    let expected = format!("Hello, {name}!");
+    let reply = read_len(&mut stream, expected.len());
+    if reply != expected.as_bytes() {
+        return Ok(Outcome::Wrong(format!("reply {:?}", shown(&reply))));
+    }
+    stream.write_all(b"exit")?;
+    let rest = faults::read_some(&mut stream, faults::ANSWER_LIMIT);
+    if !rest.is_empty() {
+        return Ok(Outcome::Wrong(format!("after exit {:?}", shown(&rest))));
+    }
+    Ok(Outcome::Answered)
+}
+
+fn time_server_normal(addr: SocketAddr) -> io::Result<Outcome> {
+    let mut stream = faults::connect(addr, None)?;
+    let answer = faults::read_some(&mut stream, faults::ANSWER_LIMIT);
+    if is_busy(&answer) {
+        return Ok(Outcome::TurnedAway);
+    }
+    // str(datetime.now()): "2026-12-02 09:15:03.123456", 26 characters,
+    // or 19 in the one microsecond in a million that is .000000.
+    let text = String::from_utf8_lossy(&answer);
+    if !matches!(text.len(), 19 | 26) || !text.starts_with("20") {
+        return Ok(Outcome::Wrong(format!("time {:?}", shown(&answer))));
+    }
+    Ok(Outcome::Answered)
+}
+
+fn udp_chat_normal(addr: SocketAddr) -> io::Result<Outcome> {
+    let name = next_name("soak");
+    match faults::datagram(addr, name.as_bytes())? {
+        Some(reply) if reply == format!("Hello, {name}!").as_bytes() => {
+            Ok(Outcome::Answered)
+        }
+        Some(reply) => Ok(Outcome::Wrong(format!("reply {:?}", shown(&reply)))),
+        // UDP promises nothing: a datagram lost under a flood is no bug.
+        None => Ok(Outcome::TurnedAway),
+    }
+}
+
+fn file_downloader_normal(options: &Options) -> io::Result<Outcome> {
+    let Some((name, size)) = &options.small_file else {
+        return Ok(Outcome::Wrong("no --small-file given".to_owned()));
+    };
+    let body = faults::send_and_read(options.addr, name.as_bytes())?;
+    // Over the cap the server closes without a byte: in this protocol
+    // every byte is the file's, so it has no words for "busy".
+    if body.is_empty() {
+        return Ok(Outcome::TurnedAway);
+    }
+    if body.len() as u64 != *size {
+        return Ok(Outcome::Wrong(format!(
+            "{} bytes of {name}, not {size}",
+            body.len()
+        )));
+    }
+    Ok(Outcome::Answered)
+}
+
+fn chat_room_normal(addr: SocketAddr) -> io::Result<Outcome> {
+    let mut stream = faults::connect(addr, None)?;
+    let name = next_name("soak");
+    stream.write_all(format!("{name}\n").as_bytes())?;
+    let answer = faults::read_line(&mut stream);
+    if is_busy(&answer) {
+        return Ok(Outcome::TurnedAway);
+    }
+    if answer != b"success" {
+        return Ok(Outcome::Wrong(format!("login {:?}", shown(&answer))));
+    }
+    stream.write_all(b"hello, room\nquit\n")?;
+    // Notices and others' messages, then our "quit" and the close. A
+    // busy room never falls silent, so the wait for our quit is bounded
+    // by time, not by a read timing out.
+    let deadline = Instant::now() + faults::IO_WAIT;
+    while Instant::now() < deadline {
+        let line = faults::read_line(&mut stream);
+        if line == b"quit" {
+            return Ok(Outcome::Answered);
+        }
+        if line.is_empty() {
+            return Ok(Outcome::Wrong("no quit before the close".to_owned()));
+        }
+    }
+    Ok(Outcome::Wrong(format!(
+        "no quit within {} s",
+        faults::IO_WAIT.as_secs()
+    )))
+}
+
+/// Runs fault number `which` of the lesson's list.
+fn run_fault(options: &Options, which: usize) -> io::Result<Seen> {
+    let addr = options.addr;
+    let burst = || -> io::Result<Seen> {
+        faults::burst(addr, options.cap + faults::BURST_OVER_CAP)?;
+        Ok(Seen::Fine)
+    };
+    let never_reads = |first: &[u8], again: &[u8], hold| -> io::Result<Seen> {
+        let mut stream = faults::connect(addr, Some(NEVER_READ_BUFFER))?;
+        let _ = stream.write_all(first);
+        faults::fill_and_hold(stream, again, hold)?;
+        Ok(Seen::Fine)
+    };
+    let bad = |bytes: &[u8]| -> io::Result<Seen> {
+        faults::send_and_read(addr, bytes)?;
+        Ok(Seen::Fine)
+    };
+    match (options.lesson, which) {
+        (Lesson::HelloEcho, 0) => faults::reset_after(addr, b"hal"),
+        (Lesson::HelloEcho, 1) => never_reads(b"", b"name", SHORT_HOLD),
+        (Lesson::HelloEcho, 2) => never_reads(b"", b"name", LONG_HOLD),
+        (Lesson::HelloEcho, 3) => bad(b"\xff\xfe\x1b[2J\0"),
+        (Lesson::HelloEcho, 4) => bad(&[b'x'; 64 * 1024]),
+        (Lesson::HelloEcho, _) => burst(),
+
+        (Lesson::TimeServer, 0) => faults::reset_after(addr, b""),
+        (Lesson::TimeServer, 1) => bad(&[b'x'; 64 * 1024]),
+        (Lesson::TimeServer, 2) => {
+            // Connected, never read: the server's one line and FIN sit
+            // in our buffer; it must not wait on us.
+            let stream = faults::connect(addr, Some(NEVER_READ_BUFFER))?;
+            faults::hold_then_go(stream, SHORT_HOLD);
+            Ok(Seen::Fine)
+        }
+        (Lesson::TimeServer, _) => burst(),
+
+        (Lesson::UdpChat, 0) => faults::datagram(addr, b"").map(|_| Seen::Fine),
+        (Lesson::UdpChat, 1) => {
+            let big = vec![b'x'; faults::MAX_UDP_PAYLOAD];
+            faults::datagram(addr, &big).map(|_| Seen::Fine)
+        }
+        (Lesson::UdpChat, _) => faults::flood(addr).map(|()| Seen::Fine),
+
+        (Lesson::FileDownloader, 0) => {
+            // A transfer cut short by a reset.
+            let name = options.large_file.as_deref().unwrap_or("");
+            let mut stream = faults::connect(addr, None)?;
+            stream.write_all(name.as_bytes())?;
+            let _ = read_len(&mut stream, 64 * 1024);
+            faults::reset(stream);
+            Ok(Seen::Fine)
+        }
+        (Lesson::FileDownloader, 1) => {
+            // A client that asks for the large file and never reads: the
+            // server's write stalls until its timeout.
+            let name = options.large_file.as_deref().unwrap_or("");
+            let stream = faults::connect(addr, Some(NEVER_READ_BUFFER))?;
+            (&stream).write_all(name.as_bytes())?;
+            faults::hold_then_go(stream, LONG_HOLD);
+            Ok(Seen::Fine)
+        }
+        (Lesson::FileDownloader, 2) => {
+            // Outside the root: zero bytes of anything.
+            let got = faults::send_and_read(addr, b"../../../../etc/passwd")?;
+            Ok(if got.is_empty() {
+                Seen::Fine
+            } else {
+                Seen::Wrong(format!(
+                    "{} bytes for ../../../../etc/passwd",
+                    got.len()
+                ))
+            })
+        }
+        (Lesson::FileDownloader, 3) => bad(b"\xff\xfe\0name"),
+        (Lesson::FileDownloader, 4) => faults::reset_after(addr, b""),
+        (Lesson::FileDownloader, _) => burst(),
+
+        (Lesson::ChatRoom, 0) => {
+            let login = format!("{}\nhalf a mess", next_name("reset"));
+            faults::reset_after(addr, login.as_bytes())
+        }
+        (Lesson::ChatRoom, 1) => {
+            // Logged in, never reading, while the normal clients talk:
+            // its outbox fills and the server cuts it, or it goes first.
+            let login = format!("{}\n", next_name("deaf"));
+            never_reads(login.as_bytes(), b"la la la\n", LONG_HOLD)
+        }
+        (Lesson::ChatRoom, 2) => bad(b"\xff\xfe\n"),
+        (Lesson::ChatRoom, 3) => bad(&[b'n'; 64 * 1024]),
+        (Lesson::ChatRoom, 4) => {
+            let login = format!("{}\n", next_name("long"));
+            bad(&[login.as_bytes(), &[b'm'; 4096]].concat())
+        }
+        (Lesson::ChatRoom, _) => burst(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_are_grouped_by_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(41_099), "41,099");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}
