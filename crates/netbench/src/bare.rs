@@ -194,8 +194,9 @@ pub fn udp_chat(socket: UdpSocket) {
 // ANCHOR: file_downloader
 /// Lesson 4's raw protocol: a thread per connection; one read of up to
 /// 1024 bytes is the file's name, `root/NAME` is sent with `sendfile(2)`
-/// (the lesson's default `--copy sendfile`), then close. A name that
-/// cannot be opened gets a close and nothing else. Never returns.
+/// (the lesson's default on Linux, `--copy sendfile`), then close. A
+/// name that cannot be opened gets a close and nothing else. Never
+/// returns.
 ///
 /// **No confinement:** `../` climbs out of `root` and an absolute name
 /// replaces it, so this server sends any file its user can read. Bind it
