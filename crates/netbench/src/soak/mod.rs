@@ -43,20 +43,9 @@ use faults::{LONG_HOLD, NEVER_READ_BUFFER, SHORT_HOLD, Seen};
 use sampler::{SAMPLE_PERIOD, Sample, sample_until};
 use verdict::{COUNT_RULE, Figure, MEMORY_RULE, window_len};
 
-/// The lessons whose servers a soak can drive.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lesson {
-    /// `Welcome!`, then `Hello, NAME!` per name, until `exit`.
-    HelloEcho,
-    /// One line of time, then the close.
-    TimeServer,
-    /// `Hello, X!` for every datagram.
-    UdpChat,
-    /// A name, then the file's bytes and the close.
-    FileDownloader,
-    /// A room, with `--lines`: name, `success`, messages, `quit`.
-    ChatRoom,
-}
+/// The lessons whose servers a soak can drive: the five the bare servers
+/// speak (chat-room with `--lines`).
+pub use crate::bare::Lesson;
 
 /// What a soak is told.
 #[derive(Clone, Debug)]
