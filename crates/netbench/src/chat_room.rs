@@ -49,8 +49,6 @@ use std::{fmt, mem};
 use anyhow::{Context, bail};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use netkit::NetError;
-use netkit::bind::CONNECT_TIMEOUT;
-use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 use crate::json::JsonLine;
 use crate::process::peak_rss_kib;
@@ -371,23 +369,15 @@ fn listen(
 }
 
 /// Connects to `addr`, with a receive buffer of `recv_buffer` bytes if
-/// given (before `connect`: the window scale is agreed in the handshake).
+/// given.
 fn open(
     addr: SocketAddr,
     recv_buffer: Option<usize>,
 ) -> anyhow::Result<TcpStream> {
-    let socket = Socket::new(
-        Domain::for_address(addr),
-        Type::STREAM,
-        Some(Protocol::TCP),
-    )?;
-    if let Some(size) = recv_buffer {
-        socket.set_recv_buffer_size(size)?;
-    }
-    socket
-        .connect_timeout(&SockAddr::from(addr), CONNECT_TIMEOUT)
-        .map_err(|err| NetError::Connect(addr, err))?;
-    Ok(socket.into())
+    let stream =
+        crate::soak::faults::connect_with_recv_buffer(addr, recv_buffer)
+            .map_err(|err| NetError::Connect(addr, err))?;
+    Ok(stream)
 }
 
 /// Sends `name` and waits for `success`; returns the bytes that came

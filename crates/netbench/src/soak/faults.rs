@@ -96,6 +96,20 @@ pub fn connect(
     addr: SocketAddr,
     recv_buffer: Option<usize>,
 ) -> io::Result<TcpStream> {
+    let stream = connect_with_recv_buffer(addr, recv_buffer)?;
+    stream.set_read_timeout(Some(IO_WAIT))?;
+    stream.set_write_timeout(Some(IO_WAIT))?;
+    Ok(stream)
+}
+
+// ANCHOR: reset
+/// Connects to `addr` with a receive buffer of `recv_buffer` bytes if
+/// given: set before `connect`, since the window scale is agreed in the
+/// handshake. The chat-room load's stalled reader uses it too.
+pub fn connect_with_recv_buffer(
+    addr: SocketAddr,
+    recv_buffer: Option<usize>,
+) -> io::Result<TcpStream> {
     let socket = Socket::new(
         Domain::for_address(addr),
         Type::STREAM,
@@ -105,13 +119,9 @@ pub fn connect(
         socket.set_recv_buffer_size(size)?;
     }
     socket.connect_timeout(&SockAddr::from(addr), CONNECT_TIMEOUT)?;
-    let stream = TcpStream::from(socket);
-    stream.set_read_timeout(Some(IO_WAIT))?;
-    stream.set_write_timeout(Some(IO_WAIT))?;
-    Ok(stream)
+    Ok(TcpStream::from(socket))
 }
 
-// ANCHOR: reset
 /// Closes with a reset instead of a FIN: with SO_LINGER on and a time of
 /// zero, `close` drops whatever is unsent and the kernel answers with
 /// RST, so the server's next read or write fails with "connection reset"
