@@ -1,0 +1,138 @@
+//! The checker: grades a lesson's exercise, stage by stage, from outside.
+//!
+//! It starts the program under test as CONTRACT.md says (`<program>
+//! server --bind 127.0.0.1:0`, then reads its `listening on` line; or
+//! `<program> client --connect 127.0.0.1:PORT` against a server the
+//! checker plays), talks to it over loopback, and reports each stage:
+//! one line for a pass; for a failure, what was said both ways (escaped),
+//! what was expected, the program's last stderr lines, the socket fact
+//! behind the stage and the book's section. Data is random from a seed
+//! it prints, so a program that knows the sample session by heart does
+//! not pass, and `--seed` repeats a run exactly.
+//!
+//! Any program that keeps the contract can be checked, in any language:
+//! the learner's exercise (the default), the lesson's own crate
+//! (`--reference`), our Python port of the original (`--python`), or a
+//! command line (`--cmd`, `--client-cmd`).
+//!
+//! # Try it
+//!
+//! ```text
+//! cargo run -p checker -- hello-echo --reference   # every stage passes
+//! cargo run -p checker -- hello-echo --python      # where the original breaks
+//! cargo run -p checker -- hello-echo               # your exercise
+//! cargo run -p checker -- hello-echo --list        # the stages
+//! ```
+//!
+//! # Layout
+//!
+//! - [`stage`]: what a stage is, and the runner that reports on each.
+//! - [`lessons`]: each lesson's stages ([`lessons::hello_echo`]).
+//! - [`wire`]: the checker's end of a connection: reads to a known
+//!   length or a newline, each with a deadline, everything recorded.
+//! - [`program`]: the program under test as a child process in a group
+//!   of its own, stopped whatever happens.
+//! - [`target`]: which program, and building it with cargo.
+//! - [`report`]: how a failure is shown.
+//! - [`progress`]: failures in a row, for the automatic hint.
+//! - [`watch`]: the `--watch` loop.
+
+pub mod lessons;
+pub mod program;
+pub mod progress;
+pub mod report;
+pub mod stage;
+pub mod target;
+pub mod watch;
+pub mod wire;
+
+use std::io::Write;
+
+use lessons::{LESSONS, Lesson};
+use stage::{Outcome, RunOptions};
+use target::Target;
+
+/// The lesson named `name`.
+pub fn lesson(name: &str) -> Option<&'static Lesson> {
+    LESSONS.iter().find(|lesson| lesson.name == name)
+}
+
+/// Prints the lesson's stages: number, slug, which end, what each checks
+/// and where the book explains it.
+pub fn list(lesson: &Lesson, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}: {} stages; the exercise is {}",
+        lesson.name,
+        lesson.stages.len(),
+        lesson.exercise_dir
+    )?;
+    let width = lesson
+        .stages
+        .iter()
+        .map(|s| s.slug.len())
+        .max()
+        .unwrap_or(0);
+    for (i, stage) in lesson.stages.iter().enumerate() {
+        let end = match stage.end {
+            stage::End::Server => "server",
+            stage::End::Client => "client",
+        };
+        writeln!(
+            out,
+            "{:>3} {:width$}  {end}  {}",
+            i + 1,
+            stage.slug,
+            stage.checks
+        )?;
+        writeln!(
+            out,
+            "    {:width$}          book: docs/src/{}",
+            "", stage.book
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs the lesson's stages against `target` and prints the report and
+/// its last line: what passed, or how to repeat the failure.
+pub fn check(
+    lesson: &Lesson,
+    target: &Target,
+    options: RunOptions,
+    repeat: &str,
+    out: &mut impl Write,
+) -> std::io::Result<Outcome> {
+    writeln!(
+        out,
+        "checking {}: {} (seed {})",
+        lesson.name, target.what, options.seed
+    )?;
+    let stages = lesson.stages;
+    let outcome = stage::run_stages(stages, target, options, out)?;
+    writeln!(out, "{}", summary(&outcome, stages.len()))?;
+    if !outcome.success() {
+        writeln!(out, "the same run again: {repeat} --seed {}", options.seed)?;
+    }
+    Ok(outcome)
+}
+
+/// The run in one line: how many stages passed, and which failed.
+fn summary(outcome: &Outcome, total: usize) -> String {
+    let passed = outcome.passed.len();
+    let skipped = match outcome.skipped.len() {
+        0 => String::new(),
+        n => format!(", {n} skipped"),
+    };
+    match outcome.failed.as_slice() {
+        [] if passed == total => format!("all {total} stages pass"),
+        [] => format!("{passed} of {total} stages pass{skipped}"),
+        [failed] => format!(
+            "{passed} of {total} stages pass{skipped}; `{failed}` fails"
+        ),
+        failed => format!(
+            "{passed} of {total} stages pass{skipped}; these fail: {}",
+            failed.join(", ")
+        ),
+    }
+}

@@ -1,0 +1,304 @@
+//! The `checker` command: parses arguments, picks the program to check,
+//! runs the stages. Exit 0 when every stage passed, 1 when one failed (or
+//! the program does not build), 2 on a usage error.
+
+use std::io::{self, Write};
+use std::process::{Command, ExitCode};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use checker::lessons::Lesson;
+use checker::program::Program;
+use checker::progress::{HINT_AFTER, Progress};
+use checker::stage::{Outcome, RunOptions};
+use checker::target::{self, Target, workspace_root};
+use clap::Parser;
+use clap::builder::PossibleValuesParser;
+
+/// Checks a lesson's exercise stage by stage: starts your program, talks
+/// to it over loopback, and tells you what it got wrong.
+#[derive(Parser, Debug)]
+#[command(
+    version,
+    after_help = "Any program that keeps CONTRACT.md can be checked: a \
+                  server that takes --bind HOST:PORT and prints `listening \
+                  on IP:PORT`, a client that takes --connect HOST:PORT."
+)]
+struct Cli {
+    /// The lesson to check
+    #[arg(value_parser = PossibleValuesParser::new(lesson_names()))]
+    lesson: String,
+
+    /// List the stages, what each checks and where the book explains it
+    #[arg(long)]
+    list: bool,
+
+    /// Check again every time a file of the exercise is saved
+    #[arg(long, conflicts_with_all = ["reference", "python", "cmd", "client_cmd"])]
+    watch: bool,
+
+    /// Check the lesson's own crate (every stage passes)
+    #[arg(long, conflicts_with_all = ["python", "cmd", "client_cmd"])]
+    reference: bool,
+
+    /// Check our Python port of the original (see where it breaks)
+    #[arg(long, conflicts_with_all = ["cmd", "client_cmd"])]
+    python: bool,
+
+    /// Check this server instead: it is run as COMMAND --bind 127.0.0.1:0
+    #[arg(long, value_name = "COMMAND")]
+    cmd: Option<String>,
+
+    /// Check this client: it is run as COMMAND --connect 127.0.0.1:PORT
+    #[arg(long, value_name = "COMMAND")]
+    client_cmd: Option<String>,
+
+    /// Run the stages up to this one (a number or a name)
+    #[arg(long, value_name = "N|NAME")]
+    stage: Option<String>,
+
+    /// Go on after a failed stage, to see every stage's result
+    #[arg(long)]
+    keep_going: bool,
+
+    /// Use this seed for the random names and pauses (repeats a run)
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+
+    /// Show a hint for the stage that fails
+    #[arg(long)]
+    hint: bool,
+
+    /// Put the exercise back as it was shipped (your version is kept in
+    /// `git stash`)
+    #[arg(long, conflicts_with_all = ["reference", "python", "cmd", "client_cmd", "watch"])]
+    reset: bool,
+}
+
+fn lesson_names() -> Vec<&'static str> {
+    checker::lessons::LESSONS.iter().map(|l| l.name).collect()
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The programs under test are in process groups of their own, so the
+    // terminal's Ctrl-C does not reach them: stop them here, then leave.
+    let _ = ctrlc::set_handler(|| {
+        checker::program::kill_all();
+        std::process::exit(130);
+    });
+    match run(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Does what the command line asks; returns whether every stage passed.
+fn run(cli: Cli) -> anyhow::Result<bool> {
+    let lesson = checker::lesson(&cli.lesson).context("unknown lesson")?;
+    let mut out = io::stdout();
+    if cli.list {
+        checker::list(lesson, &mut out)?;
+        return Ok(true);
+    }
+    if cli.reset {
+        reset(lesson)?;
+        return Ok(true);
+    }
+    let up_to = match &cli.stage {
+        None => None,
+        Some(stage) => match lesson.find(stage) {
+            Some((number, _)) => Some(number),
+            None => usage(&format!(
+                "{} has no stage {stage:?}; --list shows them",
+                lesson.name
+            )),
+        },
+    };
+    let options = RunOptions {
+        seed: cli.seed.unwrap_or_else(seed_from_clock),
+        up_to,
+        keep_going: cli.keep_going,
+    };
+    if cli.watch {
+        let dir = workspace_root().join(lesson.exercise_dir);
+        checker::watch::watch(&dir, || {
+            if let Err(err) = check_exercise(lesson, &cli, options) {
+                println!("error: {err:#}");
+            }
+        });
+    }
+    if cli.reference
+        || cli.python
+        || cli.cmd.is_some()
+        || cli.client_cmd.is_some()
+    {
+        let target = other_target(lesson, &cli)?;
+        let outcome =
+            checker::check(lesson, &target, options, &repeat(&cli), &mut out)?;
+        if cli.hint {
+            print_hint(lesson, &outcome);
+        }
+        return Ok(outcome.success());
+    }
+    check_exercise(lesson, &cli, options)
+}
+
+/// Builds and checks the learner's exercise, counts its failures, and
+/// shows a hint when asked or after [`HINT_AFTER`] failures in a row.
+fn check_exercise(
+    lesson: &Lesson,
+    cli: &Cli,
+    options: RunOptions,
+) -> anyhow::Result<bool> {
+    let binary = target::build(lesson.exercise)?;
+    let what = format!("your exercise ({})", lesson.exercise_dir);
+    let target = Target::binary(what, &binary);
+    let outcome = checker::check(
+        lesson,
+        &target,
+        options,
+        &repeat(cli),
+        &mut io::stdout(),
+    )?;
+    let failures = Progress::load(lesson.name).record(&outcome);
+    if cli.hint || failures >= HINT_AFTER {
+        print_hint(lesson, &outcome);
+    } else if !outcome.success() {
+        println!("stuck? add --hint to see where the lesson's crate does it");
+    }
+    Ok(outcome.success())
+}
+
+/// The target for `--reference`, `--python`, `--cmd` and `--client-cmd`.
+fn other_target(lesson: &Lesson, cli: &Cli) -> anyhow::Result<Target> {
+    let root = workspace_root();
+    if cli.reference {
+        let binary = target::build(lesson.name)?;
+        let what = format!("the lesson's own crate (crates/{})", lesson.name);
+        return Ok(Target::binary(what, &binary));
+    }
+    if cli.python {
+        let dir = root.join(lesson.python_dir());
+        let script = |name: &str| {
+            Program::new(vec![
+                "python3".into(),
+                dir.join(name).display().to_string(),
+            ])
+        };
+        return Ok(Target {
+            what: format!("our Python port ({}/)", lesson.python_dir()),
+            server: Some(script("server.py")),
+            client: Some(script("client.py")),
+        });
+    }
+    let parse = |flag: &str, command: &Option<String>| {
+        command.as_ref().map(|text| {
+            Program::parse(text).unwrap_or_else(|| {
+                usage(&format!("{flag} {text:?} is not a command line"))
+            })
+        })
+    };
+    let server = parse("--cmd", &cli.cmd);
+    let client = parse("--client-cmd", &cli.client_cmd);
+    let what = [&server, &client]
+        .into_iter()
+        .flatten()
+        .map(|program| format!("`{}`", program.shown()))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    Ok(Target {
+        what,
+        server,
+        client,
+    })
+}
+
+/// The command that repeats this run, for the report's last line.
+fn repeat(cli: &Cli) -> String {
+    let mut command = format!("cargo run -p checker -- {}", cli.lesson);
+    for (flag, on) in [
+        ("--reference", cli.reference),
+        ("--python", cli.python),
+        ("--keep-going", cli.keep_going),
+    ] {
+        if on {
+            command.push(' ');
+            command.push_str(flag);
+        }
+    }
+    for (flag, value) in [
+        ("--cmd", &cli.cmd),
+        ("--client-cmd", &cli.client_cmd),
+        ("--stage", &cli.stage),
+    ] {
+        if let Some(value) = value {
+            let value = shlex::try_quote(value)
+                .map(|quoted| quoted.into_owned())
+                .unwrap_or_else(|_| value.clone());
+            command.push_str(&format!(" {flag} {value}"));
+        }
+    }
+    command
+}
+
+/// Prints the hint of the stage that failed.
+fn print_hint(lesson: &Lesson, outcome: &Outcome) {
+    let Some(slug) = outcome.failed.first() else {
+        return;
+    };
+    if let Some((number, stage)) = lesson.find(slug) {
+        println!("hint for stage {number} ({slug}): {}", stage.hint);
+        println!(
+            "The lesson's crate, crates/{}, is the solution; it passes \
+             every stage.",
+            lesson.name
+        );
+    }
+}
+
+/// Puts the exercise's files back as committed, keeping the learner's
+/// version in a stash.
+fn reset(lesson: &Lesson) -> anyhow::Result<()> {
+    let root = workspace_root();
+    let message = format!("{} exercise before --reset", lesson.name);
+    let status = Command::new("git")
+        .args(["stash", "push", "--include-untracked", "--message"])
+        .arg(&message)
+        .arg("--")
+        .arg(lesson.exercise_dir)
+        .current_dir(&root)
+        .status()
+        .context("cannot run git (the reset needs a git clone)")?;
+    if !status.success() {
+        bail!("git stash failed; the exercise is unchanged");
+    }
+    println!(
+        "{} is as shipped again. Your version, if you had changed it, is \
+         in `git stash list` as \"{message}\"; `git stash pop` brings it \
+         back.",
+        lesson.exercise_dir
+    );
+    let _ = io::stdout().flush();
+    Ok(())
+}
+
+/// A seed from the clock, printed with the results so a run can be
+/// repeated.
+fn seed_from_clock() -> u64 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    // Small enough to type: the milliseconds within a day, plus a bit.
+    (now.as_millis() % 100_000_000) as u64
+}
+
+/// A usage error: one line and exit code 2, as clap does for its own.
+fn usage(message: &str) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(2);
+}

@@ -1,0 +1,348 @@
+//! Stages and the runner that takes a program through them.
+//!
+//! A stage checks one idea of the lesson, from outside: it starts the
+//! program afresh (as a server the checker talks to, or as a client of a
+//! server the checker plays), talks to it over loopback, and passes or
+//! fails with a report. Starting afresh keeps stages apart: one that
+//! crashes the program cannot fail the next.
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::program::{NotListening, Running, describe};
+use crate::report::Failure;
+use crate::target::Target;
+use crate::wire::Peer;
+
+/// How long a server may take from its start to its `listening on` line.
+/// Generous: an interpreter may be slow to start on a loaded machine.
+pub const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the checker, as a server, waits for a client to connect.
+pub const CLIENT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client may take to finish once its server is done.
+pub const CLIENT_EXIT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How often the checker looks for a connecting client.
+const ACCEPT_POLL: Duration = Duration::from_millis(5);
+
+/// How long a failure waits for the last of the program's stderr, and
+/// how long a pause in it must be to count as the end.
+const STDERR_DRAIN: Duration = Duration::from_secs(1);
+const STDERR_QUIET: Duration = Duration::from_millis(150);
+
+/// How many lines of the program's stderr a failure shows.
+const STDERR_LINES: usize = 12;
+
+/// Which end of the lesson a stage runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// The program is the server; the checker connects to it.
+    Server,
+    /// The program is the client; the checker is its server.
+    Client,
+}
+
+/// One stage: one idea, checked from outside.
+#[derive(Clone, Copy, Debug)]
+pub struct Stage {
+    /// Its stable name, used on the command line and in the book.
+    pub slug: &'static str,
+    /// What it checks, in one line.
+    pub checks: &'static str,
+    /// The socket fact behind it, shown when it fails.
+    pub why: &'static str,
+    /// Where the book explains it: a page and a section's anchor.
+    pub book: &'static str,
+    /// Where to look when stuck: the function of the lesson's own crate
+    /// that does it, and what to notice there.
+    pub hint: &'static str,
+    /// Which end of the program it runs.
+    pub end: End,
+    /// Flags the program is started with (`--lines`).
+    pub flags: &'static [&'static str],
+    /// The check itself.
+    pub run: fn(&mut Ctx) -> Result<(), Failure>,
+}
+
+/// What a stage works with: random data from the run's seed, and the
+/// program it started.
+#[derive(Debug)]
+pub struct Ctx<'a> {
+    /// Random names, lengths and pauses; the same for the same seed.
+    pub rng: fastrand::Rng,
+    target: &'a Target,
+    flags: &'a [&'a str],
+    /// The program this stage started, if it started one yet.
+    program: Option<Running>,
+}
+
+impl Ctx<'_> {
+    /// Starts the program as a server on a free loopback port and returns
+    /// the address from its `listening on` line.
+    pub fn start_server(&mut self) -> Result<SocketAddr, Failure> {
+        let command = self
+            .target
+            .server_command(self.flags)
+            .ok_or_else(|| Failure::new("there is no server to check"))?;
+        let mut running = command.start().map_err(|err| {
+            Failure::new(format!("cannot start `{}`: {err}", command.shown()))
+        })?;
+        let listening = running.listening(START_TIMEOUT);
+        self.program = Some(running);
+        let started = format!("`{}`", command.shown());
+        match listening {
+            Ok(addr) => Ok(addr),
+            Err(NotListening::Exited(status)) => Err(Failure::new(format!(
+                "{started} exited ({}) without printing `listening on \
+                 ADDR`",
+                describe(status)
+            ))),
+            Err(NotListening::OtherLine(line)) => Err(Failure::new(format!(
+                "{started} printed something else as its first line"
+            ))
+            .expected("listening on 127.0.0.1:PORT", format!("{line:?}"))),
+            Err(NotListening::Silent(wait)) => Err(Failure::new(format!(
+                "{started} printed no `listening on ADDR` line within \
+                 {wait:?}"
+            ))
+            .note(
+                "A server prints that line on stdout once its socket \
+                 listens, and flushes it: a script (and the checker) read \
+                 it to learn the port.",
+            )),
+        }
+    }
+
+    /// The program this stage started.
+    pub fn program(&mut self) -> Result<&mut Running, Failure> {
+        self.program
+            .as_mut()
+            .ok_or_else(|| Failure::new("the stage started no program"))
+    }
+
+    /// Plays the server for the program as a client: listens on a free
+    /// loopback port, starts the client with `args` after `--connect`,
+    /// and returns the checker's end of the connection it opens.
+    pub fn start_client(&mut self, args: &[String]) -> Result<Peer, Failure> {
+        let listener = netkit::bind_tcp(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            netkit::bind::BACKLOG,
+        )
+        .map_err(|err| Failure::new(format!("cannot listen: {err}")))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|err| Failure::new(format!("cannot listen: {err}")))?;
+        let command = self
+            .target
+            .client_command(self.flags, addr, args)
+            .ok_or_else(|| Failure::new("there is no client to check"))?;
+        let running = command.start().map_err(|err| {
+            Failure::new(format!("cannot start `{}`: {err}", command.shown()))
+        })?;
+        let running = self.program.insert(running);
+        match accept_within(&listener, running)? {
+            Some(stream) => Peer::over(stream, "the connection"),
+            None => Err(Failure::new(format!(
+                "`{}` did not connect within {CLIENT_CONNECT_TIMEOUT:?}",
+                command.shown()
+            ))),
+        }
+    }
+
+    /// Waits for a client started by [`start_client`](Self::start_client)
+    /// to exit, and returns its exit code and its stdout lines.
+    pub fn client_finished(
+        &mut self,
+    ) -> Result<(Option<i32>, Vec<String>), Failure> {
+        let running = self.program()?;
+        let Some(status) = running.wait(CLIENT_EXIT_TIMEOUT) else {
+            return Err(Failure::new(format!(
+                "the client was still running {CLIENT_EXIT_TIMEOUT:?} \
+                 after its server was done"
+            )));
+        };
+        let stdout = running.stdout(CLIENT_EXIT_TIMEOUT).to_vec();
+        if status.code().is_none() {
+            return Err(Failure::new(format!(
+                "the client ended with {}",
+                describe(status)
+            )));
+        }
+        Ok((status.code(), stdout))
+    }
+}
+
+/// Accepts the client's connection, giving up when it exits first or
+/// after [`CLIENT_CONNECT_TIMEOUT`].
+fn accept_within(
+    listener: &TcpListener,
+    client: &mut Running,
+) -> Result<Option<TcpStream>, Failure> {
+    let failed = |err: io::Error| Failure::new(format!("accept: {err}"));
+    // Non-blocking, so that the wait can also watch the client process.
+    listener.set_nonblocking(true).map_err(failed)?;
+    let deadline = Instant::now() + CLIENT_CONNECT_TIMEOUT;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                // Some systems hand on the listener's non-blocking mode.
+                stream.set_nonblocking(false).map_err(failed)?;
+                return Ok(Some(stream));
+            }
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
+            Err(err) => return Err(failed(err)),
+        }
+        if let Some(status) = client.exited() {
+            return Err(Failure::new(format!(
+                "the client exited ({}) without connecting",
+                describe(status)
+            )));
+        }
+        if Instant::now() >= deadline {
+            return Ok(None);
+        }
+        thread::sleep(ACCEPT_POLL);
+    }
+}
+
+/// How a run goes: how far, whether it stops at the first failure.
+#[derive(Clone, Copy, Debug)]
+pub struct RunOptions {
+    /// The seed every stage's random data comes from.
+    pub seed: u64,
+    /// Run stages 1 to this one (1-based), not all of them.
+    pub up_to: Option<usize>,
+    /// Go on after a failure, to see every stage's result.
+    pub keep_going: bool,
+}
+
+/// What a run found.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Stages that passed.
+    pub passed: Vec<&'static str>,
+    /// Stages that failed, in order.
+    pub failed: Vec<&'static str>,
+    /// Stages not run because the target has no program for their end.
+    pub skipped: Vec<&'static str>,
+}
+
+impl Outcome {
+    /// Whether every stage that ran passed.
+    pub fn success(&self) -> bool {
+        self.failed.is_empty()
+    }
+}
+
+/// Runs `stages` against `target`, printing one line per passed stage and
+/// a report per failed one to `out`. `page_dir` is where the book's pages
+/// are, for the report's references.
+pub fn run_stages(
+    stages: &[Stage],
+    target: &Target,
+    options: RunOptions,
+    out: &mut impl Write,
+) -> io::Result<Outcome> {
+    let mut outcome = Outcome::default();
+    let last = options.up_to.unwrap_or(stages.len()).min(stages.len());
+    let width = stages.iter().map(|s| s.slug.len()).max().unwrap_or(0);
+    for (index, stage) in stages.iter().enumerate().take(last) {
+        let number = index + 1;
+        let has_end = match stage.end {
+            End::Server => target.server.is_some(),
+            End::Client => target.client.is_some(),
+        };
+        if !has_end {
+            let missing = match stage.end {
+                End::Server => "no server given (--cmd)",
+                End::Client => "no client given (--client-cmd)",
+            };
+            writeln!(out, "skip {number:>2} {:width$}  {missing}", stage.slug)?;
+            outcome.skipped.push(stage.slug);
+            continue;
+        }
+        let mut ctx = Ctx {
+            // Each stage has its own stream of random data, so that
+            // `--stage N` gives stage N the same data as a whole run.
+            rng: fastrand::Rng::with_seed(
+                options.seed.wrapping_mul(1000).wrapping_add(number as u64),
+            ),
+            target,
+            flags: stage.flags,
+            program: None,
+        };
+        let result = (stage.run)(&mut ctx);
+        match result {
+            Ok(()) => {
+                writeln!(
+                    out,
+                    "ok   {number:>2} {:width$}  {}",
+                    stage.slug, stage.checks
+                )?;
+                outcome.passed.push(stage.slug);
+            }
+            Err(failure) => {
+                writeln!(
+                    out,
+                    "FAIL {number:>2} {}: {}",
+                    stage.slug, stage.checks
+                )?;
+                write!(out, "{}", failure.render("     "))?;
+                if let Some(program) = &mut ctx.program {
+                    program.finish(STDERR_QUIET, STDERR_DRAIN);
+                    write_output(program, stage.end, out)?;
+                }
+                writeln!(out, "     why: {}", stage.why)?;
+                writeln!(out, "     book: docs/src/{}", stage.book)?;
+                outcome.failed.push(stage.slug);
+                if !options.keep_going {
+                    break;
+                }
+            }
+        }
+        // Dropping the context kills the program's process group.
+        drop(ctx);
+    }
+    Ok(outcome)
+}
+
+/// What the program printed, marked as the program's: a client's stdout
+/// (its replies are what the stage checks), the end of its stderr, and
+/// the text of a `todo!()` it reached, which says what to write next.
+fn write_output(
+    program: &mut Running,
+    end: End,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    if end == End::Client {
+        let stdout = program.stdout(Duration::ZERO);
+        let shown = &stdout[stdout.len().saturating_sub(STDERR_LINES)..];
+        writeln!(out, "     the client's stdout (last lines):")?;
+        for line in shown {
+            writeln!(out, "       | {line}")?;
+        }
+        if shown.is_empty() {
+            writeln!(out, "       (nothing)")?;
+        }
+    }
+    let tail = program.stderr_tail(STDERR_LINES);
+    if tail.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "     the program's stderr (last lines):")?;
+    for line in &tail {
+        writeln!(out, "       | {line}")?;
+    }
+    let todo = program.stderr().iter().find_map(|line| {
+        line.strip_prefix("not yet implemented: ")
+            .map(str::to_owned)
+    });
+    if let Some(todo) = todo {
+        writeln!(out, "     it reached a todo!(): {todo}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,106 @@
+//! The `hello-echo-exercise` command: the same command line as
+//! `hello-echo`, running your code. Written for you; nothing to do here.
+
+use std::io;
+use std::process::ExitCode;
+use std::thread;
+
+use clap::{Args, Parser, Subcommand};
+use hello_echo::{DEFAULT_ADDR, DEFAULT_NAMES, Protocol};
+use hello_echo_exercise::{client, server};
+use netkit::Shutdown;
+use netkit::cli::{announce_listener, exit_code};
+
+/// Lesson 1, your turn: the "Welcome!" / "Hello, X!" server and client.
+#[derive(Parser, Debug)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve clients, a thread for each
+    Server(ServerArgs),
+    /// Send names to a server and print its replies
+    Client(ClientArgs),
+}
+
+#[derive(Args, Debug)]
+struct ServerArgs {
+    /// Address to listen on, HOST:PORT (port 0 picks a free port)
+    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
+    bind: String,
+
+    /// Frame messages as lines ending in \n (the client needs it too)
+    #[arg(long)]
+    lines: bool,
+}
+
+#[derive(Args, Debug)]
+struct ClientArgs {
+    /// Server address, HOST:PORT
+    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
+    connect: String,
+
+    /// Frame messages as lines ending in \n (the server needs it too)
+    #[arg(long)]
+    lines: bool,
+
+    /// Names to send [default: Michael Tracy Sarah]
+    names: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    exit_code(run(Cli::parse()))
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Server(args) => {
+            let addr = netkit::bind::resolve(&args.bind)?[0];
+            let listener = server::open_listener(addr)?;
+            announce_listener(&listener)?;
+            let protocol = protocol(args.lines);
+            // Ctrl-C triggers `shutdown`; so does the end of `serve`.
+            let shutdown = Shutdown::new();
+            shutdown.trigger_on_signals()?;
+            let done = shutdown.clone();
+            let serving = thread::spawn(move || {
+                let served = server::serve(listener, protocol);
+                done.trigger();
+                served
+            });
+            shutdown.wait();
+            // After Ctrl-C, returning ends the process, and the kernel
+            // closes every socket the threads still hold: the original's
+            // daemon threads, abandoned the same way. (The lesson's
+            // server does better: it tells each thread to finish.)
+            if serving.is_finished() {
+                serving
+                    .join()
+                    .map_err(|_| anyhow::anyhow!("serve panicked"))??;
+            }
+            Ok(())
+        }
+        Command::Client(args) => {
+            let names = if args.names.is_empty() {
+                DEFAULT_NAMES.map(String::from).to_vec()
+            } else {
+                args.names
+            };
+            let protocol = protocol(args.lines);
+            hello_echo::check_names(&names, protocol)?;
+            let mut stream = netkit::connect(&args.connect)?;
+            client::run_client(&mut stream, &names, protocol, &mut io::stdout())
+        }
+    }
+}
+
+fn protocol(lines: bool) -> Protocol {
+    if lines {
+        Protocol::Lines
+    } else {
+        Protocol::Raw
+    }
+}
