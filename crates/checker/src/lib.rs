@@ -110,7 +110,8 @@ pub fn check(
     )?;
     let stages = lesson.stages;
     let outcome = stage::run_stages(stages, target, options, out)?;
-    writeln!(out, "{}", summary(&outcome, stages.len()))?;
+    let total = options.up_to.unwrap_or(stages.len()).min(stages.len());
+    writeln!(out, "{}", summary(&outcome, total))?;
     if !outcome.success() {
         writeln!(out, "the same run again: {repeat} --seed {}", options.seed)?;
     }

@@ -510,16 +510,23 @@ pub fn spawn_piped(command: &mut Command) -> Child {
 /// Waits up to [`TEST_TIMEOUT`] for a child from [`spawn_piped`] to exit
 /// and returns its status, stdout and stderr; kills it and fails the test
 /// if it does not exit in time.
-pub fn finish(mut child: Child) -> (ExitStatus, String, String) {
+pub fn finish(child: Child) -> (ExitStatus, String, String) {
+    finish_within(child, TEST_TIMEOUT)
+}
+
+/// [`finish`] for a child that takes longer by design (the checker, which
+/// runs a whole program through its stages): it must exit within
+/// `timeout`.
+pub fn finish_within(
+    mut child: Child,
+    timeout: Duration,
+) -> (ExitStatus, String, String) {
     let stdout = collect(child.stdout.take().expect("piped stdout"));
     let stderr = collect(child.stderr.take().expect("piped stderr"));
-    let Some(status) = wait_with_deadline(&mut child, TEST_TIMEOUT) else {
+    let Some(status) = wait_with_deadline(&mut child, timeout) else {
         let _ = child.kill();
         let _ = child.wait();
-        panic!(
-            "child {} did not finish within {TEST_TIMEOUT:?}",
-            child.id()
-        );
+        panic!("child {} did not finish within {timeout:?}", child.id());
     };
     (
         status,

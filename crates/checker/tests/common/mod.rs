@@ -1,0 +1,71 @@
+//! Running the built checker and reading its report.
+
+#![allow(dead_code)] // each test file uses its own part of this module
+
+use std::process::Command;
+use std::time::Duration;
+
+use netkit::testing::{finish_within, spawn_piped};
+
+/// The longest a whole run of the checker may take in a test: every
+/// stage has its own deadlines, so this only stops a hung checker.
+const RUN_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// A seed for runs whose report is compared: any fixed one will do.
+pub const SEED: &str = "7";
+
+/// What one run of the checker printed and how it ended.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The stages the report marks as failed, in order.
+    pub fn failed(&self) -> Vec<&str> {
+        self.marked("FAIL")
+    }
+
+    /// The stages the report marks as passed, in order.
+    pub fn passed(&self) -> Vec<&str> {
+        self.marked("ok")
+    }
+
+    /// Slugs from lines like `ok    3 hello  ...` or `FAIL  6 not-utf8: ...`.
+    fn marked(&self, mark: &str) -> Vec<&str> {
+        self.stdout
+            .lines()
+            .filter_map(|line| {
+                let mut words = line.split_whitespace();
+                if words.next()? != mark {
+                    return None;
+                }
+                words.next()?.parse::<usize>().ok()?;
+                Some(words.next()?.trim_end_matches(':'))
+            })
+            .collect()
+    }
+}
+
+/// Runs the checker with `args` to its end.
+pub fn checker(args: &[&str]) -> Run {
+    let child =
+        spawn_piped(Command::new(env!("CARGO_BIN_EXE_checker")).args(args));
+    let (status, stdout, stderr) = finish_within(child, RUN_TIMEOUT);
+    Run {
+        code: status.code(),
+        stdout,
+        stderr,
+    }
+}
+
+/// The command line of a mutant: `python3 tests/mutants/<end>.py --defect
+/// <defect>`.
+pub fn mutant(end: &str, defect: &str) -> String {
+    format!(
+        "python3 {}/tests/mutants/{end}.py --defect {defect}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
