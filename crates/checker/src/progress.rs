@@ -25,9 +25,15 @@ impl Progress {
     /// The lesson's record, empty if there is none yet (or it cannot be
     /// read: it is only a convenience).
     pub fn load(lesson: &str) -> Progress {
-        let path = crate::target::workspace_root()
-            .join("target/checker")
-            .join(format!("{lesson}.failures"));
+        Progress::at(
+            crate::target::workspace_root()
+                .join("target/checker")
+                .join(format!("{lesson}.failures")),
+        )
+    }
+
+    /// The record kept in the file at `path`.
+    pub fn at(path: PathBuf) -> Progress {
         let text = fs::read_to_string(&path).unwrap_or_default();
         let failures = text
             .lines()
@@ -67,5 +73,33 @@ impl Progress {
             let _ = fs::create_dir_all(dir);
         }
         let _ = fs::write(&self.path, text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(passed: &[&'static str], failed: &[&'static str]) -> Outcome {
+        Outcome {
+            passed: passed.to_vec(),
+            failed: failed.to_vec(),
+            skipped: Vec::new(),
+        }
+    }
+
+    /// Failures of a stage are counted across runs until it passes.
+    #[test]
+    fn failures_in_a_row_are_counted_until_a_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lesson.failures");
+        let run = |passed, failed| {
+            Progress::at(path.clone()).record(&outcome(passed, failed))
+        };
+        assert_eq!(run(&["listen"], &["welcome"]), 1);
+        assert_eq!(run(&["listen"], &["welcome"]), 2);
+        assert_eq!(run(&["listen"], &["welcome"]), HINT_AFTER);
+        assert_eq!(run(&["listen", "welcome"], &["hello"]), 1);
+        assert_eq!(run(&["listen"], &["welcome"]), 1);
     }
 }

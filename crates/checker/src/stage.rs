@@ -250,6 +250,7 @@ pub fn run_stages(
     let mut outcome = Outcome::default();
     let last = options.up_to.unwrap_or(stages.len()).min(stages.len());
     let width = stages.iter().map(|s| s.slug.len()).max().unwrap_or(0);
+    let mut skip_start = None;
     for (index, stage) in stages.iter().enumerate().take(last) {
         let number = index + 1;
         let has_end = match stage.end {
@@ -257,12 +258,21 @@ pub fn run_stages(
             End::Client => target.client.is_some(),
         };
         if !has_end {
-            let missing = match stage.end {
-                End::Server => "no server given (--cmd)",
-                End::Client => "no client given (--client-cmd)",
-            };
-            writeln!(out, "skip {number:>2} {:width$}  {missing}", stage.slug)?;
             outcome.skipped.push(stage.slug);
+            let first = *skip_start.get_or_insert(number);
+            // One line for a run of stages skipped for the same reason.
+            let run_goes_on = number < last
+                && stages.get(number).is_some_and(|next| next.end == stage.end);
+            if !run_goes_on {
+                let missing = match stage.end {
+                    End::Server => "the server's stages: no server (--cmd)",
+                    End::Client => {
+                        "the client's stages: no client (--client-cmd)"
+                    }
+                };
+                writeln!(out, "skip {first:>2}-{number} {missing}")?;
+                skip_start = None;
+            }
             continue;
         }
         let mut ctx = Ctx {

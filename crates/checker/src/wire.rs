@@ -134,7 +134,13 @@ impl Peer {
         expected: &[u8],
         what: &str,
     ) -> Result<(), Failure> {
-        let ending = self.fill(|pending| pending.len() >= expected.len());
+        // Enough once the reply is complete, or as soon as it differs
+        // from what it should be: no need to wait for the rest of a
+        // wrong reply.
+        let ending = self.fill(|pending| {
+            let n = pending.len().min(expected.len());
+            n == expected.len() || pending[..n] != expected[..n]
+        });
         let take = self.pending.len().min(expected.len());
         let got: Vec<u8> = self.pending.drain(..take).collect();
         self.record(&got, &ending);

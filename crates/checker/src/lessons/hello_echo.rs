@@ -168,7 +168,7 @@ pub const LESSON: Lesson = Lesson {
             checks: "the client prints a reply that arrives in pieces as one line",
             why: "TCP keeps no message boundaries: one write of 15 bytes may arrive in several reads. A client that knows the reply's length reads until it has all of it.",
             book: "hello-echo.md#1-one-recv1024-taken-as-one-whole-message",
-            hint: "Read `expect_reply` in crates/hello-echo/src/client.rs: `take(len)` and `read_to_end` read until the whole reply is there.",
+            hint: "Read `expect_reply` in crates/hello-echo/src/client.rs: `take(len)` and `read_to_end(..)` read until the whole reply is there.",
             end: End::Client,
             flags: &[],
             run: client_split_reply,
