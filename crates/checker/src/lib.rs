@@ -111,7 +111,8 @@ pub fn check(
     let stages = lesson.stages;
     let outcome = stage::run_stages(stages, target, options, out)?;
     let total = options.up_to.unwrap_or(stages.len()).min(stages.len());
-    writeln!(out, "{}", summary(&outcome, total))?;
+    let all = total == stages.len();
+    writeln!(out, "{}", summary(&outcome, total, all))?;
     if !outcome.success() {
         writeln!(out, "the same run again: {repeat} --seed {}", options.seed)?;
     }
@@ -119,14 +120,17 @@ pub fn check(
 }
 
 /// The run in one line: how many stages passed, and which failed.
-fn summary(outcome: &Outcome, total: usize) -> String {
+fn summary(outcome: &Outcome, total: usize, up_to_all: bool) -> String {
     let passed = outcome.passed.len();
     let skipped = match outcome.skipped.len() {
         0 => String::new(),
         n => format!(", {n} skipped"),
     };
     match outcome.failed.as_slice() {
-        [] if passed == total => format!("all {total} stages pass"),
+        [] if passed == total && up_to_all => {
+            format!("all {total} stages pass")
+        }
+        [] if passed == total => format!("stages 1 to {total} pass"),
         [] => format!("{passed} of {total} stages pass{skipped}"),
         [failed] => format!(
             "{passed} of {total} stages pass{skipped}; `{failed}` fails"

@@ -126,7 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
     };
     if cli.watch {
         let dir = workspace_root().join(lesson.exercise_dir);
-        checker::watch::watch(&dir, || {
+        checker::watch::watch(&dir, lesson.exercise_dir, || {
             if let Err(err) = check_exercise(lesson, &cli, options) {
                 println!("error: {err:#}");
             }

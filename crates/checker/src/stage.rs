@@ -344,8 +344,10 @@ fn write_output(
         return Ok(());
     }
     writeln!(out, "     the program's stderr (last lines):")?;
+    // Paths in the workspace (a traceback's) shown from its root.
+    let root = format!("{}/", crate::target::workspace_root().display());
     for line in &tail {
-        writeln!(out, "       | {line}")?;
+        writeln!(out, "       | {}", line.replace(&root, ""))?;
     }
     let todo = program.stderr().iter().find_map(|line| {
         line.strip_prefix("not yet implemented: ")

@@ -18,9 +18,9 @@ const POLL: Duration = Duration::from_millis(500);
 /// Every file under `dir` with its size and modification time.
 type Snapshot = Vec<(PathBuf, u64, Option<SystemTime>)>;
 
-/// Calls `check` now and after every change under `dir`, until the
-/// checker is stopped (Ctrl-C).
-pub fn watch(dir: &Path, mut check: impl FnMut()) -> ! {
+/// Calls `check` now and after every change under `dir` (named `shown`
+/// to the learner), until the checker is stopped (Ctrl-C).
+pub fn watch(dir: &Path, shown: &str, mut check: impl FnMut()) -> ! {
     let mut seen = snapshot(dir);
     loop {
         if std::io::stdout().is_terminal() {
@@ -28,7 +28,7 @@ pub fn watch(dir: &Path, mut check: impl FnMut()) -> ! {
             print!("\x1b[2J\x1b[H");
         }
         check();
-        println!("\nwatching {} for changes; Ctrl-C to stop", dir.display());
+        println!("\nwatching {shown} for changes; Ctrl-C to stop");
         let _ = std::io::stdout().flush();
         loop {
             thread::sleep(POLL);
