@@ -158,15 +158,7 @@ impl Peer {
         expected: &[u8],
         what: &str,
     ) -> Result<(), Failure> {
-        let limit = expected.len() + 2;
-        let ending = self
-            .fill(|pending| pending.contains(&b'\n') || pending.len() > limit);
-        let end = match self.pending.iter().position(|&b| b == b'\n') {
-            Some(newline) => newline + 1,
-            None => self.pending.len().min(limit),
-        };
-        let got: Vec<u8> = self.pending.drain(..end).collect();
-        self.record(&got, &ending);
+        let (got, ending) = self.take_line(expected.len() + 2);
         if got.strip_suffix(b"\n") == Some(expected) {
             return Ok(());
         }
@@ -176,7 +168,13 @@ impl Peer {
 
     /// Reads a line of at most `limit` bytes whatever it says, for a
     /// stage that checks only its start.
-    pub fn read_line(&mut self, limit: usize) -> Result<Vec<u8>, Failure> {
+    pub fn read_line(&mut self, limit: usize) -> Vec<u8> {
+        self.take_line(limit).0
+    }
+
+    /// Takes a line (its newline included) or, if none comes, at most
+    /// `limit` bytes; and how the reading ended, if not with the line.
+    fn take_line(&mut self, limit: usize) -> (Vec<u8>, Option<Got>) {
         let ending = self
             .fill(|pending| pending.contains(&b'\n') || pending.len() > limit);
         let end = match self.pending.iter().position(|&b| b == b'\n') {
@@ -185,7 +183,7 @@ impl Peer {
         };
         let got: Vec<u8> = self.pending.drain(..end).collect();
         self.record(&got, &ending);
-        Ok(got)
+        (got, ending)
     }
 
     /// Waits for the program to close the connection, with nothing more

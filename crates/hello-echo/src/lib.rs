@@ -36,9 +36,11 @@
 //!
 //! - [`server`]: the per-connection handler, both protocols.
 //! - [`client`]: sends names and checks each reply.
+//! - [`cli`]: the client's flags, shared with the exercise.
 //! - [`demo`]: both ends in one process.
 //! - `main.rs`: the command line, nothing else.
 
+pub mod cli;
 pub mod client;
 pub mod demo;
 pub mod server;
@@ -92,6 +94,17 @@ pub enum Protocol {
     /// Every message, both ways, ends in `\n`; a line may be at most
     /// [`MAX_LINE_LEN`] bytes, and a name [`MAX_LINE_NAME`].
     Lines,
+}
+
+impl Protocol {
+    /// The protocol `--lines` (or its absence) asks for.
+    pub fn with_lines(lines: bool) -> Protocol {
+        if lines {
+            Protocol::Lines
+        } else {
+            Protocol::Raw
+        }
+    }
 }
 
 // ANCHOR: greeting

@@ -5,9 +5,8 @@ use std::io;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use hello_echo::{
-    DEFAULT_ADDR, DEFAULT_NAMES, ORIGINAL_DELAY, Protocol, ServerOptions,
-};
+use hello_echo::cli::ClientArgs;
+use hello_echo::{DEFAULT_ADDR, ORIGINAL_DELAY, Protocol, ServerOptions};
 use netkit::Shutdown;
 use netkit::cli::{ServerFlags, announce_listener, exit_code};
 use netkit::descriptors::SOCKET_ONLY;
@@ -53,20 +52,6 @@ struct ServerArgs {
     flags: ServerFlags,
 }
 
-#[derive(Args, Debug)]
-struct ClientArgs {
-    /// Server address, HOST:PORT
-    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
-    connect: String,
-
-    /// Frame messages as lines ending in \n (the server needs it too)
-    #[arg(long)]
-    lines: bool,
-
-    /// Names to send [default: Michael Tracy Sarah]
-    names: Vec<String>,
-}
-
 fn main() -> ExitCode {
     exit_code(run(Cli::parse()))
 }
@@ -81,7 +66,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let mut net = args.flags.config(SOCKET_ONLY)?;
             net.max_accepts = args.once.then_some(1);
             let options = ServerOptions {
-                protocol: protocol(args.lines),
+                protocol: Protocol::with_lines(args.lines),
                 delay: if args.delay {
                     ORIGINAL_DELAY
                 } else {
@@ -95,12 +80,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         // ANCHOR_END: server_command
         Command::Client(args) => {
-            let names = if args.names.is_empty() {
-                DEFAULT_NAMES.map(String::from).to_vec()
-            } else {
-                args.names
-            };
-            let protocol = protocol(args.lines);
+            let (names, protocol) =
+                (args.names(), Protocol::with_lines(args.lines));
             // Refuse bad names before connecting, not halfway through.
             hello_echo::check_names(&names, protocol)?;
             let mut stream = netkit::connect(&args.connect)?;
@@ -112,13 +93,5 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             )
         }
         Command::Demo => hello_echo::demo::demo(),
-    }
-}
-
-fn protocol(lines: bool) -> Protocol {
-    if lines {
-        Protocol::Lines
-    } else {
-        Protocol::Raw
     }
 }

@@ -475,17 +475,59 @@ fn stop(ctx: &mut Ctx) -> Result<(), Failure> {
     idle.expect_close("the server stopped", true)
 }
 
-/// The client's stdout, checked against the lines it should print.
-fn check_output(
-    code: Option<i32>,
-    stdout: &[String],
-    expected: &[String],
+/// An exit code in words.
+fn exit_code(code: Option<i32>) -> String {
+    match code {
+        Some(code) => format!("exit code {code}"),
+        None => "no exit code (killed by a signal)".into(),
+    }
+}
+
+/// A client started with 1 to `most` random names, and what it should
+/// print for a whole session: the welcome, then each name's greeting.
+struct Session {
+    names: Vec<Vec<u8>>,
+    printed: Vec<String>,
+    peer: Peer,
+}
+
+fn start_session(ctx: &mut Ctx, most: usize) -> Result<Session, Failure> {
+    let count = ctx.rng.usize(1..=most);
+    let names = random_names(&mut ctx.rng, count);
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let args: Vec<String> = names.iter().map(|name| text(name)).collect();
+    let mut printed = vec![text(WELCOME)];
+    printed.extend(names.iter().map(|name| text(&greeting(name))));
+    let peer = ctx.start_client(&args)?;
+    Ok(Session {
+        names,
+        printed,
+        peer,
+    })
+}
+
+/// Sends `bytes` cut at random places, with a random pause between the
+/// pieces.
+fn send_cut(
+    ctx: &mut Ctx,
+    peer: &mut Peer,
+    bytes: &[u8],
 ) -> Result<(), Failure> {
-    if stdout != expected {
+    let cuts = random_cuts(&mut ctx.rng, bytes.len());
+    let pause = random_pause(&mut ctx.rng);
+    peer.send_in_pieces(bytes, &cuts, pause)
+}
+
+/// Hangs up, and checks that the client printed the whole session and
+/// exited 0.
+fn session_printed(ctx: &mut Ctx, session: Session) -> Result<(), Failure> {
+    drop(session.peer);
+    let (code, stdout) = ctx.client_finished()?;
+    if stdout != session.printed {
         return Err(Failure::new(
             "the client did not print what the server said, one reply per line",
         )
-        .expected(format!("{expected:?}"), format!("{stdout:?}")));
+        .expected(format!("{:?}", session.printed), format!("{stdout:?}")));
     }
     if code != Some(0) {
         return Err(Failure::new(
@@ -496,34 +538,10 @@ fn check_output(
     Ok(())
 }
 
-/// An exit code in words.
-fn exit_code(code: Option<i32>) -> String {
-    match code {
-        Some(code) => format!("exit code {code}"),
-        None => "no exit code (killed by a signal)".into(),
-    }
-}
-
-/// The names as the client's arguments, and the lines it should print.
-fn session(names: &[Vec<u8>]) -> (Vec<String>, Vec<String>) {
-    let args = names
-        .iter()
-        .map(|name| String::from_utf8_lossy(name).into_owned())
-        .collect();
-    let mut lines = vec![String::from_utf8_lossy(WELCOME).into_owned()];
-    lines.extend(
-        names
-            .iter()
-            .map(|name| String::from_utf8_lossy(&greeting(name)).into_owned()),
-    );
-    (args, lines)
-}
-
 fn client_welcome(ctx: &mut Ctx) -> Result<(), Failure> {
-    let count = ctx.rng.usize(1..=3);
-    let names = random_names(&mut ctx.rng, count);
-    let (args, _) = session(&names);
-    let mut peer = ctx.start_client(&args)?;
+    let Session {
+        names, mut peer, ..
+    } = start_session(ctx, 3)?;
     peer.send(WELCOME)?;
     peer.expect(&names[0], "the first name")?;
     // The stage is done: the checker hangs up, and the client's last
@@ -541,49 +559,34 @@ fn client_welcome(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 fn client_hello(ctx: &mut Ctx) -> Result<(), Failure> {
-    let count = ctx.rng.usize(1..=4);
-    let names = random_names(&mut ctx.rng, count);
-    let (args, lines) = session(&names);
-    let mut peer = ctx.start_client(&args)?;
+    let mut session = start_session(ctx, 4)?;
+    let peer = &mut session.peer;
     peer.send(WELCOME)?;
-    for name in &names {
+    for name in &session.names {
         peer.expect(name, "the next name")?;
         // The client must wait for this name's reply before the next.
         peer.expect_quiet(QUIET, "one name before its reply")?;
         peer.send(&greeting(name))?;
     }
     peer.expect(EXIT, "`exit`")?;
-    drop(peer);
-    let (code, stdout) = ctx.client_finished()?;
-    check_output(code, &stdout, &lines)
+    session_printed(ctx, session)
 }
 
 fn client_split_reply(ctx: &mut Ctx) -> Result<(), Failure> {
-    let count = ctx.rng.usize(1..=3);
-    let names = random_names(&mut ctx.rng, count);
-    let (args, lines) = session(&names);
-    let mut peer = ctx.start_client(&args)?;
-    let cuts = random_cuts(&mut ctx.rng, WELCOME.len());
-    let pause = random_pause(&mut ctx.rng);
-    peer.send_in_pieces(WELCOME, &cuts, pause)?;
-    for name in &names {
-        peer.expect(name, "the next name")?;
-        let reply = greeting(name);
-        let cuts = random_cuts(&mut ctx.rng, reply.len());
-        let pause = random_pause(&mut ctx.rng);
-        peer.send_in_pieces(&reply, &cuts, pause)?;
+    let mut session = start_session(ctx, 3)?;
+    send_cut(ctx, &mut session.peer, WELCOME)?;
+    for name in &session.names {
+        session.peer.expect(name, "the next name")?;
+        send_cut(ctx, &mut session.peer, &greeting(name))?;
     }
-    peer.expect(EXIT, "`exit`")?;
-    drop(peer);
-    let (code, stdout) = ctx.client_finished()?;
-    check_output(code, &stdout, &lines)
+    session.peer.expect(EXIT, "`exit`")?;
+    session_printed(ctx, session)
 }
 
 fn client_server_gone(ctx: &mut Ctx) -> Result<(), Failure> {
-    let count = ctx.rng.usize(1..=3);
-    let names = random_names(&mut ctx.rng, count);
-    let (args, _) = session(&names);
-    let mut peer = ctx.start_client(&args)?;
+    let Session {
+        names, mut peer, ..
+    } = start_session(ctx, 3)?;
     peer.send(WELCOME)?;
     peer.expect(&names[0], "the first name")?;
     // Gone without a reply: the client's next read returns 0 bytes.
@@ -674,7 +677,7 @@ fn lines_too_long(ctx: &mut Ctx) -> Result<(), Failure> {
     let mut peer = Peer::connect(addr, "the connection")?;
     peer.expect_line(WELCOME, "the welcome line")?;
     peer.send(&line(&long))?;
-    let said = peer.read_line(256)?;
+    let said = peer.read_line(256);
     if !said.is_empty() && !said.starts_with(b"error:") {
         return Err(peer
             .fail(format!(
@@ -696,23 +699,12 @@ fn lines_too_long(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 fn client_lines(ctx: &mut Ctx) -> Result<(), Failure> {
-    let count = ctx.rng.usize(1..=4);
-    let names = random_names(&mut ctx.rng, count);
-    let (args, lines) = session(&names);
-    let mut peer = ctx.start_client(&args)?;
-    let welcome = line(WELCOME);
-    let cuts = random_cuts(&mut ctx.rng, welcome.len());
-    let pause = random_pause(&mut ctx.rng);
-    peer.send_in_pieces(&welcome, &cuts, pause)?;
-    for name in &names {
-        peer.expect_line(name, "the next name line")?;
-        let reply = line(&greeting(name));
-        let cuts = random_cuts(&mut ctx.rng, reply.len());
-        let pause = random_pause(&mut ctx.rng);
-        peer.send_in_pieces(&reply, &cuts, pause)?;
+    let mut session = start_session(ctx, 4)?;
+    send_cut(ctx, &mut session.peer, &line(WELCOME))?;
+    for name in &session.names {
+        session.peer.expect_line(name, "the next name line")?;
+        send_cut(ctx, &mut session.peer, &line(&greeting(name)))?;
     }
-    peer.expect_line(EXIT, "the `exit` line")?;
-    drop(peer);
-    let (code, stdout) = ctx.client_finished()?;
-    check_output(code, &stdout, &lines)
+    session.peer.expect_line(EXIT, "the `exit` line")?;
+    session_printed(ctx, session)
 }

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::thread;
 
 use clap::{Args, Parser, Subcommand};
-use hello_echo::{DEFAULT_ADDR, DEFAULT_NAMES, Protocol};
+use hello_echo::cli::ClientArgs;
+use hello_echo::{DEFAULT_ADDR, Protocol};
 use hello_echo_exercise::{client, server};
 use netkit::Shutdown;
 use netkit::cli::{announce_listener, exit_code};
@@ -37,20 +38,6 @@ struct ServerArgs {
     lines: bool,
 }
 
-#[derive(Args, Debug)]
-struct ClientArgs {
-    /// Server address, HOST:PORT
-    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
-    connect: String,
-
-    /// Frame messages as lines ending in \n (the server needs it too)
-    #[arg(long)]
-    lines: bool,
-
-    /// Names to send [default: Michael Tracy Sarah]
-    names: Vec<String>,
-}
-
 fn main() -> ExitCode {
     exit_code(run(Cli::parse()))
 }
@@ -61,7 +48,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let addr = netkit::bind::resolve(&args.bind)?[0];
             let listener = server::open_listener(addr)?;
             announce_listener(&listener)?;
-            let protocol = protocol(args.lines);
+            let protocol = Protocol::with_lines(args.lines);
             // Ctrl-C triggers `shutdown`; so does the end of `serve`.
             let shutdown = Shutdown::new();
             shutdown.trigger_on_signals()?;
@@ -84,23 +71,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Client(args) => {
-            let names = if args.names.is_empty() {
-                DEFAULT_NAMES.map(String::from).to_vec()
-            } else {
-                args.names
-            };
-            let protocol = protocol(args.lines);
+            let (names, protocol) =
+                (args.names(), Protocol::with_lines(args.lines));
             hello_echo::check_names(&names, protocol)?;
             let mut stream = netkit::connect(&args.connect)?;
             client::run_client(&mut stream, &names, protocol, &mut io::stdout())
         }
-    }
-}
-
-fn protocol(lines: bool) -> Protocol {
-    if lines {
-        Protocol::Lines
-    } else {
-        Protocol::Raw
     }
 }
