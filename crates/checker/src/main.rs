@@ -252,7 +252,8 @@ fn print_hint(lesson: &Lesson, outcome: &Outcome) {
         return;
     };
     if let Some((number, stage)) = lesson.find(slug) {
-        println!("hint for stage {number} ({slug}): {}", stage.hint);
+        let hint = format!("hint for stage {number} ({slug}): {}", stage.hint);
+        println!("{}", textwrap::fill(&hint, checker::report::WIDTH));
         println!(
             "The lesson's crate, crates/{}, is the solution; it passes \
              every stage.",

@@ -11,6 +11,10 @@ use std::fmt::Write as _;
 
 use netkit::text::printable;
 
+/// Where the report's prose wraps: a terminal's 80 columns, less a
+/// margin.
+pub const WIDTH: usize = 78;
+
 /// How much of a message the report shows before it cuts the middle out.
 const SHOWN_CHARS: usize = 72;
 
@@ -83,13 +87,18 @@ impl Failure {
     /// The report's body, each line indented by `indent`.
     pub fn render(&self, indent: &str) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "{indent}{}", self.summary);
+        // Prose wraps at a terminal's width; bytes and lines from the
+        // wire are shown as they are.
+        let prose = textwrap::Options::new(WIDTH)
+            .initial_indent(indent)
+            .subsequent_indent(indent);
+        let _ = writeln!(out, "{}", textwrap::fill(&self.summary, &prose));
         if let (Some(expected), Some(got)) = (&self.expected, &self.got) {
             let _ = writeln!(out, "{indent}  expected: {expected}");
             let _ = writeln!(out, "{indent}  got:      {got}");
         }
         for note in &self.notes {
-            let _ = writeln!(out, "{indent}{note}");
+            let _ = writeln!(out, "{}", textwrap::fill(note, &prose));
         }
         for (label, said) in &self.conversations {
             let _ = writeln!(out, "{indent}{label}:");

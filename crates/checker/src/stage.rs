@@ -239,8 +239,7 @@ impl Outcome {
 }
 
 /// Runs `stages` against `target`, printing one line per passed stage and
-/// a report per failed one to `out`. `page_dir` is where the book's pages
-/// are, for the report's references.
+/// a report per failed one to `out`.
 pub fn run_stages(
     stages: &[Stage],
     target: &Target,
@@ -306,7 +305,10 @@ pub fn run_stages(
                     program.finish(STDERR_QUIET, STDERR_DRAIN);
                     write_output(program, stage.end, out)?;
                 }
-                writeln!(out, "     why: {}", stage.why)?;
+                let why = textwrap::Options::new(crate::report::WIDTH)
+                    .initial_indent("     why: ")
+                    .subsequent_indent("          ");
+                writeln!(out, "{}", textwrap::fill(stage.why, why))?;
                 writeln!(out, "     book: docs/src/{}", stage.book)?;
                 outcome.failed.push(stage.slug);
                 if !options.keep_going {
@@ -354,7 +356,10 @@ fn write_output(
             .map(str::to_owned)
     });
     if let Some(todo) = todo {
-        writeln!(out, "     it reached a todo!(): {todo}")?;
+        let wrap = textwrap::Options::new(crate::report::WIDTH)
+            .initial_indent("     it reached a todo!(): ")
+            .subsequent_indent("       ");
+        writeln!(out, "{}", textwrap::fill(&todo, wrap))?;
     }
     Ok(())
 }

@@ -233,8 +233,9 @@ impl Peer {
             self.set_timeout(window);
             let ending = self.read_once();
             self.set_timeout(REPLY_TIMEOUT);
-            // Silence is what we wanted; a close or a reset is for the
-            // next expectation to judge (it will read them again).
+            // Silence is what we wanted; a close or a reset, which the
+            // next read shows again as a close, is for the next
+            // expectation to judge.
             if !matches!(ending, Got::Bytes) {
                 return Ok(());
             }
@@ -257,11 +258,6 @@ impl Peer {
     pub fn close_write(&mut self) {
         self.said.push(Said::Note("closes its side (FIN)".into()));
         let _ = self.stream.shutdown(std::net::Shutdown::Write);
-    }
-
-    /// The local address of this end.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.local_addr()
     }
 
     /// Reads into `pending` until `enough` says so, the peer closes, or
