@@ -47,6 +47,9 @@ pub mod watch;
 pub mod wire;
 
 use std::io::Write;
+use std::process::Command;
+
+use anyhow::{Context, bail};
 
 use lessons::{LESSONS, Lesson};
 use stage::{Outcome, RunOptions};
@@ -140,4 +143,40 @@ fn summary(outcome: &Outcome, total: usize, up_to_all: bool) -> String {
             failed.join(", ")
         ),
     }
+}
+
+/// The hint of the stage that failed: the function of the lesson's crate
+/// to read. `None` when nothing failed.
+pub fn hint(lesson: &Lesson, outcome: &Outcome) -> Option<String> {
+    let slug = outcome.failed.first()?;
+    let (number, stage) = lesson.find(slug)?;
+    let hint = format!("hint for stage {number} ({slug}): {}", stage.hint);
+    Some(format!(
+        "{}\nThe lesson's crate, crates/{}, is the solution; it passes every \
+         stage.",
+        textwrap::fill(&hint, report::WIDTH),
+        lesson.name
+    ))
+}
+
+/// Puts the exercise's files back as committed, keeping the learner's
+/// version in a git stash; returns what to tell the learner.
+pub fn reset(lesson: &Lesson) -> anyhow::Result<String> {
+    let message = format!("{} exercise before --reset", lesson.name);
+    let status = Command::new("git")
+        .args(["stash", "push", "--include-untracked", "--message"])
+        .arg(&message)
+        .arg("--")
+        .arg(lesson.exercise_dir)
+        .current_dir(target::workspace_root())
+        .status()
+        .context("cannot run git (the reset needs a git clone)")?;
+    if !status.success() {
+        bail!("git stash failed; the exercise is unchanged");
+    }
+    Ok(format!(
+        "{} is as shipped again. Your version, if you had changed it, is in \
+         `git stash list` as \"{message}\"; `git stash pop` brings it back.",
+        lesson.exercise_dir
+    ))
 }

@@ -2,16 +2,16 @@
 //! runs the stages. Exit 0 when every stage passed, 1 when one failed (or
 //! the program does not build), 2 on a usage error.
 
-use std::io::{self, Write};
-use std::process::{Command, ExitCode};
+use std::io;
+use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use checker::lessons::Lesson;
 use checker::program::Program;
 use checker::progress::{HINT_AFTER, Progress};
 use checker::stage::{Outcome, RunOptions};
-use checker::target::{self, Target, workspace_root};
+use checker::target::{Target, workspace_root};
 use clap::Parser;
 use clap::builder::PossibleValuesParser;
 
@@ -106,7 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         return Ok(true);
     }
     if cli.reset {
-        reset(lesson)?;
+        println!("{}", checker::reset(lesson)?);
         return Ok(true);
     }
     let up_to = match &cli.stage {
@@ -155,9 +155,7 @@ fn check_exercise(
     cli: &Cli,
     options: RunOptions,
 ) -> anyhow::Result<bool> {
-    let binary = target::build(lesson.exercise)?;
-    let what = format!("your exercise ({})", lesson.exercise_dir);
-    let target = Target::binary(what, &binary);
+    let target = Target::exercise(lesson)?;
     let outcome = checker::check(
         lesson,
         &target,
@@ -176,25 +174,11 @@ fn check_exercise(
 
 /// The target for `--reference`, `--python`, `--cmd` and `--client-cmd`.
 fn other_target(lesson: &Lesson, cli: &Cli) -> anyhow::Result<Target> {
-    let root = workspace_root();
     if cli.reference {
-        let binary = target::build(lesson.name)?;
-        let what = format!("the lesson's own crate (crates/{})", lesson.name);
-        return Ok(Target::binary(what, &binary));
+        return Target::reference(lesson);
     }
     if cli.python {
-        let dir = root.join(lesson.python_dir());
-        let script = |name: &str| {
-            Program::new(vec![
-                "python3".into(),
-                dir.join(name).display().to_string(),
-            ])
-        };
-        return Ok(Target {
-            what: format!("our Python port ({}/)", lesson.python_dir()),
-            server: Some(script("server.py")),
-            client: Some(script("client.py")),
-        });
+        return Ok(Target::python(lesson));
     }
     let parse = |flag: &str, command: &Option<String>| {
         command.as_ref().map(|text| {
@@ -205,17 +189,7 @@ fn other_target(lesson: &Lesson, cli: &Cli) -> anyhow::Result<Target> {
     };
     let server = parse("--cmd", &cli.cmd);
     let client = parse("--client-cmd", &cli.client_cmd);
-    let what = [&server, &client]
-        .into_iter()
-        .flatten()
-        .map(|program| format!("`{}`", program.shown()))
-        .collect::<Vec<_>>()
-        .join(" and ");
-    Ok(Target {
-        what,
-        server,
-        client,
-    })
+    Ok(Target::commands(server, client))
 }
 
 /// The command that repeats this run, for the report's last line.
@@ -246,46 +220,11 @@ fn repeat(cli: &Cli) -> String {
     command
 }
 
-/// Prints the hint of the stage that failed.
+/// Prints the hint of the stage that failed, if one did.
 fn print_hint(lesson: &Lesson, outcome: &Outcome) {
-    let Some(slug) = outcome.failed.first() else {
-        return;
-    };
-    if let Some((number, stage)) = lesson.find(slug) {
-        let hint = format!("hint for stage {number} ({slug}): {}", stage.hint);
-        println!("{}", textwrap::fill(&hint, checker::report::WIDTH));
-        println!(
-            "The lesson's crate, crates/{}, is the solution; it passes \
-             every stage.",
-            lesson.name
-        );
+    if let Some(hint) = checker::hint(lesson, outcome) {
+        println!("{hint}");
     }
-}
-
-/// Puts the exercise's files back as committed, keeping the learner's
-/// version in a stash.
-fn reset(lesson: &Lesson) -> anyhow::Result<()> {
-    let root = workspace_root();
-    let message = format!("{} exercise before --reset", lesson.name);
-    let status = Command::new("git")
-        .args(["stash", "push", "--include-untracked", "--message"])
-        .arg(&message)
-        .arg("--")
-        .arg(lesson.exercise_dir)
-        .current_dir(&root)
-        .status()
-        .context("cannot run git (the reset needs a git clone)")?;
-    if !status.success() {
-        bail!("git stash failed; the exercise is unchanged");
-    }
-    println!(
-        "{} is as shipped again. Your version, if you had changed it, is \
-         in `git stash list` as \"{message}\"; `git stash pop` brings it \
-         back.",
-        lesson.exercise_dir
-    );
-    let _ = io::stdout().flush();
-    Ok(())
 }
 
 /// A seed from the clock, printed with the results so a run can be

@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
 
+use crate::lessons::Lesson;
 use crate::program::Program;
 
 /// What a server is told to bind: loopback, any free port.
@@ -34,6 +35,54 @@ impl Target {
             what,
             server: Some(program.with_args(&["server"])),
             client: Some(program.with_args(&["client"])),
+        }
+    }
+
+    /// The learner's exercise, built.
+    pub fn exercise(lesson: &Lesson) -> anyhow::Result<Target> {
+        let binary = build(lesson.exercise)?;
+        let what = format!("your exercise ({})", lesson.exercise_dir);
+        Ok(Target::binary(what, &binary))
+    }
+
+    /// The lesson's own crate, built: the solution.
+    pub fn reference(lesson: &Lesson) -> anyhow::Result<Target> {
+        let binary = build(lesson.name)?;
+        let what = format!("the lesson's own crate (crates/{})", lesson.name);
+        Ok(Target::binary(what, &binary))
+    }
+
+    /// Our Python port of the original: `server.py` and `client.py`.
+    pub fn python(lesson: &Lesson) -> Target {
+        let dir = workspace_root().join(lesson.python_dir());
+        let script = |name: &str| {
+            Program::new(vec![
+                "python3".into(),
+                dir.join(name).display().to_string(),
+            ])
+        };
+        Target {
+            what: format!("our Python port ({}/)", lesson.python_dir()),
+            server: Some(script("server.py")),
+            client: Some(script("client.py")),
+        }
+    }
+
+    /// Command lines given by the learner (`--cmd`, `--client-cmd`).
+    pub fn commands(
+        server: Option<Program>,
+        client: Option<Program>,
+    ) -> Target {
+        let what = [&server, &client]
+            .into_iter()
+            .flatten()
+            .map(|program| format!("`{}`", program.shown()))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        Target {
+            what,
+            server,
+            client,
         }
     }
 
