@@ -42,8 +42,9 @@ const BURST_WITHIN: Duration = Duration::from_secs(2);
 const STOP_WITHIN: Duration = Duration::from_secs(2);
 
 /// The pauses between the pieces of a message cut on purpose: long
-/// enough that each piece arrives in a read of its own.
-const PIECE_PAUSE_MS: std::ops::RangeInclusive<u64> = 60..=150;
+/// enough that each piece arrives in a read of its own, even when the
+/// reader waits a while for a busy machine to run it.
+const PIECE_PAUSE_MS: std::ops::RangeInclusive<u64> = 100..=250;
 
 const LINES: &[&str] = &["--lines"];
 
