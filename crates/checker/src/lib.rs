@@ -122,6 +122,33 @@ pub fn check(
     Ok(outcome)
 }
 
+/// Runs the lesson's stages against `target` without printing them: for
+/// `all`, which shows each lesson in one line ([`one_line`]).
+pub fn check_quietly(
+    lesson: &Lesson,
+    target: &Target,
+    options: RunOptions,
+) -> std::io::Result<Outcome> {
+    stage::run_stages(lesson.stages, target, options, &mut std::io::sink())
+}
+
+/// A lesson's run in one line: `hello-echo  5 of 18 stages pass;
+/// not-utf8 fails`.
+pub fn one_line(lesson: &Lesson, outcome: &Outcome) -> String {
+    let total = lesson.stages.len();
+    let passed = outcome.passed.len();
+    let state = match outcome.failed.as_slice() {
+        [] if passed == total => "every stage passes".to_owned(),
+        [] => format!("{passed} of {total} stages pass"),
+        [failed] => format!("{passed} of {total} stages pass; {failed} fails"),
+        failed => format!(
+            "{passed} of {total} stages pass; these fail: {}",
+            failed.join(", ")
+        ),
+    };
+    format!("{:<16} {state}", lesson.name)
+}
+
 /// The run in one line: how many stages passed, and which failed.
 fn summary(outcome: &Outcome, total: usize, up_to_all: bool) -> String {
     let passed = outcome.passed.len();

@@ -25,7 +25,7 @@ use clap::builder::PossibleValuesParser;
                   on IP:PORT`, a client that takes --connect HOST:PORT."
 )]
 struct Cli {
-    /// The lesson to check
+    /// The lesson to check, or `all`: every lesson, a line each
     #[arg(value_parser = PossibleValuesParser::new(lesson_names()))]
     lesson: String,
 
@@ -76,8 +76,12 @@ struct Cli {
 }
 
 fn lesson_names() -> Vec<&'static str> {
-    checker::lessons::LESSONS.iter().map(|l| l.name).collect()
+    let lessons = checker::lessons::LESSONS.iter().map(|l| l.name);
+    lessons.chain([ALL]).collect()
 }
+
+/// The lesson argument that stands for every lesson.
+const ALL: &str = "all";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -99,6 +103,9 @@ fn main() -> ExitCode {
 
 /// Does what the command line asks; returns whether every stage passed.
 fn run(cli: Cli) -> anyhow::Result<bool> {
+    if cli.lesson == ALL {
+        return run_all(&cli);
+    }
     let lesson = checker::lesson(&cli.lesson).context("unknown lesson")?;
     let mut out = io::stdout();
     if cli.list {
@@ -146,6 +153,52 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         return Ok(outcome.success());
     }
     check_exercise(lesson, &cli, options)
+}
+
+/// `all`: every lesson's stages against its exercise (or its crate, or
+/// its Python port), one line each.
+fn run_all(cli: &Cli) -> anyhow::Result<bool> {
+    let only_one = [
+        (cli.cmd.is_some(), "--cmd"),
+        (cli.client_cmd.is_some(), "--client-cmd"),
+        (cli.watch, "--watch"),
+        (cli.reset, "--reset"),
+        (cli.stage.is_some(), "--stage"),
+        (cli.hint, "--hint"),
+    ];
+    if let Some((_, flag)) = only_one.iter().find(|(given, _)| *given) {
+        usage(&format!("{flag} takes one lesson, not `all`"));
+    }
+    let mut out = io::stdout();
+    if cli.list {
+        for lesson in checker::lessons::LESSONS {
+            checker::list(lesson, &mut out)?;
+        }
+        return Ok(true);
+    }
+    let options = RunOptions {
+        seed: cli.seed.unwrap_or_else(seed_from_clock),
+        up_to: None,
+        keep_going: cli.keep_going,
+    };
+    let mut every_one_passed = true;
+    for lesson in checker::lessons::LESSONS {
+        let target = if cli.reference {
+            Target::reference(lesson)?
+        } else if cli.python {
+            Target::python(lesson)
+        } else {
+            Target::exercise(lesson)?
+        };
+        let outcome = checker::check_quietly(lesson, &target, options)?;
+        println!("{}", checker::one_line(lesson, &outcome));
+        every_one_passed &= outcome.success();
+    }
+    println!(
+        "(seed {}; `cargo run -p checker -- LESSON` for the details)",
+        options.seed
+    );
+    Ok(every_one_passed)
 }
 
 /// Builds and checks the learner's exercise, counts its failures, and

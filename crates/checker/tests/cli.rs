@@ -60,3 +60,24 @@ fn hint_names_the_function_to_read() {
                 crates/hello-echo/src/lib.rs";
     assert!(run.stdout.contains(hint), "{run:?}");
 }
+
+/// `all` shows each lesson in one line; with `--reference`, every lesson's
+/// own crate passes every stage, which is what CI runs.
+#[test]
+fn all_shows_one_line_per_lesson() {
+    let run = checker(&["all", "--reference", "--seed", SEED]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(
+        run.stdout
+            .starts_with("hello-echo       every stage passes\n"),
+        "{run:?}"
+    );
+}
+
+/// Flags that take one lesson are refused with `all`.
+#[test]
+fn one_lesson_flags_are_refused_with_all() {
+    let run = checker(&["all", "--stage", "3"]);
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("--stage takes one lesson"), "{run:?}");
+}
