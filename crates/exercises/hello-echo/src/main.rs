@@ -45,30 +45,30 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Server(args) => {
+            // `resolve` fails rather than return no address.
             let addr = netkit::bind::resolve(&args.bind)?[0];
             let listener = server::open_listener(addr)?;
             announce_listener(&listener)?;
             let protocol = Protocol::with_lines(args.lines);
-            // Ctrl-C triggers `shutdown`; so does the end of `serve`.
             let shutdown = Shutdown::new();
             shutdown.trigger_on_signals()?;
-            let done = shutdown.clone();
-            let serving = thread::spawn(move || {
-                let served = server::serve(listener, protocol);
-                done.trigger();
-                served
+            let (done, finished) = crossbeam_channel::bounded(1);
+            thread::spawn(move || {
+                // If `serve` panics (a todo!(), say), `done` is dropped
+                // unsent, and `finished` reports it below.
+                let _ = done.send(server::serve(listener, protocol));
             });
-            shutdown.wait();
-            // After Ctrl-C, returning ends the process, and the kernel
-            // closes every socket the threads still hold: the original's
-            // daemon threads, abandoned the same way. (The lesson's
-            // server does better: it tells each thread to finish.)
-            if serving.is_finished() {
-                serving
-                    .join()
-                    .map_err(|_| anyhow::anyhow!("serve panicked"))??;
+            crossbeam_channel::select! {
+                // Ctrl-C. Returning ends the process, and the kernel
+                // closes every socket the threads still hold: the
+                // original's daemon threads, abandoned the same way. (The
+                // lesson's server does better: it tells each to finish.)
+                recv(shutdown.receiver()) -> _ => Ok(()),
+                recv(finished) -> served => match served {
+                    Ok(served) => Ok(served?),
+                    Err(_) => anyhow::bail!("serve panicked"),
+                },
             }
-            Ok(())
         }
         Command::Client(args) => {
             let (names, protocol) =
