@@ -57,7 +57,7 @@ pub const LESSON: Lesson = Lesson {
         Stage {
             slug: "listen",
             checks: "prints `listening on ADDR`, keeps running, accepts a connection there",
-            why: "A server's socket goes through socket(), bind() and listen() before a client can connect; only then does the server print where it listens, so that nobody connects too early.",
+            why: "A server's socket goes through socket(), bind() and listen() before a client can connect; only then does the server print where it listens, so that nobody connects too early. From then on it accepts clients for as long as it runs.",
             book: "hello-echo.md#opening-the-listening-socket",
             hint: "Read `bind_tcp` in crates/netkit/src/bind.rs: one socket2 call per Python call (socket, SO_REUSEADDR, bind, listen). Then the accept loop must run without stopping: `serve` in crates/netkit/src/server.rs.",
             end: End::Server,
