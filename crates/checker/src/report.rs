@@ -31,7 +31,7 @@ pub enum Said {
     Reset,
     /// Nothing came for this long.
     Silence(String),
-    /// Something the checker did that is not bytes (a pause, a reset).
+    /// Something the checker did that is not bytes (a pause, a close).
     Note(String),
 }
 

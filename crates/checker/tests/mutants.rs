@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{SEED, checker, mutant};
+use common::{SEED, check_commands, checker, mutant};
 
 /// Runs the server mutant through the stages up to `up_to` (all of them
 /// when `None`) and returns the stages that failed.
@@ -49,15 +49,7 @@ fn client_fails(defect: &str) -> Vec<String> {
 #[test]
 fn a_correct_server_and_client_pass_everything() {
     let (server, client) = (mutant("server", "''"), mutant("client", "''"));
-    let run = checker(&[
-        "hello-echo",
-        "--cmd",
-        &server,
-        "--client-cmd",
-        &client,
-        "--seed",
-        SEED,
-    ]);
+    let run = check_commands(&server, &client);
     assert_eq!(run.code, Some(0), "{run:?}");
     assert_eq!(run.passed().len(), 18, "{run:?}");
 }

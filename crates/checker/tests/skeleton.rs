@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use checker::lessons::hello_echo::LESSON;
-use common::{SEED, checker};
+use common::check_commands;
 
 /// The workspace's root.
 fn root() -> &'static Path {
@@ -72,15 +72,7 @@ fn the_shipped_skeleton_fails_listen_with_its_todo() {
     let binary = build_committed();
     let server = format!("{} server", binary.display());
     let client = format!("{} client", binary.display());
-    let run = checker(&[
-        "hello-echo",
-        "--cmd",
-        &server,
-        "--client-cmd",
-        &client,
-        "--seed",
-        SEED,
-    ]);
+    let run = check_commands(&server, &client);
     assert_eq!(run.code, Some(1), "{run:?}");
     assert_eq!(run.failed(), ["listen"], "{run:?}");
     assert!(run.passed().is_empty(), "{run:?}");

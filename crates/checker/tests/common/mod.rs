@@ -61,6 +61,20 @@ pub fn checker(args: &[&str]) -> Run {
     }
 }
 
+/// Runs the checker on a server and a client given as command lines,
+/// through every stage, with the fixed seed.
+pub fn check_commands(server: &str, client: &str) -> Run {
+    checker(&[
+        "hello-echo",
+        "--cmd",
+        server,
+        "--client-cmd",
+        client,
+        "--seed",
+        SEED,
+    ])
+}
+
 /// The command line of a mutant: `python3 tests/mutants/<end>.py --defect
 /// <defect>`.
 pub fn mutant(end: &str, defect: &str) -> String {
