@@ -30,6 +30,7 @@
 //! - [`lessons`]: each lesson's stages ([`lessons::hello_echo`]).
 //! - [`wire`]: the checker's end of a connection: reads to a known
 //!   length or a newline, each with a deadline, everything recorded.
+//! - [`udp`]: the same for datagrams.
 //! - [`program`]: the program under test as a child process in a group
 //!   of its own, stopped whatever happens.
 //! - [`target`]: which program, and building it with cargo.
@@ -43,6 +44,7 @@ pub mod progress;
 pub mod report;
 pub mod stage;
 pub mod target;
+pub mod udp;
 pub mod watch;
 pub mod wire;
 
@@ -80,6 +82,7 @@ pub fn list(lesson: &Lesson, out: &mut impl Write) -> std::io::Result<()> {
         let end = match stage.end {
             stage::End::Server => "server",
             stage::End::Client => "client",
+            stage::End::Peer => "peer",
         };
         writeln!(
             out,

@@ -34,15 +34,15 @@ struct Cli {
     list: bool,
 
     /// Check again every time a file of the exercise is saved
-    #[arg(long, conflicts_with_all = ["reference", "python", "cmd", "client_cmd"])]
+    #[arg(long, conflicts_with_all = ["reference", "python", "cmd", "client_cmd", "peer_cmd"])]
     watch: bool,
 
     /// Check the lesson's own crate (every stage passes)
-    #[arg(long, conflicts_with_all = ["python", "cmd", "client_cmd"])]
+    #[arg(long, conflicts_with_all = ["python", "cmd", "client_cmd", "peer_cmd"])]
     reference: bool,
 
     /// Check our Python port of the original (see where it breaks)
-    #[arg(long, conflicts_with_all = ["cmd", "client_cmd"])]
+    #[arg(long, conflicts_with_all = ["cmd", "client_cmd", "peer_cmd"])]
     python: bool,
 
     /// Check this server instead: it is run as COMMAND --bind 127.0.0.1:0
@@ -52,6 +52,11 @@ struct Cli {
     /// Check this client: it is run as COMMAND --connect 127.0.0.1:PORT
     #[arg(long, value_name = "COMMAND")]
     client_cmd: Option<String>,
+
+    /// Check this peer (udp-chat's chat): run as COMMAND --bind
+    /// 127.0.0.1:0 --peer 127.0.0.1:PORT
+    #[arg(long, value_name = "COMMAND")]
+    peer_cmd: Option<String>,
 
     /// Run the stages up to this one (a number or a name)
     #[arg(long, value_name = "N|NAME")]
@@ -71,7 +76,7 @@ struct Cli {
 
     /// Put the exercise back as it was shipped (your version is kept in
     /// `git stash`)
-    #[arg(long, conflicts_with_all = ["reference", "python", "cmd", "client_cmd", "watch"])]
+    #[arg(long, conflicts_with_all = ["reference", "python", "cmd", "client_cmd", "peer_cmd", "watch"])]
     reset: bool,
 }
 
@@ -143,6 +148,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         || cli.python
         || cli.cmd.is_some()
         || cli.client_cmd.is_some()
+        || cli.peer_cmd.is_some()
     {
         let target = other_target(lesson, &cli)?;
         let outcome =
@@ -161,6 +167,7 @@ fn run_all(cli: &Cli) -> anyhow::Result<bool> {
     let only_one = [
         (cli.cmd.is_some(), "--cmd"),
         (cli.client_cmd.is_some(), "--client-cmd"),
+        (cli.peer_cmd.is_some(), "--peer-cmd"),
         (cli.watch, "--watch"),
         (cli.reset, "--reset"),
         (cli.stage.is_some(), "--stage"),
@@ -242,7 +249,8 @@ fn other_target(lesson: &Lesson, cli: &Cli) -> anyhow::Result<Target> {
     };
     let server = parse("--cmd", &cli.cmd);
     let client = parse("--client-cmd", &cli.client_cmd);
-    Ok(Target::commands(server, client))
+    let peer = parse("--peer-cmd", &cli.peer_cmd);
+    Ok(Target::commands(server, client, peer))
 }
 
 /// The command that repeats this run, for the report's last line.
@@ -261,6 +269,7 @@ fn repeat(cli: &Cli) -> String {
     for (flag, value) in [
         ("--cmd", &cli.cmd),
         ("--client-cmd", &cli.client_cmd),
+        ("--peer-cmd", &cli.peer_cmd),
         ("--stage", &cli.stage),
     ] {
         if let Some(value) = value {

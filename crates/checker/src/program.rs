@@ -10,10 +10,10 @@
 //! does not reach the program by itself: [`kill_all`] does it instead.
 
 use std::collections::VecDeque;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -75,9 +75,17 @@ impl Program {
     /// Starts the program: stdin closed, stdout and stderr read on threads
     /// of their own, in a new process group.
     pub fn start(&self) -> io::Result<Running> {
+        self.start_with(false)
+    }
+
+    /// [`start`](Self::start), with stdin a pipe the checker writes to
+    /// ([`Running::type_in`]) when `typed`: for a program that reads what
+    /// a user types (a chat client).
+    pub fn start_with(&self, typed: bool) -> io::Result<Running> {
+        let stdin = if typed { Stdio::piped() } else { Stdio::null() };
         let mut child = Command::new(&self.argv[0])
             .args(&self.argv[1..])
-            .stdin(Stdio::null())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             // Its own group, led by the child: the group's id is its pid.
@@ -88,6 +96,7 @@ impl Program {
             .spawn()?;
         let group = Pid::from_child(&child);
         lock(&GROUPS).push(group);
+        let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
         let stderr_tail = Arc::new(Mutex::new((VecDeque::new(), 0)));
@@ -95,6 +104,7 @@ impl Program {
         Ok(Running {
             child,
             group,
+            stdin,
             stdout: lines_of(stdout),
             stdout_seen: Vec::new(),
             stderr: stderr_tail,
@@ -109,6 +119,8 @@ impl Program {
 pub struct Running {
     child: Child,
     group: Pid,
+    /// Its stdin, when the checker types into it.
+    stdin: Option<ChildStdin>,
     /// Its stdout, a line at a time.
     stdout: Receiver<String>,
     /// The stdout lines taken from the channel so far.
@@ -160,6 +172,23 @@ impl Running {
         line.strip_prefix("listening on ")
             .and_then(|addr| addr.trim_end().parse().ok())
             .ok_or(NotListening::OtherLine(line))
+    }
+
+    /// Writes `bytes` to the program's stdin, as a user typing them (a
+    /// line ends with `\n`). Fails if it was started without a pipe
+    /// there, or has closed it.
+    pub fn type_in(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let stdin = self.stdin.as_mut().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotConnected, "stdin is not a pipe")
+        })?;
+        stdin.write_all(bytes)?;
+        stdin.flush()
+    }
+
+    /// Closes the program's stdin, as Ctrl-D at a terminal: its next
+    /// read of stdin returns end of file.
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
     }
 
     /// Sends SIGINT to the program's group, as Ctrl-C in its terminal.

@@ -44,6 +44,9 @@ pub enum End {
     Server,
     /// The program is the client; the checker is its server.
     Client,
+    /// The program is a peer that sends and receives (udp-chat's `chat`);
+    /// the checker is the other peer.
+    Peer,
 }
 
 /// One stage: one idea, checked from outside.
@@ -74,21 +77,36 @@ pub struct Stage {
 pub struct Ctx<'a> {
     /// Random names, lengths and pauses; the same for the same seed.
     pub rng: fastrand::Rng,
+    /// Start the program with its stdin a pipe the stage types into
+    /// ([`Running::type_in`]) instead of closed: set it before starting
+    /// a program that reads what its user types.
+    pub typed: bool,
     target: &'a Target,
     flags: &'a [&'a str],
     /// The program this stage started, if it started one yet.
     program: Option<Running>,
+    /// The checker's listening socket, when it plays the server.
+    listener: Option<TcpListener>,
 }
 
 impl Ctx<'_> {
     /// Starts the program as a server on a free loopback port and returns
     /// the address from its `listening on` line.
     pub fn start_server(&mut self) -> Result<SocketAddr, Failure> {
+        self.start_server_with(&[])
+    }
+
+    /// [`start_server`](Self::start_server) with the stage's own
+    /// arguments before `--bind` (`--root DIR`).
+    pub fn start_server_with(
+        &mut self,
+        args: &[String],
+    ) -> Result<SocketAddr, Failure> {
         let command = self
             .target
-            .server_command(self.flags)
+            .server_command(self.flags, args)
             .ok_or_else(|| Failure::new("there is no server to check"))?;
-        let mut running = command.start().map_err(|err| {
+        let mut running = command.start_with(self.typed).map_err(|err| {
             Failure::new(format!("cannot start `{}`: {err}", command.shown()))
         })?;
         let listening = running.listening(START_TIMEOUT);
@@ -125,9 +143,23 @@ impl Ctx<'_> {
     }
 
     /// Plays the server for the program as a client: listens on a free
-    /// loopback port, starts the client with `args` after `--connect`,
-    /// and returns the checker's end of the connection it opens.
+    /// loopback port, starts the client with `args` after `--connect
+    /// ADDR`, and returns the checker's end of the connection it opens.
     pub fn start_client(&mut self, args: &[String]) -> Result<Peer, Failure> {
+        self.start_client_with(|addr| {
+            let mut argv = vec!["--connect".to_owned(), addr.to_string()];
+            argv.extend_from_slice(args);
+            argv
+        })
+    }
+
+    /// [`start_client`](Self::start_client) for a client whose command
+    /// line is not `--connect ADDR ...`: `args` makes it from the
+    /// checker's address (http-get's `http://ADDR/path`).
+    pub fn start_client_with(
+        &mut self,
+        args: impl FnOnce(SocketAddr) -> Vec<String>,
+    ) -> Result<Peer, Failure> {
         let listener = netkit::bind_tcp(
             SocketAddr::from(([127, 0, 0, 1], 0)),
             netkit::bind::BACKLOG,
@@ -138,19 +170,45 @@ impl Ctx<'_> {
             .map_err(|err| Failure::new(format!("cannot listen: {err}")))?;
         let command = self
             .target
-            .client_command(self.flags, addr, args)
+            .client_command(self.flags, &args(addr))
             .ok_or_else(|| Failure::new("there is no client to check"))?;
-        let running = command.start().map_err(|err| {
+        let running = command.start_with(self.typed).map_err(|err| {
             Failure::new(format!("cannot start `{}`: {err}", command.shown()))
         })?;
-        let running = self.program.insert(running);
-        match accept_within(&listener, running)? {
+        self.program = Some(running);
+        self.listener = Some(listener);
+        self.accept_client()
+    }
+
+    /// The client's next connection to the checker's listening socket
+    /// (after a redirect, a retry). Fails if the client exits first or
+    /// does not connect within [`CLIENT_CONNECT_TIMEOUT`].
+    pub fn accept_client(&mut self) -> Result<Peer, Failure> {
+        let (Some(listener), Some(running)) =
+            (&self.listener, &mut self.program)
+        else {
+            return Err(Failure::new("the stage started no client"));
+        };
+        match accept_within(listener, running)? {
             Some(stream) => Peer::over(stream, "the connection"),
             None => Err(Failure::new(format!(
-                "`{}` did not connect within {CLIENT_CONNECT_TIMEOUT:?}",
-                command.shown()
+                "the client did not connect within {CLIENT_CONNECT_TIMEOUT:?}"
             ))),
         }
+    }
+
+    /// Starts the program as a peer (udp-chat's `chat`) with `args`
+    /// after the stage's flags, its stdin a pipe the stage types into.
+    pub fn start_peer(&mut self, args: &[String]) -> Result<(), Failure> {
+        let command = self
+            .target
+            .peer_command(self.flags, args)
+            .ok_or_else(|| Failure::new("there is no peer to check"))?;
+        let running = command.start_with(true).map_err(|err| {
+            Failure::new(format!("cannot start `{}`: {err}", command.shown()))
+        })?;
+        self.program = Some(running);
+        Ok(())
     }
 
     /// Waits for a client started by [`start_client`](Self::start_client)
@@ -255,6 +313,7 @@ pub fn run_stages(
         let has_end = match stage.end {
             End::Server => target.server.is_some(),
             End::Client => target.client.is_some(),
+            End::Peer => target.peer.is_some(),
         };
         if !has_end {
             outcome.skipped.push(stage.slug);
@@ -268,6 +327,7 @@ pub fn run_stages(
                     End::Client => {
                         "the client's stages: no client (--client-cmd)"
                     }
+                    End::Peer => "the peer's stages: no peer (--peer-cmd)",
                 };
                 writeln!(out, "skip {first:>2}-{number} {missing}")?;
                 skip_start = None;
@@ -283,6 +343,8 @@ pub fn run_stages(
             target,
             flags: stage.flags,
             program: None,
+            listener: None,
+            typed: false,
         };
         let result = (stage.run)(&mut ctx);
         match result {
@@ -330,7 +392,7 @@ fn write_output(
     end: End,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    if end == End::Client {
+    if end != End::Server {
         let stdout = program.stdout(Duration::ZERO);
         let shown = &stdout[stdout.len().saturating_sub(STDERR_LINES)..];
         writeln!(out, "     the client's stdout (last lines):")?;

@@ -4,13 +4,12 @@
 //! `--cmd` are run as given, with CONTRACT.md's flags after them.
 
 use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
 
-use crate::lessons::Lesson;
+use crate::lessons::{Launch, Lesson};
 use crate::program::Program;
 
 /// What a server is told to bind: loopback, any free port.
@@ -25,16 +24,24 @@ pub struct Target {
     pub server: Option<Program>,
     /// How to start it as a client, before CONTRACT.md's flags.
     pub client: Option<Program>,
+    /// How to start it as a peer (udp-chat's `chat`), before its flags.
+    pub peer: Option<Program>,
 }
 
 impl Target {
-    /// A binary with `server` and `client` subcommands, as every lesson's.
-    pub fn binary(what: String, path: &Path) -> Target {
+    /// A lesson's binary: each end is a subcommand of it (`server`,
+    /// `client`), as the lesson says.
+    pub fn binary(what: String, path: &Path, lesson: &Lesson) -> Target {
         let program = Program::new(vec![path.display().to_string()]);
+        let end = |launch: Option<Launch>| {
+            let launch = launch?;
+            Some(program.with_args(launch.subcommand.as_slice()))
+        };
         Target {
             what,
-            server: Some(program.with_args(&["server"])),
-            client: Some(program.with_args(&["client"])),
+            server: end(lesson.server),
+            client: end(lesson.client),
+            peer: end(lesson.peer),
         }
     }
 
@@ -42,38 +49,42 @@ impl Target {
     pub fn exercise(lesson: &Lesson) -> anyhow::Result<Target> {
         let binary = build(lesson.exercise)?;
         let what = format!("your exercise ({})", lesson.exercise_dir);
-        Ok(Target::binary(what, &binary))
+        Ok(Target::binary(what, &binary, lesson))
     }
 
     /// The lesson's own crate, built: the solution.
     pub fn reference(lesson: &Lesson) -> anyhow::Result<Target> {
         let binary = build(lesson.name)?;
         let what = format!("the lesson's own crate (crates/{})", lesson.name);
-        Ok(Target::binary(what, &binary))
+        Ok(Target::binary(what, &binary, lesson))
     }
 
-    /// Our Python port of the original: `server.py` and `client.py`.
+    /// Our Python port of the original: `server.py` and `client.py`, or
+    /// whichever scripts the lesson names.
     pub fn python(lesson: &Lesson) -> Target {
         let dir = workspace_root().join(lesson.python_dir());
-        let script = |name: &str| {
-            Program::new(vec![
+        let script = |launch: Option<Launch>| {
+            Some(Program::new(vec![
                 "python3".into(),
-                dir.join(name).display().to_string(),
-            ])
+                dir.join(launch?.script).display().to_string(),
+            ]))
         };
         Target {
             what: format!("our Python port ({}/)", lesson.python_dir()),
-            server: Some(script("server.py")),
-            client: Some(script("client.py")),
+            server: script(lesson.server),
+            client: script(lesson.client),
+            peer: script(lesson.peer),
         }
     }
 
-    /// Command lines given by the learner (`--cmd`, `--client-cmd`).
+    /// Command lines given by the learner (`--cmd`, `--client-cmd`,
+    /// `--peer-cmd`).
     pub fn commands(
         server: Option<Program>,
         client: Option<Program>,
+        peer: Option<Program>,
     ) -> Target {
-        let what = [&server, &client]
+        let what = [&server, &client, &peer]
             .into_iter()
             .flatten()
             .map(|program| format!("`{}`", program.shown()))
@@ -83,32 +94,48 @@ impl Target {
             what,
             server,
             client,
+            peer,
         }
     }
 
-    /// The server's command line for a stage: `<server> [flags] --bind
-    /// 127.0.0.1:0`. `None` when only a client was given.
-    pub fn server_command(&self, flags: &[&str]) -> Option<Program> {
+    /// The server's command line for a stage: `<server> [flags] [args]
+    /// --bind 127.0.0.1:0`, where `args` are the stage's own (a root
+    /// directory). `None` when only a client was given.
+    pub fn server_command(
+        &self,
+        flags: &[&str],
+        args: &[String],
+    ) -> Option<Program> {
         let server = self.server.as_ref()?;
-        Some(server.with_args(flags).with_args(&["--bind", BIND_ANY]))
+        Some(
+            server
+                .with_args(flags)
+                .with_args(args)
+                .with_args(&["--bind", BIND_ANY]),
+        )
     }
 
-    /// The client's command line for a stage: `<client> [flags] --connect
-    /// ADDR [args]`. `None` when only a server was given.
+    /// The peer's command line for a stage: `<peer> [flags] args`. `None`
+    /// when no peer was given.
+    pub fn peer_command(
+        &self,
+        flags: &[&str],
+        args: &[String],
+    ) -> Option<Program> {
+        let peer = self.peer.as_ref()?;
+        Some(peer.with_args(flags).with_args(args))
+    }
+
+    /// The client's command line for a stage: `<client> [flags] args`,
+    /// where `args` is usually `--connect ADDR` and the lesson's own.
+    /// `None` when only a server was given.
     pub fn client_command(
         &self,
         flags: &[&str],
-        addr: SocketAddr,
         args: &[String],
     ) -> Option<Program> {
         let client = self.client.as_ref()?;
-        let addr = addr.to_string();
-        Some(
-            client
-                .with_args(flags)
-                .with_args(&["--connect", &addr])
-                .with_args(args),
-        )
+        Some(client.with_args(flags).with_args(args))
     }
 }
 
@@ -190,13 +217,14 @@ mod tests {
             what: "t".into(),
             server: Program::parse("python3 'my server.py'"),
             client: None,
+            peer: None,
         };
-        let server = target.server_command(&["--lines"]).map(|p| p.shown());
+        let server =
+            target.server_command(&["--lines"], &[]).map(|p| p.shown());
         assert_eq!(
             server.as_deref(),
             Some("python3 'my server.py' --lines --bind 127.0.0.1:0")
         );
-        let addr = SocketAddr::from(([127, 0, 0, 1], 9));
-        assert!(target.client_command(&[], addr, &[]).is_none());
+        assert!(target.client_command(&[], &[]).is_none());
     }
 }

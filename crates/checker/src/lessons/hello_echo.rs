@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use hello_echo::{EXIT, MAX_LINE_NAME, WELCOME, greeting};
 
-use crate::lessons::Lesson;
+use crate::lessons::{CLIENT, Lesson, SERVER};
 use crate::report::Failure;
 use crate::stage::{Ctx, End, Stage};
 use crate::wire::Peer;
@@ -53,6 +53,9 @@ pub const LESSON: Lesson = Lesson {
     name: "hello-echo",
     exercise: "hello-echo-exercise",
     exercise_dir: "crates/exercises/hello-echo",
+    server: Some(SERVER),
+    client: Some(CLIENT),
+    peer: None,
     stages: &[
         Stage {
             slug: "listen",

@@ -5,6 +5,29 @@ pub mod hello_echo;
 
 use crate::stage::Stage;
 
+/// How one end of a lesson is started: a subcommand of the lesson's
+/// binary (and of its exercise), and a script of our Python port.
+#[derive(Clone, Copy, Debug)]
+pub struct Launch {
+    /// The binary's subcommand (`server`); `None` for a binary that is
+    /// only a client (http-get).
+    pub subcommand: Option<&'static str>,
+    /// The script in `crates/<lesson>/python/` (`server.py`).
+    pub script: &'static str,
+}
+
+/// `<binary> server`, `python3 server.py`: most lessons' server.
+pub const SERVER: Launch = Launch {
+    subcommand: Some("server"),
+    script: "server.py",
+};
+
+/// `<binary> client`, `python3 client.py`: most lessons' client.
+pub const CLIENT: Launch = Launch {
+    subcommand: Some("client"),
+    script: "client.py",
+};
+
 /// A lesson: its crate, its exercise and its stages.
 #[derive(Clone, Copy, Debug)]
 pub struct Lesson {
@@ -14,6 +37,13 @@ pub struct Lesson {
     pub exercise: &'static str,
     /// The exercise's directory, from the workspace's root.
     pub exercise_dir: &'static str,
+    /// How its server is started; `None` for a lesson with no server.
+    pub server: Option<Launch>,
+    /// How its client is started; `None` for a lesson with no client.
+    pub client: Option<Launch>,
+    /// How a peer is started, for a lesson whose program is both ends at
+    /// once (udp-chat's `chat`); `None` for most.
+    pub peer: Option<Launch>,
     /// Its stages, in order.
     pub stages: &'static [Stage],
 }
