@@ -37,7 +37,7 @@ fn regex_escape(text: &str) -> String {
 /// A server that answers the sample session's names whatever it is sent.
 #[test]
 fn report_of_a_wrong_reply() {
-    let server = mutant("server", "hard-coded");
+    let server = mutant("hello-echo", "server", "hard-coded");
     let run = checker(&[
         "hello-echo",
         "--cmd",
@@ -54,7 +54,7 @@ fn report_of_a_wrong_reply() {
 /// A client that prints whatever one recv() returned.
 #[test]
 fn report_of_a_client_that_trusts_one_read() {
-    let client = mutant("client", "one-recv");
+    let client = mutant("hello-echo", "client", "one-recv");
     let run = checker(&[
         "hello-echo",
         "--client-cmd",

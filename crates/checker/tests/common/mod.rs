@@ -61,11 +61,11 @@ pub fn checker(args: &[&str]) -> Run {
     }
 }
 
-/// Runs the checker on a server and a client given as command lines,
-/// through every stage, with the fixed seed.
-pub fn check_commands(server: &str, client: &str) -> Run {
+/// Runs the checker on `lesson` with a server and a client given as
+/// command lines, through every stage, with the fixed seed.
+pub fn check_commands(lesson: &str, server: &str, client: &str) -> Run {
     checker(&[
-        "hello-echo",
+        lesson,
         "--cmd",
         server,
         "--client-cmd",
@@ -75,11 +75,52 @@ pub fn check_commands(server: &str, client: &str) -> Run {
     ])
 }
 
-/// The command line of a mutant: `python3 tests/mutants/<end>.py --defect
-/// <defect>`.
-pub fn mutant(end: &str, defect: &str) -> String {
+/// The command line of a mutant: `python3 tests/mutants/<lesson>/<end>.py
+/// --defect <defect>`.
+pub fn mutant(lesson: &str, end: &str, defect: &str) -> String {
     format!(
-        "python3 {}/tests/mutants/{end}.py --defect {defect}",
+        "python3 {}/tests/mutants/{lesson}/{end}.py --defect {defect}",
         env!("CARGO_MANIFEST_DIR")
     )
+}
+
+/// Runs `lesson`'s server mutant through the stages up to `up_to` (all
+/// of them when `None`) and returns the stages that failed.
+pub fn server_fails(
+    lesson: &str,
+    defect: &str,
+    up_to: Option<&str>,
+) -> Vec<String> {
+    let command = mutant(lesson, "server", defect);
+    let mut args = vec![lesson, "--cmd", &command, "--keep-going"];
+    args.extend(["--seed", SEED]);
+    if let Some(stage) = up_to {
+        args.extend(["--stage", stage]);
+    }
+    let run = checker(&args);
+    assert_eq!(
+        run.code,
+        Some(i32::from(!run.failed().is_empty())),
+        "{run:?}"
+    );
+    run.failed().into_iter().map(String::from).collect()
+}
+
+/// The same for `lesson`'s client mutant.
+pub fn client_fails(lesson: &str, defect: &str) -> Vec<String> {
+    let command = mutant(lesson, "client", defect);
+    let run = checker(&[
+        lesson,
+        "--client-cmd",
+        &command,
+        "--keep-going",
+        "--seed",
+        SEED,
+    ]);
+    assert_eq!(
+        run.code,
+        Some(i32::from(!run.failed().is_empty())),
+        "{run:?}"
+    );
+    run.failed().into_iter().map(String::from).collect()
 }
