@@ -219,6 +219,14 @@ impl Running {
         }
     }
 
+    /// The next line it prints on stdout, waiting up to `within`: for a
+    /// program that goes on running while it is watched (a chat peer).
+    pub fn next_stdout_line(&mut self, within: Duration) -> Option<String> {
+        let line = self.stdout.recv_timeout(within).ok()?;
+        self.stdout_seen.push(line.clone());
+        Some(line)
+    }
+
     /// Everything it printed on stdout: for a client that has exited.
     /// Lines still in the pipe are waited for up to `within`.
     pub fn stdout(&mut self, within: Duration) -> &[String] {

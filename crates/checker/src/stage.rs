@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use crate::program::{NotListening, Running, describe};
 use crate::report::Failure;
 use crate::target::Target;
+use crate::udp::Datagrams;
 use crate::wire::Peer;
 
 /// How long a server may take from its start to its `listening on` line.
@@ -195,6 +196,29 @@ impl Ctx<'_> {
                 "the client did not connect within {CLIENT_CONNECT_TIMEOUT:?}"
             ))),
         }
+    }
+
+    /// Plays a UDP server for the program as a client: binds a socket on
+    /// a free loopback port, starts the client with `args` after
+    /// `--connect ADDR`, and returns the checker's socket. There is no
+    /// connection to accept: the client's first datagram is its hello.
+    pub fn start_udp_client(
+        &mut self,
+        args: &[String],
+    ) -> Result<Datagrams, Failure> {
+        let socket = Datagrams::bind("the checker, as the server")?;
+        let mut argv =
+            vec!["--connect".to_owned(), socket.local_addr()?.to_string()];
+        argv.extend_from_slice(args);
+        let command = self
+            .target
+            .client_command(self.flags, &argv)
+            .ok_or_else(|| Failure::new("there is no client to check"))?;
+        let running = command.start_with(self.typed).map_err(|err| {
+            Failure::new(format!("cannot start `{}`: {err}", command.shown()))
+        })?;
+        self.program = Some(running);
+        Ok(socket)
     }
 
     /// Starts the program as a peer (udp-chat's `chat`) with `args`

@@ -201,6 +201,13 @@ def main():
                         default=host_port(DEFAULT_ADDRESS),
                         help=f'the port others send to (default {DEFAULT_ADDRESS}; '
                              'port 0 picks a free port)')
+    # The Rust chat's --peer, so that one command line starts either
+    # program (the checker's does). The menu asks for the peer's address
+    # with every message, as the original does, so this one is not used,
+    # exactly like the Rust chat's --peer with --menu.
+    parser.add_argument('--peer', metavar='HOST:PORT', type=host_port,
+                        help='accepted for the Rust chat\'s command line; '
+                             'the menu asks for the peer with each message')
     args = parser.parse_args()
 
     # Ctrl-C raises KeyboardInterrupt. Make SIGTERM (plain `kill PID`) do the
