@@ -17,6 +17,9 @@ use crate::wire::REPLY_TIMEOUT;
 /// datagram is never cut by the checker's own buffer.
 const MAX_DATAGRAM: usize = 65_536;
 
+/// How often [`Datagrams::recv_while`] asks whether to go on waiting.
+const ALIVE_POLL: Duration = Duration::from_millis(100);
+
 /// One UDP socket of the checker's.
 #[derive(Debug)]
 pub struct Datagrams {
@@ -92,14 +95,36 @@ impl Datagrams {
         &mut self,
         within: Duration,
     ) -> Result<Option<(Vec<u8>, SocketAddr)>, Failure> {
-        let deadline = Instant::now() + within;
+        self.recv_while(within, || true)
+    }
+
+    /// [`recv`](Self::recv), giving up early once `alive()` is false (the
+    /// program under test has exited, so nothing more will come). It is
+    /// asked every [`ALIVE_POLL`].
+    pub fn recv_while(
+        &mut self,
+        within: Duration,
+        mut alive: impl FnMut() -> bool,
+    ) -> Result<Option<(Vec<u8>, SocketAddr)>, Failure> {
+        let start = Instant::now();
+        let deadline = start + within;
         let mut buf = vec![0; MAX_DATAGRAM];
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                self.said.push(Said::Silence(format!("{within:?}")));
+            if left.is_zero() || !alive() {
+                let waited = if left.is_zero() {
+                    within
+                } else {
+                    start.elapsed()
+                };
+                // To the millisecond: "3s", not "2.999999871s".
+                let waited = Duration::from_millis(
+                    u64::try_from(waited.as_millis()).unwrap_or(u64::MAX),
+                );
+                self.said.push(Said::Silence(format!("{waited:?}")));
                 return Ok(None);
             }
+            let left = left.min(ALIVE_POLL);
             // A zero timeout means "block forever" to the OS: never ask it.
             let _ = self
                 .socket

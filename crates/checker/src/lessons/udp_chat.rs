@@ -34,7 +34,7 @@ use crate::lessons::hello_echo::random_name;
 use crate::lessons::{CLIENT, Launch, Lesson, SERVER};
 use crate::program::{NotListening, describe};
 use crate::report::{Failure, shown};
-use crate::stage::{Ctx, End, START_TIMEOUT, Stage};
+use crate::stage::{CLIENT_CONNECT_TIMEOUT, Ctx, End, START_TIMEOUT, Stage};
 use crate::udp::Datagrams;
 use crate::wire::REPLY_TIMEOUT;
 
@@ -53,6 +53,11 @@ const STOP_WITHIN: Duration = Duration::from_secs(2);
 /// five times that leaves room for a learner's longer timeout and a
 /// loaded machine.
 const RESEND_WITHIN: Duration = Duration::from_secs(5);
+
+/// How long a client may take from its start to its first request: as
+/// long as a TCP client may take to connect, for an interpreter's start
+/// on a loaded machine.
+const FIRST_WITHIN: Duration = CLIENT_CONNECT_TIMEOUT;
 
 /// How long a client that gets no reply at all may take to give up:
 /// the lesson's client needs `RETRIES + 1` timeouts (4 s), and this is
@@ -148,7 +153,7 @@ pub const LESSON: Lesson = Lesson {
         Stage {
             slug: "client-hello",
             checks: "the client sends 0, 1, ... one at a time, each after the last reply, prints each reply, exits 0",
-            why: "A UDP client needs no connect(): it sends a datagram to the server's address and reads the reply from its own socket. It sends the next request only when this one is answered.",
+            why: "A UDP client sends a datagram to the server's address and reads the reply on its own socket; connect() on a UDP socket makes no connection, it only fixes where datagrams go and which are let in. With nothing to mark which reply answers which request, the client sends the next request only when this one is answered.",
             book: "udp-chat.md#the-hello-echo",
             hint: "Read `run_echo_client` in crates/udp-chat/src/echo.rs.",
             end: End::Client,
@@ -418,8 +423,10 @@ fn start_echo_client(ctx: &mut Ctx, count: u32) -> Result<Datagrams, Failure> {
 
 /// Waits up to `within` for request `n` and returns its sender. A resend
 /// of the request before it (its reply crossed the client's timeout on a
-/// busy machine) is skipped: the client has its reply by now.
+/// busy machine) is skipped: the client has its reply by now. Gives up
+/// early if the client exits.
 fn request(
+    ctx: &mut Ctx,
     server: &mut Datagrams,
     n: u32,
     within: Duration,
@@ -427,9 +434,10 @@ fn request(
     let expected = n.to_string().into_bytes();
     let earlier = n.checked_sub(1).map(|m| m.to_string().into_bytes());
     let deadline = Instant::now() + within;
+    let client = ctx.program()?;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        match server.recv(left)? {
+        match server.recv_while(left, || client.exited().is_none())? {
             Some((got, from)) if got == expected => return Ok(from),
             Some((got, _)) if Some(&got) == earlier.as_ref() => {}
             Some((got, _)) => {
@@ -438,11 +446,18 @@ fn request(
                     .expected(shown(&expected), shown(&got)));
             }
             None => {
-                return Err(server
-                    .fail(format!(
+                let summary = match client.exited() {
+                    Some(status) => format!(
+                        "the client exited ({}) before its request {n}",
+                        describe(status)
+                    ),
+                    None => format!(
                         "the client's request {n} did not come within \
                          {within:?}"
-                    ))
+                    ),
+                };
+                return Err(server
+                    .fail(summary)
                     .expected(shown(&expected), "no datagram"));
             }
         }
@@ -496,7 +511,8 @@ fn client_hello(ctx: &mut Ctx) -> Result<(), Failure> {
     let count = ctx.rng.u32(2..=5);
     let mut server = start_echo_client(ctx, count)?;
     for n in 0..count {
-        let from = request(&mut server, n, REPLY_TIMEOUT)?;
+        let within = if n == 0 { FIRST_WITHIN } else { REPLY_TIMEOUT };
+        let from = request(ctx, &mut server, n, within)?;
         no_next_request(&mut server, n)?;
         server.send_to(&reply(n.to_string().as_bytes()), from)?;
     }
@@ -505,7 +521,7 @@ fn client_hello(ctx: &mut Ctx) -> Result<(), Failure> {
 
 fn client_lost(ctx: &mut Ctx) -> Result<(), Failure> {
     let mut server = start_echo_client(ctx, 1)?;
-    request(&mut server, 0, REPLY_TIMEOUT)?;
+    request(ctx, &mut server, 0, FIRST_WITHIN)?;
     server.note("answers nothing, ever");
     let program = ctx.program()?;
     let Some(status) = program.wait(GIVE_UP_WITHIN) else {
@@ -549,10 +565,13 @@ fn client_lost(ctx: &mut Ctx) -> Result<(), Failure> {
 
 /// Receives request `0` and drops it, then waits for the client to send
 /// it again; returns the client's address.
-fn drop_first_request(server: &mut Datagrams) -> Result<SocketAddr, Failure> {
-    request(server, 0, REPLY_TIMEOUT)?;
+fn drop_first_request(
+    ctx: &mut Ctx,
+    server: &mut Datagrams,
+) -> Result<SocketAddr, Failure> {
+    request(ctx, server, 0, FIRST_WITHIN)?;
     server.note("drops that request, as a lossy network would");
-    request(server, 0, RESEND_WITHIN).map_err(|failure| {
+    request(ctx, server, 0, RESEND_WITHIN).map_err(|failure| {
         failure.because(format!(
             "the client did not send its request again within \
              {RESEND_WITHIN:?} of getting no reply"
@@ -563,10 +582,10 @@ fn drop_first_request(server: &mut Datagrams) -> Result<SocketAddr, Failure> {
 fn client_retry(ctx: &mut Ctx) -> Result<(), Failure> {
     let count = ctx.rng.u32(1..=3);
     let mut server = start_echo_client(ctx, count)?;
-    let from = drop_first_request(&mut server)?;
+    let from = drop_first_request(ctx, &mut server)?;
     server.send_to(b"Hello, 0!", from)?;
     for n in 1..count {
-        let from = request(&mut server, n, REPLY_TIMEOUT)?;
+        let from = request(ctx, &mut server, n, REPLY_TIMEOUT)?;
         server.send_to(&reply(n.to_string().as_bytes()), from)?;
     }
     printed_every_reply_once(ctx, count)
@@ -575,12 +594,12 @@ fn client_retry(ctx: &mut Ctx) -> Result<(), Failure> {
 fn client_stale(ctx: &mut Ctx) -> Result<(), Failure> {
     let count = ctx.rng.u32(2..=4);
     let mut server = start_echo_client(ctx, count)?;
-    let from = drop_first_request(&mut server)?;
+    let from = drop_first_request(ctx, &mut server)?;
     server.send_to(b"Hello, 0!", from)?;
     server.note("the first try's reply, late, follows");
     server.send_to(b"Hello, 0!", from)?;
     for n in 1..count {
-        let from = request(&mut server, n, REPLY_TIMEOUT)?;
+        let from = request(ctx, &mut server, n, REPLY_TIMEOUT)?;
         server.send_to(&reply(n.to_string().as_bytes()), from)?;
     }
     printed_every_reply_once(ctx, count)
