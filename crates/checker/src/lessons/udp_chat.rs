@@ -442,7 +442,10 @@ fn request(
             Some((got, _)) if Some(&got) == earlier.as_ref() => {}
             Some((got, _)) => {
                 return Err(server
-                    .fail(format!("the client's request {n} is not `{n}`"))
+                    .fail(format!(
+                        "the client sent something else where its request \
+                         {n} was expected"
+                    ))
                     .expected(shown(&expected), shown(&got)));
             }
             None => {
