@@ -927,7 +927,7 @@ fn saved(
 /// client exited 1 and left nothing under the output name in `dir`.
 fn refused(ctx: &mut Ctx, dir: &TempDir, after: &str) -> Result<(), Failure> {
     let output = dir.path().join(OUTPUT);
-    let (code, stdout) = ctx.client_finished()?;
+    let (code, _) = ctx.client_finished()?;
     if output.exists() {
         let len = fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
         return Err(Failure::new(format!(
@@ -938,7 +938,10 @@ fn refused(ctx: &mut Ctx, dir: &TempDir, after: &str) -> Result<(), Failure> {
             "no file there (a .part file beside it is fine)",
             format!("a file of {len} bytes"),
         )
-        .note(format!("The client printed {stdout:?}.")));
+        .note(
+            "Whoever finds that file cannot tell it from a whole one: the \
+             name says it is the download.",
+        ));
     }
     if code != Some(1) {
         return Err(Failure::new(format!(
