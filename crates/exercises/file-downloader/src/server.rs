@@ -87,9 +87,9 @@ pub fn open_under_root(
 ) -> Result<(File, u64), Refusal> {
     todo!(
         "stage small-file: open the file the name gives, under root; then \
-         stage traversal asks that no name leads out of root (book: \
-         file-downloader.md, \"Path confinement: the name is hostile \
-         input\")"
+         stage traversal asks that no name leads out of root \
+         (book: file-downloader.md, \"Path confinement: the name is \
+         hostile input\")"
     )
 }
 
@@ -116,7 +116,7 @@ pub fn send_file(
 pub fn handle_framed(stream: &mut TcpStream, root: &Path) -> io::Result<()> {
     todo!(
         "stage framed-size: read the request line, answer with a header \
-         and the bytes from the offset, or an ERROR line (book: \
-         file-downloader.md, \"The server's side\")"
+         and the bytes from the offset, or an ERROR line \
+         (book: file-downloader.md, \"The server's side\")"
     )
 }
