@@ -501,42 +501,53 @@ fn write_big(
     Ok(pattern)
 }
 
-/// The resident memory of the process group `group`, in bytes: every
-/// process whose group it is (a program run through a wrapper, a
-/// shell, an interpreter), from /proc. `None` where there is no /proc.
-fn group_rss(group: u32) -> Option<u64> {
-    let mut total = 0;
-    for entry in fs::read_dir("/proc").ok()?.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().filter(|n| n.parse::<u32>().is_ok())
-        else {
-            continue;
-        };
-        // /proc/PID/stat: "pid (comm) state ppid pgrp ...", and comm may
-        // hold spaces and parentheses: count from the last ')'.
-        let Ok(stat) = fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let pgrp = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(2))
-            .and_then(|pgrp| pgrp.parse::<u32>().ok());
-        if pgrp != Some(group) {
-            continue;
-        }
-        let status = fs::read_to_string(format!("/proc/{pid}/status"))
-            .unwrap_or_default();
-        let kib = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|rest| {
-                rest.trim().trim_end_matches("kB").trim().parse().ok()
-            })
-            .unwrap_or(0u64);
-        total += kib * 1024;
-    }
-    Some(total)
+/// The processes of the group `group`: the program, and any it started
+/// (a wrapper's child, an interpreter), from /proc. Empty where there is
+/// no /proc.
+fn group_members(group: u32) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // /proc/PID/stat: "pid (comm) state ppid pgrp ...", and comm
+            // may hold spaces and parentheses: count from the last ')'.
+            let stat = fs::read_to_string(format!("/proc/{pid}/stat"))
+                .unwrap_or_default();
+            let pgrp = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(2))
+                .and_then(|pgrp| pgrp.parse::<u32>().ok());
+            pgrp == Some(group)
+        })
+        .collect()
 }
+
+/// The resident memory (VmRSS) of the processes `pids`, in bytes; a
+/// process that has gone counts 0.
+fn rss_of(pids: &[u32]) -> u64 {
+    pids.iter()
+        .map(|pid| {
+            let status = fs::read_to_string(format!("/proc/{pid}/status"))
+                .unwrap_or_default();
+            let kib: u64 = status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmRSS:"))
+                .and_then(|rest| {
+                    rest.trim().trim_end_matches("kB").trim().parse().ok()
+                })
+                .unwrap_or(0);
+            kib * 1024
+        })
+        .sum()
+}
+
+/// How many samples of [`RssWatch`] go by between two looks at which
+/// processes are in the group: reading every process's stat file every
+/// 10 ms would cost a busy machine more than the watch is worth.
+const MEMBERS_EVERY: u32 = 20;
 
 /// Samples a process group's memory on a thread until dropped, keeping
 /// the largest value seen.
@@ -553,10 +564,14 @@ impl RssWatch {
         let thread = {
             let (peak, stop) = (Arc::clone(&peak), Arc::clone(&stop));
             thread::spawn(move || {
+                let mut members = Vec::new();
+                let mut tick = 0;
                 while !stop.load(Ordering::Relaxed) {
-                    if let Some(rss) = group_rss(group) {
-                        peak.fetch_max(rss, Ordering::Relaxed);
+                    if tick % MEMBERS_EVERY == 0 {
+                        members = group_members(group);
                     }
+                    tick += 1;
+                    peak.fetch_max(rss_of(&members), Ordering::Relaxed);
                     thread::sleep(RSS_EVERY);
                 }
             })
@@ -662,10 +677,12 @@ fn big_file(ctx: &mut Ctx) -> Result<(), Failure> {
     let pattern = write_big(&files, &name, BIG_SIZE, &mut ctx.rng)?;
     let addr = ctx.start_server_with(&files.server_args())?;
     let group = ctx.program()?.pid();
-    let Some(baseline) = group_rss(group) else {
+    let members = group_members(group);
+    if members.is_empty() {
         // No /proc (not Linux): the bytes are still checked.
         return stream_big(addr, &name, &pattern, None);
-    };
+    }
+    let baseline = rss_of(&members);
     stream_big(addr, &name, &pattern, Some((group, baseline)))
 }
 
