@@ -33,6 +33,7 @@ directory it runs in), and logs every request and every refusal on stderr.
 
 It serves one client at a time, as the original does: the next client
 waits in the listen queue until the current download is over.
+
 Two more of the original's ways are kept on purpose, to be seen beside the
 Rust port: the whole file is read into memory before it is sent, and in
 the original protocol a client that goes away in the middle of a file (a

@@ -437,7 +437,9 @@ fn traversal(ctx: &mut Ctx) -> Result<(), Failure> {
     let files = Files::new()?;
     let root = files.root();
     let secret_name = format!("secret-{}", random_name(&mut ctx.rng));
-    let secret = random_bytes(&mut ctx.rng, 4096);
+    // Text, so that a report that shows it leaking reads as what it is.
+    let word = random_name(&mut ctx.rng);
+    let secret = format!("the secret {word}, outside the root\n").repeat(64);
     let secret_path = files.dir.path().join(&secret_name);
     let made = (|| -> io::Result<()> {
         fs::write(&secret_path, &secret)?;
