@@ -191,6 +191,13 @@ impl Running {
         self.stdin = None;
     }
 
+    /// The program's process id, which is also its process group's id:
+    /// for a stage that watches it from outside (its memory, in
+    /// `/proc/<pid>/status`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGINT to the program's group, as Ctrl-C in its terminal.
     pub fn interrupt(&self) {
         // It fails only if the group is gone, which is what we wanted.

@@ -24,9 +24,13 @@ how it went and how many bytes follow:
 
     S: ERROR no such file\\n     (or why the server refuses)
 
-The bytes go into "[接收]notes.txt.part" first, which is renamed only once
-the download is complete: a file without ".part" is always a whole one.
-(The Rust client can also resume a .part file; this one starts again.)
+With --framed the bytes go into "[接收]notes.txt.part" first, which is
+renamed only once the download is complete: a file without ".part" is
+always a whole one. (The Rust client can also resume a .part file; this
+one starts again.) In the original protocol this client keeps the
+original's way: the bytes go straight into "[接收]notes.txt", and a
+transfer that breaks halfway leaves that file behind, looking whole. The
+Rust client uses a .part file in both protocols.
 
 When the server's address or the file name is missing and you are at a
 terminal, it asks for them as the original does; otherwise it uses
@@ -335,7 +339,12 @@ def main():
         sys.exit(f'error: {output} already exists; pass --force to overwrite it, '
                  'or -o to choose another name')
 
-    part = output + PART_SUFFIX
+    # original's defect, kept in the original protocol: the bytes go
+    # straight into the output, so a transfer that breaks halfway leaves
+    # a file under the final name that looks complete. (Nothing is left
+    # when nothing came: the original opens its file only once it has
+    # bytes.) --framed uses a .part file, renamed once the file is whole.
+    part = output + PART_SUFFIX if args.framed else output
     download = download_framed if args.framed else download_original
     try:
         out = open(part, 'wb')
@@ -346,14 +355,18 @@ def main():
         with out, connect(*args.connect) as sock:
             got = download(sock, name, out, label)
         # A rename within one directory is atomic: the output appears whole.
-        os.replace(part, output)
+        if part != output:
+            os.replace(part, output)
         saved = True
     except Failure as failure:
         sys.exit(f'error: {failure}')
     except OSError as err:  # writing the file, not the network
         sys.exit(f'error: cannot save {output}: {err.strerror or err}')
     finally:
-        if not saved:  # a failure, or Ctrl-C: leave no half file behind
+        # A failure, or Ctrl-C: with --framed, leave no half file behind;
+        # in the original protocol, only an empty one.
+        kept = part == output and os.path.isfile(part) and os.path.getsize(part) > 0
+        if not saved and not kept:
             try:
                 os.remove(part)
             except OSError:

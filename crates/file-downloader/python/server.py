@@ -34,6 +34,12 @@ directory it runs in), and logs every request and every refusal on stderr.
 It serves one client at a time, as the original does: the next client
 waits in the listen queue until the current download is over.
 
+Two more of the original's ways are kept on purpose, to be seen beside the
+Rust port: the whole file is read into memory before it is sent, and in
+the original protocol a client that goes away in the middle of a file (a
+reset) ends the server, with one "error:" line; with --framed that is
+logged and the server goes on.
+
 Try it, from the repository root, in two terminals:
 
     python3 crates/file-downloader/python/server.py --root docs
@@ -92,6 +98,12 @@ SHOWN_CHARS = 80
 class Refusal(Exception):
     """Why a request gets no file. The text is what the log shows and, with
     --framed, what the client receives after "ERROR "."""
+
+
+class ServerEnds(Exception):
+    """An error that ends the server, as it ends the original (not an
+    OSError, so that the loop's handler of one client's errors lets it
+    through)."""
 
 
 class NotARequest(Refusal):
@@ -345,7 +357,17 @@ def serve_original(sock, peer, root):
     # returns how many bytes that was; for a file of a few MiB that is
     # never all of it, and the original never looked. sendall() keeps going
     # until every byte is sent.
-    send_file(sock, content)
+    try:
+        send_file(sock, content)
+    except ConnectionError as err:
+        # original's defect, kept in the original protocol: nothing in the
+        # original catches an error while it sends, so a client that goes
+        # away in the middle of a file (a reset, a broken pipe) ends the
+        # whole server. We end it with one line rather than a traceback.
+        # With --framed the error is logged and the server goes on.
+        raise ServerEnds(f'{peer} went away in the middle of {shown(name)} '
+                         f'({err.strerror or err}); like the original, the '
+                         'server ends here (--framed goes on)') from None
     log(f'{peer} asked for {shown(name)}: sent {len(content)} bytes')
 
 
@@ -454,6 +476,8 @@ def main():
             serve(listener, root, args.framed)
         except KeyboardInterrupt:
             log('Stopping.')
+        except ServerEnds as err:
+            sys.exit(f'error: {err}')
     return 0
 
 

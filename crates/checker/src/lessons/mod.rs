@@ -1,6 +1,7 @@
 //! The lessons the checker knows, each with its stages in the order a
 //! learner meets them.
 
+pub mod file_downloader;
 pub mod hello_echo;
 pub mod udp_chat;
 
@@ -71,4 +72,8 @@ impl Lesson {
 }
 
 /// Every lesson with stages.
-pub const LESSONS: &[Lesson] = &[hello_echo::LESSON, udp_chat::LESSON];
+pub const LESSONS: &[Lesson] = &[
+    hello_echo::LESSON,
+    udp_chat::LESSON,
+    file_downloader::LESSON,
+];
