@@ -270,10 +270,15 @@ fn is_the_time(
         ))
         .expected(
             format!(
-                "a time within {SAME_CLOCK:#} of {} UTC",
-                answered.strftime("%Y-%m-%d %H:%M:%S")
+                "a time within {} s of {}",
+                SAME_CLOCK.as_secs(),
+                answered.to_zoned(zone()).strftime("%Y-%m-%d %H:%M:%S %Z")
             ),
-            format!("{} ({})", shown(answer), time.text),
+            // RFC 868's bytes, with what they mean.
+            match format {
+                Format::Time => format!("{} ({})", shown(answer), time.text),
+                _ => shown(answer),
+            },
         )
         .note(
             "The checker and the server read the same clock. The original \
