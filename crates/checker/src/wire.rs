@@ -222,6 +222,67 @@ impl Peer {
         }
     }
 
+    /// Reads everything the program sends until it closes, for a reply
+    /// whose end is the close (a time server's answer). Fails if it sends
+    /// more than `limit` bytes, resets the connection instead of closing
+    /// it, or neither closes nor finishes within the deadline. `what`
+    /// names the reply in the failure: "the time".
+    pub fn read_to_close(
+        &mut self,
+        limit: usize,
+        what: &str,
+    ) -> Result<Vec<u8>, Failure> {
+        let ending = self.fill(|pending| pending.len() > limit);
+        let got: Vec<u8> = self.pending.drain(..).collect();
+        self.record(&got, &ending);
+        match ending {
+            Some(Got::Closed) => Ok(got),
+            Some(Got::Reset) if got.is_empty() => Err(self
+                .fail(format!(
+                    "the program reset the connection where {what} was \
+                     expected"
+                ))
+                .expected(
+                    format!("{what}, then the connection closed"),
+                    "a reset",
+                )),
+            Some(Got::Reset) => Err(self
+                .fail(format!(
+                    "the program reset the connection after {what} instead \
+                     of closing it"
+                ))
+                .expected(
+                    format!("{what}, then the connection closed"),
+                    format!("{}, then a reset", shown(&got)),
+                )
+                .note(
+                    "A reset (RST) can destroy bytes the peer has not read \
+                     yet; a close (FIN) is what ends a conversation.",
+                )),
+            Some(Got::Timeout) if got.is_empty() => Err(self
+                .fail(format!("{what} did not come within {REPLY_TIMEOUT:?}"))
+                .expected(
+                    format!("{what}, then the connection closed"),
+                    "nothing",
+                )),
+            Some(Got::Timeout) => Err(self
+                .fail(format!("the connection stayed open after {what}"))
+                .expected(
+                    format!("{what}, then the connection closed"),
+                    format!(
+                        "{}, then nothing for {REPLY_TIMEOUT:?}",
+                        shown(&got)
+                    ),
+                )),
+            Some(Got::Bytes) | None => Err(self
+                .fail(format!("the program sent more than {limit} bytes"))
+                .expected(
+                    format!("{what}, then the connection closed"),
+                    shown(&got),
+                )),
+        }
+    }
+
     /// Fails if the program sends anything within `window`: for a reply
     /// that must be all there is.
     pub fn expect_quiet(

@@ -19,7 +19,11 @@ protocol real clocks use, refines this same idea.) Against a server on this
 machine the offset should be tiny: it is the same clock.
 
 The tutorial has no client for its time server; this one follows the
-client of its greeting example: connect, read, print, close. The server
+client of its greeting example: connect, read, print, close. In the
+original format over TCP it reads as that client does, defects kept on
+purpose (one recv(1024), no timeout; see read_original), so that the
+checker can show where they break it; --rfc867 and --rfc868 read to the
+close, as the protocol needs. The server
 needs the same flags as the client (--rfc867 or --rfc868, --udp); see
 server.py for what each one sends.
 
@@ -37,14 +41,13 @@ import socket
 import struct
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 DEFAULT_ADDRESS = '127.0.0.1:6789'
 
 # As in server.py: Unix time starts 2,208,988,800 seconds after RFC 868's
 # 1900-01-01 00:00 UTC.
 SECONDS_1900_TO_1970 = 2_208_988_800
-START_1900 = datetime(1900, 1, 1, tzinfo=timezone.utc)
 
 # How long connect() waits for the server to answer at all.
 CONNECT_TIMEOUT = 5
@@ -88,8 +91,12 @@ def show(addr):
     return f'[{host}]:{port}' if ':' in host else f'{host}:{port}'
 
 
-def ask_tcp(host, port):
-    """Connects and reads until the server closes; returns (answer, t0, t1)."""
+def ask_tcp(host, port, form):
+    """Connects and reads until the server closes; returns (answer, t0, t1).
+
+    In the original format it reads as the original does instead: see
+    read_original.
+    """
     where = show((host, port))
     try:
         # create_connection() calls getaddrinfo() and tries each address,
@@ -109,6 +116,10 @@ def ask_tcp(host, port):
     # The server reads its clock after it accepts, which is after our
     # connect returns: the handshake is not part of the window.
     t0 = time.time()
+    if form == 'original':
+        with sock:
+            received = read_original(sock, where)
+            return received, t0, time.time()
     with sock:
         sock.settimeout(READ_TIMEOUT)  # so that a silent server cannot hang us
         received = b''
@@ -135,7 +146,22 @@ def ask_tcp(host, port):
     return received, t0, t1
 
 
-def ask_udp(host, port):
+def read_original(sock, where):
+    """The greeting client's read, defects kept on purpose, so that the
+    checker (`cargo run -p checker -- time-server --python`) can show
+    where they break it. --rfc867 and --rfc868 read as they should."""
+    # original's defect: no timeout; a server that never answers and
+    # never closes keeps this client waiting forever.
+    sock.settimeout(None)
+    try:
+        # original's defect: one recv(1024) taken as the whole answer,
+        # where it is only what has arrived so far.
+        return sock.recv(1024)
+    except OSError as err:  # e.g. the connection was reset
+        sys.exit(f'error: lost the connection to {where}: {err.strerror or err}')
+
+
+def ask_udp(host, port, form):
     """Sends an empty datagram until an answer comes; returns (answer, t0, t1)."""
     where = show((host, port))
     try:
@@ -221,13 +247,22 @@ def parse_daytime(text):
         return None
 
 
-def describe_time(number):
-    """An RFC 868 number as "N (YYYY-MM-DD HH:MM:SS UTC)".
+def unix_time_of(number, reference):
+    """The Unix time an RFC 868 number stands for.
 
-    We assume the first era, 1900 to 2036: the number wraps to 0 on
-    2036-02-07 06:28:16 UTC, after which this reads 136 years too early.
+    The number wraps to 0 on 2036-02-07 06:28:16 UTC, every 2**32 seconds
+    (about 136 years), so alone it cannot say which era it is in. We take
+    the era that puts it nearest to `reference` (our own clock): right for
+    any server within 68 years of us, on both sides of the wrap.
     """
-    when = START_1900 + timedelta(seconds=number)
+    base = number - SECONDS_1900_TO_1970
+    era = (reference - base + 2**31) // 2**32
+    return base + era * 2**32
+
+
+def describe_time(number, unix_time):
+    """An RFC 868 number as "N (YYYY-MM-DD HH:MM:SS UTC)"."""
+    when = datetime.fromtimestamp(unix_time, timezone.utc)
     return f'{number} ({when:%Y-%m-%d %H:%M:%S} UTC)'
 
 
@@ -239,8 +274,8 @@ def understand(data, form):
     if form == 'rfc868':
         if len(data) == 4:
             (number,) = struct.unpack('!I', data)  # big-endian, unsigned
-            said = describe_time(number)
-            server_time = number - SECONDS_1900_TO_1970
+            server_time = unix_time_of(number, time.time())
+            said = describe_time(number, server_time)
     else:
         try:
             said = strip_line_end(data.decode('utf-8'))
@@ -274,7 +309,7 @@ def main():
     args = parser.parse_args()
 
     ask = ask_udp if args.udp else ask_tcp
-    data, t0, t1 = ask(*args.connect)
+    data, t0, t1 = ask(*args.connect, args.form)
     said, server_time = understand(data, args.form)
 
     half_step = RESOLUTION[args.form] / 2

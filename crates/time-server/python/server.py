@@ -32,6 +32,13 @@ The server serves one client at a time, as the original does: the next
 client waits in the listen queue, which costs nothing here since an answer
 takes microseconds.
 
+Without --rfc867 or --rfc868, over TCP, the server is the original, and
+the lines marked "original's defect" keep its mistakes on purpose, so
+that the checker (`cargo run -p checker -- time-server --python`) can show
+where they break it: a client that sent bytes gets a reset instead of a
+clean end, and one that reset its connection before the answer ends the
+server. The two RFC modes, and --udp, do it right.
+
 Try it, from the repository root, in two terminals:
 
     python3 crates/time-server/python/server.py
@@ -187,6 +194,26 @@ def open_socket(host, port, udp):
     sys.exit(f'error: {failure}')  # sys.exit(text): text to stderr, exit 1
 
 
+def serve_original(listener):
+    """The original's loop, defects kept on purpose: accept, send, close.
+
+    The checker (crates/checker, `--python`) runs this to show where the
+    original breaks; --rfc867 and --rfc868 take serve_tcp, which does not.
+    """
+    while True:
+        sock, addr = listener.accept()
+        log(f'connection from {show(addr)}')
+        # original's defect: send() may send only part of the bytes. And
+        # nothing catches its error: a client that has already reset the
+        # connection makes send() raise ConnectionResetError, which ends
+        # the whole server, not just this connection.
+        sock.send(answer('original'))
+        # original's defect: a plain close. Bytes the client sent, which
+        # nobody read, turn it into a reset (RST) instead of an end of
+        # stream (FIN).
+        sock.close()
+
+
 def serve_tcp(listener, form):
     """Accepts one client at a time: answer, close, next."""
     while True:
@@ -272,6 +299,8 @@ def main():
             print(f'listening on {show(sock.getsockname())}', flush=True)
             if args.udp:
                 serve_udp(sock, args.form)
+            elif args.form == 'original':
+                serve_original(sock)
             else:
                 serve_tcp(sock, args.form)
         except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 
 pub mod file_downloader;
 pub mod hello_echo;
+pub mod time_server;
 pub mod udp_chat;
 
 use crate::stage::Stage;
@@ -74,6 +75,7 @@ impl Lesson {
 /// Every lesson with stages.
 pub const LESSONS: &[Lesson] = &[
     hello_echo::LESSON,
+    time_server::LESSON,
     udp_chat::LESSON,
     file_downloader::LESSON,
 ];

@@ -1,0 +1,127 @@
+//! The `time-server-exercise` command: the same command line as
+//! `time-server`, running your code. Written for you; nothing to do here.
+
+use std::io;
+use std::process::ExitCode;
+use std::thread;
+
+use clap::{Args, Parser, Subcommand};
+use netkit::Shutdown;
+use netkit::cli::{announce, announce_listener, exit_code};
+use time_server::{DEFAULT_ADDR, Format};
+use time_server_exercise::{client, server};
+
+/// Lesson 2, your turn: a server that sends the time and hangs up, and
+/// its client.
+#[derive(Parser, Debug)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Send the time to every client, one at a time
+    Server(ServerArgs),
+    /// Ask a server for the time and print it
+    Client(ClientArgs),
+}
+
+/// The wire format and transport; both ends must use the same.
+#[derive(Args, Debug)]
+struct Protocol {
+    /// RFC 867 Daytime: one human-readable line
+    #[arg(long, conflicts_with = "rfc868")]
+    rfc867: bool,
+
+    /// RFC 868 Time: 4 bytes, seconds since 1900
+    #[arg(long)]
+    rfc868: bool,
+
+    /// UDP instead of TCP: any datagram gets the time in a datagram
+    #[arg(long)]
+    udp: bool,
+}
+
+impl Protocol {
+    fn format(&self) -> Format {
+        match (self.rfc867, self.rfc868) {
+            (true, _) => Format::Daytime,
+            (_, true) => Format::Time,
+            _ => Format::Original,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct ServerArgs {
+    /// Address to listen on, HOST:PORT (port 0 picks a free port)
+    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
+    bind: String,
+
+    #[command(flatten)]
+    protocol: Protocol,
+}
+
+#[derive(Args, Debug)]
+struct ClientArgs {
+    /// Server address, HOST:PORT
+    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
+    connect: String,
+
+    #[command(flatten)]
+    protocol: Protocol,
+}
+
+fn main() -> ExitCode {
+    exit_code(run(Cli::parse()))
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Server(args) => {
+            let format = args.protocol.format();
+            let shutdown = Shutdown::new();
+            let (done, finished) = crossbeam_channel::bounded(1);
+            if args.protocol.udp {
+                let socket = netkit::listen_udp(&args.bind)?;
+                shutdown.trigger_on_signals()?;
+                announce(socket.local_addr()?);
+                thread::spawn(move || {
+                    let _ = done.send(server::serve_udp(&socket, format));
+                });
+            } else {
+                // `resolve` fails rather than return no address.
+                let addr = netkit::bind::resolve(&args.bind)?[0];
+                let listener = server::open_listener(addr)?;
+                shutdown.trigger_on_signals()?;
+                announce_listener(&listener)?;
+                thread::spawn(move || {
+                    // If `serve_tcp` panics (a todo!(), say), `done` is
+                    // dropped unsent, and `finished` reports it below.
+                    let _ = done.send(server::serve_tcp(listener, format));
+                });
+            }
+            crossbeam_channel::select! {
+                // Ctrl-C. Returning ends the process, and the kernel
+                // closes the sockets the serving thread still holds.
+                recv(shutdown.receiver()) -> _ => Ok(()),
+                recv(finished) -> served => match served {
+                    Ok(served) => Ok(served?),
+                    Err(_) => anyhow::bail!("the server panicked"),
+                },
+            }
+        }
+        Command::Client(args) => {
+            let format = args.protocol.format();
+            if args.protocol.udp {
+                // The lesson's UDP client: asking with a datagram is the
+                // server's half of the lesson here.
+                let reading = time_server::query_udp(&args.connect, format)?;
+                return Ok(reading.print(&mut io::stdout())?);
+            }
+            let stream = netkit::connect(&args.connect)?;
+            client::run_client(&stream, format, &mut io::stdout())
+        }
+    }
+}
