@@ -2,6 +2,7 @@
 //! learner meets them.
 
 pub mod hello_echo;
+pub mod http_get;
 
 use crate::stage::Stage;
 
@@ -70,4 +71,4 @@ impl Lesson {
 }
 
 /// Every lesson with stages.
-pub const LESSONS: &[Lesson] = &[hello_echo::LESSON];
+pub const LESSONS: &[Lesson] = &[hello_echo::LESSON, http_get::LESSON];
