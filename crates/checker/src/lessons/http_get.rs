@@ -50,7 +50,8 @@ const MAX_REQUEST_HEADERS: usize = 64;
 /// and the three the lesson's client sends (crates/http-get/src/
 /// request.rs). Anything else asks the server for something the client
 /// never meant: `Accept-Encoding: gzip` is a promise to decode gzip.
-const ALLOWED_HEADERS: &[&str] = &["Host", "User-Agent", "Accept", "Connection"];
+const ALLOWED_HEADERS: &[&str] =
+    &["Host", "User-Agent", "Accept", "Connection"];
 
 /// The pauses between the pieces of a response cut on purpose: long
 /// enough that each piece arrives in a read of its own.
@@ -61,6 +62,9 @@ const PIECE_PAUSE_MS: std::ops::RangeInclusive<u64> = 100..=200;
 /// machine (the checker waits no longer than this anyway).
 const STALL_TIMEOUT: &str = "1s";
 const STALL_GIVE_UP_WITHIN: Duration = Duration::from_secs(5);
+
+/// How long a client that failed a stage gets to stop after Ctrl-C.
+const STOP_WITHIN: Duration = Duration::from_secs(2);
 
 /// Status lines that are not HTTP/1.x status lines: another protocol's
 /// greeting, a page without a head, a code of 4 digits, a code in the
@@ -100,7 +104,7 @@ pub const LESSON: Lesson = Lesson {
             checks: "sends `GET /path?query HTTP/1.1`, a `Host` with the port, CR LF line ends, an empty line",
             why: "An HTTP/1.1 request is a request line, header lines and an empty line, each ending in CR LF. The request line names the path and query only; the host goes in `Host`, which HTTP/1.1 requires (one address serves many sites), with the port when it is not 80.",
             book: "http-get.md#the-request",
-            hint: "Read `encode` in crates/http-get/src/request.rs, and where `host_header` and `request_target` come from in `new` (crates/http-get/src/target.rs).",
+            hint: "Read `encode` in crates/http-get/src/request.rs, and how `new` in crates/http-get/src/target.rs makes the Host header and the request target from the URL.",
             end: End::Client,
             flags: &[],
             run: request,
@@ -149,7 +153,7 @@ pub const LESSON: Lesson = Lesson {
             slug: "head",
             checks: "with --head: sends HEAD, prints the head, and finishes without a body while the connection stays open",
             why: "A response to HEAD has no body, whatever its `Content-Length` says (that is the length a GET would get). The client is done at the empty line, and must not wait for bytes or for the close.",
-            book: "http-get.md#rfc-9112-6-3-in-order",
+            book: "http-get.md#rfc-9112-63-in-order",
             hint: "Read step 1 of `framing` in crates/http-get/src/body.rs.",
             end: End::Client,
             flags: &[],
@@ -159,7 +163,7 @@ pub const LESSON: Lesson = Lesson {
             slug: "no-body",
             checks: "a 204 saves an empty file and a 304 nothing, each at once, while the connection stays open",
             why: "A 204 or a 304 ends at its head: no body follows, whatever the headers say. A client that reads on waits for bytes that never come.",
-            book: "http-get.md#rfc-9112-6-3-in-order",
+            book: "http-get.md#rfc-9112-63-in-order",
             hint: "Read step 1 of `framing` in crates/http-get/src/body.rs.",
             end: End::Client,
             flags: &[],
@@ -170,7 +174,7 @@ pub const LESSON: Lesson = Lesson {
             checks: "a 404 is an error: exit 1, and its error page is not saved",
             why: "Only a 2xx response carries the resource. A 404's body is an error page; saved under the output name it would pass for the file.",
             book: "http-get.md#saving-a-body",
-            hint: "Read `download` in crates/http-get/src/download.rs: `is_success` before anything is saved.",
+            hint: "Read `download` in crates/http-get/src/download.rs: it asks `is_success` (crates/http-get/src/client.rs) before anything is saved.",
             end: End::Client,
             flags: &[],
             run: status_error,
@@ -513,7 +517,10 @@ fn request(ctx: &mut Ctx) -> Result<(), Failure> {
     if let Some(line) = request.lines.iter().find(|l| !l.ends_with(b"\r\n")) {
         return Err(peer
             .fail("a line of the request does not end in CR LF")
-            .expected(format!("{}\\r\\n", shown(trim_line_end(line))), shown(line)));
+            .expected(
+                format!("{}\\r\\n", shown(trim_line_end(line))),
+                shown(line),
+            ));
     }
     let host = addr.map(|a| a.to_string()).unwrap_or_default();
     let hosts: Vec<&str> = request.all("Host").collect();
@@ -535,15 +542,18 @@ fn request_headers(ctx: &mut Ctx) -> Result<(), Failure> {
     for (name, _) in &request.headers {
         if !ALLOWED_HEADERS.iter().any(|a| a.eq_ignore_ascii_case(name)) {
             return Err(peer
-                .fail(format!("the client sent a header it was not asked for: {name}"))
+                .fail(format!(
+                    "the client sent a header it was not asked for: {name}"
+                ))
                 .expected(
                     format!("only {}", ALLOWED_HEADERS.join(", ")),
                     shown(name.as_bytes()),
                 ));
         }
         if request.all(name).count() > 1 {
-            return Err(peer
-                .fail(format!("the client sent `{name}` more than once")));
+            return Err(
+                peer.fail(format!("the client sent `{name}` more than once"))
+            );
         }
     }
     // A GET has no body: nothing may follow the empty line.
@@ -584,7 +594,9 @@ fn chunk(rng: &mut fastrand::Rng, body: &[u8]) -> Vec<u8> {
         out.extend_from_slice(b"\r\n");
         rest = after;
     }
-    out.extend_from_slice(b"0;last\r\nX-Checksum: 0bad\r\nExpires: never\r\n\r\n");
+    out.extend_from_slice(
+        b"0;last\r\nX-Checksum: 0bad\r\nExpires: never\r\n\r\n",
+    );
     out
 }
 
@@ -629,6 +641,14 @@ fn finished_while_open(
     what: &str,
 ) -> Result<(Option<i32>, Vec<String>), Failure> {
     let finished = ctx.client_finished();
+    if finished.is_err() {
+        // Stopped before the checker closes: a client that waited for the
+        // close would otherwise go on to save into a directory that is
+        // about to go, and its last words would be about that.
+        let program = ctx.program()?;
+        program.interrupt();
+        program.wait(STOP_WITHIN);
+    }
     drop(peer);
     finished.map_err(|failure| {
         failure.because(format!(
@@ -809,7 +829,9 @@ fn stall(ctx: &mut Ctx) -> Result<(), Failure> {
             waited.as_secs_f64()
         ))
         .expected(
-            format!("within {STALL_GIVE_UP_WITHIN:?} (--timeout {STALL_TIMEOUT})"),
+            format!(
+                "within {STALL_GIVE_UP_WITHIN:?} (--timeout {STALL_TIMEOUT})"
+            ),
             format!("{:.1} s", waited.as_secs_f64()),
         ));
     }
@@ -827,7 +849,11 @@ fn interim(ctx: &mut Ctx) -> Result<(), Failure> {
     let interim = b"HTTP/1.1 100 Continue\r\n\r\n\
                     HTTP/1.1 103 Early Hints\r\n\
                     Link: </style.css>; rel=preload; as=style\r\n\r\n";
-    send_cut(ctx, &mut peer, &[&interim[..], &ok_response(&body)].concat())?;
+    send_cut(
+        ctx,
+        &mut peer,
+        &[&interim[..], &ok_response(&body)].concat(),
+    )?;
     drop(peer);
     saved(ctx, &out, &body)
 }
