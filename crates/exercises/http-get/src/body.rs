@@ -50,7 +50,7 @@ pub fn read_chunked(
 ) -> io::Result<u64> {
     todo!(
         "stage chunked: read a size line, that many bytes and their CR LF, \
-         until the size 0, then the trailers up to the empty line (book: \
-         http-get.md, \"Chunked: pieces with their size in front\")"
+         until the size 0, then the trailers up to the empty line \
+         (book: http-get.md, \"Chunked: pieces with their size in front\")"
     )
 }

@@ -40,8 +40,8 @@ pub fn redirect_to(
 ) -> anyhow::Result<Option<Target>> {
     todo!(
         "stage redirect: for a 3xx with a Location, resolve it against the \
-         URL and return it; past max_redirects, an error (book: \
-         http-get.md, \"Redirects\")"
+         URL and return it; past max_redirects, an error \
+         (book: http-get.md, \"Redirects\")"
     )
 }
 
