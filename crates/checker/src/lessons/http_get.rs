@@ -30,7 +30,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use http_get::client::MAX_REDIRECTS;
 
@@ -57,11 +57,10 @@ const ALLOWED_HEADERS: &[&str] =
 /// enough that each piece arrives in a read of its own.
 const PIECE_PAUSE_MS: std::ops::RangeInclusive<u64> = 100..=200;
 
-/// `--timeout` in the `stall` stage, and how long after the stall the
-/// client may take to give up: its timeout and a margin for a loaded
-/// machine (the checker waits no longer than this anyway).
+/// `--timeout` in the `stall` stage. The client then has
+/// [`CLIENT_EXIT_TIMEOUT`](crate::stage::CLIENT_EXIT_TIMEOUT) (5 s) to
+/// give up: its timeout, and a margin for a loaded machine.
 const STALL_TIMEOUT: &str = "1s";
-const STALL_GIVE_UP_WITHIN: Duration = Duration::from_secs(5);
 
 /// How long a client that failed a stage gets to stop after Ctrl-C.
 const STOP_WITHIN: Duration = Duration::from_secs(2);
@@ -634,28 +633,31 @@ fn until_close(ctx: &mut Ctx) -> Result<(), Failure> {
 }
 
 /// Waits for the client to exit while `peer` stays open, and returns its
-/// exit code and stdout.
+/// exit code and stdout. A client still running then is stopped before
+/// the checker closes: one that waited for the close would otherwise go
+/// on, write into a directory that is about to go, and its last words in
+/// the report would be about that.
 fn finished_while_open(
     ctx: &mut Ctx,
     peer: Peer,
-    what: &str,
 ) -> Result<(Option<i32>, Vec<String>), Failure> {
     let finished = ctx.client_finished();
     if finished.is_err() {
-        // Stopped before the checker closes: a client that waited for the
-        // close would otherwise go on to save into a directory that is
-        // about to go, and its last words would be about that.
         let program = ctx.program()?;
         program.interrupt();
         program.wait(STOP_WITHIN);
     }
     drop(peer);
-    finished.map_err(|failure| {
-        failure.because(format!(
-            "after {what} the client did not finish while the connection \
-             stayed open: it waited for a body, or for the close"
-        ))
-    })
+    finished
+}
+
+/// The failure of a client that did not finish after a head with no body.
+fn waited_for_a_body(what: &str) -> impl FnOnce(Failure) -> Failure {
+    let summary = format!(
+        "after {what} the client did not finish while the connection \
+         stayed open: it waited for a body, or for the close"
+    );
+    move |failure| failure.because(summary)
 }
 
 fn head(ctx: &mut Ctx) -> Result<(), Failure> {
@@ -673,7 +675,8 @@ fn head(ctx: &mut Ctx) -> Result<(), Failure> {
         )
         .as_bytes(),
     )?;
-    let (code, stdout) = finished_while_open(ctx, peer, "the head")?;
+    let (code, stdout) = finished_while_open(ctx, peer)
+        .map_err(waited_for_a_body("the head"))?;
     if code != Some(0) {
         return Err(Failure::new(
             "the client did not exit 0 after a 200 response to HEAD",
@@ -697,7 +700,8 @@ fn no_body(ctx: &mut Ctx) -> Result<(), Failure> {
     let mut peer = ctx.start_client_with(get_args(&[], &target, &out))?;
     expect_request(&mut peer, "GET", &target)?;
     peer.send(b"HTTP/1.1 204 No Content\r\nX-Served-By: checker\r\n\r\n")?;
-    let (code, _) = finished_while_open(ctx, peer, "a 204")?;
+    let (code, _) =
+        finished_while_open(ctx, peer).map_err(waited_for_a_body("a 204"))?;
     if code != Some(0) || fs::read(&out).ok().as_deref() != Some(&[][..]) {
         return Err(Failure::new(
             "after a 204 the client did not save an empty file and exit 0",
@@ -729,7 +733,8 @@ fn no_body(ctx: &mut Ctx) -> Result<(), Failure> {
         )
         .as_bytes(),
     )?;
-    let (code, _) = finished_while_open(ctx, peer, "a 304")?;
+    let (code, _) =
+        finished_while_open(ctx, peer).map_err(waited_for_a_body("a 304"))?;
     if code != Some(1) || out.exists() {
         return Err(Failure::new(
             "after a 304 the client did not exit 1 without a file",
@@ -814,28 +819,19 @@ fn stall(ctx: &mut Ctx) -> Result<(), Failure> {
     let response = ok_response(&body);
     let cut = response.len() - (len - sent);
     peer.send(&response[..cut])?;
-    let stalled = Instant::now();
-    let result = failed_and_left_nothing(
+    // The client has its --timeout and CLIENT_EXIT_TIMEOUT more to give
+    // up, the connection open all along.
+    finished_while_open(ctx, peer).map_err(|failure| {
+        failure.because(format!(
+            "the client did not give up on a server that stalled, with \
+             --timeout {STALL_TIMEOUT}"
+        ))
+    })?;
+    failed_and_left_nothing(
         ctx,
         dir.path(),
         &format!("a stall after {sent} of {len} bytes"),
-    );
-    let waited = stalled.elapsed();
-    drop(peer);
-    result?;
-    if waited > STALL_GIVE_UP_WITHIN {
-        return Err(Failure::new(format!(
-            "the client gave up {:.1} s after the server stalled",
-            waited.as_secs_f64()
-        ))
-        .expected(
-            format!(
-                "within {STALL_GIVE_UP_WITHIN:?} (--timeout {STALL_TIMEOUT})"
-            ),
-            format!("{:.1} s", waited.as_secs_f64()),
-        ));
-    }
-    Ok(())
+    )
 }
 
 fn interim(ctx: &mut Ctx) -> Result<(), Failure> {

@@ -33,7 +33,8 @@ struct Cli {
 
     /// Give up on a connect, or a read or write, after this long, as in
     /// 30s or 500ms
-    #[arg(long, value_name = "DURATION", default_value_t = DEFAULT_TIMEOUT.into(),
+    #[arg(long, value_name = "DURATION",
+          default_value_t = DEFAULT_TIMEOUT.into(),
           value_parser = nonzero_duration)]
     timeout: DurationArg,
 }
