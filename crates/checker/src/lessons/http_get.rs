@@ -286,7 +286,7 @@ fn read_request(peer: &mut Peer) -> Result<Request, Failure> {
     loop {
         let line = peer.read_line(MAX_REQUEST_LINE);
         if !line.ends_with(b"\n") {
-            return Err(peer.fail(if line.len() > MAX_REQUEST_LINE {
+            return Err(peer.fail(if line.len() >= MAX_REQUEST_LINE {
                 "a line of the request is over 8 KiB"
             } else if lines.is_empty() {
                 "the client sent no request line"
@@ -484,7 +484,7 @@ fn failed_and_left_nothing(
         return Err(Failure::new(format!(
             "the client did not fail after {after}"
         ))
-        .expected("exit code 1 and an `error:` line", exit_code(code)));
+        .expected("exit code 1", exit_code(code)));
     }
     let left: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(|err| Failure::new(format!("cannot list {dir:?}: {err}")))?
