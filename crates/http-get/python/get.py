@@ -39,6 +39,12 @@ head first and then ends the body the way the head says (RFC 9112 section
 
 Plain HTTP only: https:// needs TLS, which is not written by hand here.
 
+--head, --timeout DURATION and --max-redirects N take the Rust client's
+syntax, so that the checker (cargo run -p checker -- http-get --python) can
+run this program through its stages; without them it does what it always
+did. A HEAD's response is read to the close like any other, and
+--max-redirects is accepted and ignored: no redirect is followed.
+
 Exit status: 0 for a 2xx response, 1 for any other response or an error
 (one "error: ..." line on stderr), 2 for a usage error.
 
