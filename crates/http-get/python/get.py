@@ -39,6 +39,12 @@ head first and then ends the body the way the head says (RFC 9112 section
 
 Plain HTTP only: https:// needs TLS, which is not written by hand here.
 
+--head, --timeout DURATION and --max-redirects N take the Rust client's
+syntax, so that the checker (cargo run -p checker -- http-get --python) can
+run this program through its stages; without them it does what it always
+did. A HEAD's response is read to the close like any other, and
+--max-redirects is accepted and ignored: no redirect is followed.
+
 Exit status: 0 for a 2xx response, 1 for any other response or an error
 (one "error: ..." line on stderr), 2 for a usage error.
 
@@ -141,7 +147,27 @@ def parse_url(url):
     return host, port or DEFAULT_PORT, host_header, target
 
 
-def request(host_header, target):
+def parse_duration(text):
+    """A --timeout as the Rust client takes it: seconds, with a unit (30s,
+    500ms, 1m) or without one (2.5)."""
+    units = {'ms': 0.001, 's': 1, 'm': 60}
+    for unit in sorted(units, key=len, reverse=True):
+        if text.endswith(unit):
+            number, scale = text[:-len(unit)], units[unit]
+            break
+    else:
+        number, scale = text, 1
+    try:
+        seconds = float(number) * scale
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'{text!r} is not a duration; write e.g. 30s or 500ms') from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError('a timeout must be more than 0')
+    return seconds
+
+
+def request(host_header, target, method='GET'):
     """The request's bytes: request line, headers, and the empty line that
     ends them.
 
@@ -151,7 +177,7 @@ def request(host_header, target):
     """
     # original's defect (chapter 02): "GET /\n\n" names no version and no
     # Host, and ends its lines in bare LF; HTTP/1.1 lines end in CR LF.
-    return (f'GET {target} HTTP/1.1\r\n'
+    return (f'{method} {target} HTTP/1.1\r\n'
             f'Host: {host_header}\r\n'
             'Connection: close\r\n'
             '\r\n').encode('ascii')
@@ -267,7 +293,7 @@ def copy_body(sock, first, out):
         got += len(chunk)
 
 
-def fetch(url, output):
+def fetch(url, output, method='GET'):
     """GETs `url`: prints the head, then saves the body to `output` (a path)
     or, if None, prints it too. Returns the exit status."""
     host, port, host_header, target = parse_url(url)
@@ -278,7 +304,7 @@ def fetch(url, output):
             # sendall() sends it all or raises. original's defect (chapter
             # 02): the request was sent again before every recv() of its
             # loop, and as a str, which Python 3's send() refuses.
-            sock.sendall(request(host_header, target))
+            sock.sendall(request(host_header, target, method))
         except OSError as err:
             raise Failure('could not send the request: '
                           f'{err.strerror or err}') from None
@@ -330,6 +356,7 @@ def fetch(url, output):
 
 
 def main():
+    global TIMEOUT  # --timeout sets it; connect() and receive() read it
     parser = argparse.ArgumentParser(
         description='Lesson 6: one HTTP GET written by hand on a TCP socket. '
                     'Prints the response head, then the body or, with -o, '
@@ -339,9 +366,22 @@ def main():
                         help='what to fetch: http://HOST[:PORT]/PATH')
     parser.add_argument('-o', '--output', metavar='FILE',
                         help='save the body to FILE instead of printing it')
+    # The Rust client's flags that a stage of the checker passes. They
+    # change nothing unless given, and a HEAD's response is still read to
+    # the close, as every response is here.
+    parser.add_argument('--head', action='store_true',
+                        help='send HEAD instead of GET: the head only')
+    parser.add_argument('--timeout', metavar='DURATION', type=parse_duration,
+                        default=TIMEOUT,
+                        help='give up on a connect or a recv() after this '
+                             f'long, as in 30s or 500ms (default: {TIMEOUT}s)')
+    parser.add_argument('--max-redirects', metavar='N', type=int, default=0,
+                        help='accepted for the Rust client\'s command line; '
+                             'this program follows no redirects')
     args = parser.parse_args()
+    TIMEOUT = args.timeout
     try:
-        return fetch(args.url, args.output)
+        return fetch(args.url, args.output, 'HEAD' if args.head else 'GET')
     except Failure as failure:
         print(f'error: {failure}', file=sys.stderr)
         return 1

@@ -3,6 +3,7 @@
 
 pub mod file_downloader;
 pub mod hello_echo;
+pub mod http_get;
 pub mod time_server;
 pub mod udp_chat;
 
@@ -78,4 +79,5 @@ pub const LESSONS: &[Lesson] = &[
     time_server::LESSON,
     udp_chat::LESSON,
     file_downloader::LESSON,
+    http_get::LESSON,
 ];
