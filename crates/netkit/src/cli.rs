@@ -111,6 +111,35 @@ pub fn exit_code(result: anyhow::Result<()>) -> ExitCode {
     }
 }
 
+/// Runs `work` on a thread of its own and returns its result, or `Ok` at
+/// Ctrl-C (SIGINT) or SIGTERM, whichever comes first: the exercises' way
+/// to keep CONTRACT.md's exit 0 on Ctrl-C whatever the learner's code is
+/// doing. Returning ends the process, and the kernel closes every socket
+/// the thread still holds, as Python does with daemon threads; a lesson's
+/// own server does better and tells each connection to finish.
+///
+/// A panic in `work` (a `todo!()` reached) is an error, not a program
+/// left running with nobody serving.
+pub fn until_ctrl_c(
+    work: impl FnOnce() -> anyhow::Result<()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let shutdown = crate::Shutdown::new();
+    shutdown.trigger_on_signals()?;
+    let (done, finished) = crossbeam_channel::bounded(1);
+    thread::spawn(move || {
+        // If `work` panics, `done` is dropped unsent, and `finished`
+        // reports it below.
+        let _ = done.send(work());
+    });
+    crossbeam_channel::select! {
+        recv(shutdown.receiver()) -> _ => Ok(()),
+        recv(finished) -> result => match result {
+            Ok(result) => result,
+            Err(_) => anyhow::bail!("the program's thread panicked"),
+        },
+    }
+}
+
 /// Lines typed on stdin, read on a thread of their own: a read from the
 /// terminal blocks, and a chat must go on showing messages meanwhile. The
 /// channel closes at the end of input (Ctrl-D). A line that is not UTF-8

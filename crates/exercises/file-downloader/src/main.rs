@@ -4,13 +4,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::thread;
 
 use clap::{Args, Parser, Subcommand};
 use file_downloader::{DEFAULT_ADDR, Protocol};
 use file_downloader_exercise::{client, server};
-use netkit::Shutdown;
-use netkit::cli::{announce_listener, exit_code};
+use netkit::cli::{announce_listener, exit_code, until_ctrl_c};
 
 /// Lesson 4, your turn: a file server confined to one directory, and its
 /// client.
@@ -83,24 +81,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = netkit::listen(&args.bind)?;
             announce_listener(&listener)?;
             let protocol = protocol(args.framed);
-            let shutdown = Shutdown::new();
-            shutdown.trigger_on_signals()?;
-            let (done, finished) = crossbeam_channel::bounded(1);
-            thread::spawn(move || {
-                // If `serve` panics (a todo!(), say), `done` is dropped
-                // unsent, and `finished` reports it below.
-                let _ = done.send(server::serve(listener, root, protocol));
-            });
-            crossbeam_channel::select! {
-                // Ctrl-C. Returning ends the process, and the kernel
-                // closes every socket the threads still hold. (The
-                // lesson's server does better: it tells each to finish.)
-                recv(shutdown.receiver()) -> _ => Ok(()),
-                recv(finished) -> served => match served {
-                    Ok(served) => Ok(served?),
-                    Err(_) => anyhow::bail!("serve panicked"),
-                },
-            }
+            until_ctrl_c(move || Ok(server::serve(listener, root, protocol)?))
         }
         Command::Client(args) => {
             let mut stream = netkit::connect(&args.connect)?;

@@ -3,14 +3,12 @@
 
 use std::io;
 use std::process::ExitCode;
-use std::thread;
 
 use clap::{Args, Parser, Subcommand};
 use hello_echo::cli::ClientArgs;
 use hello_echo::{DEFAULT_ADDR, Protocol};
 use hello_echo_exercise::{client, server};
-use netkit::Shutdown;
-use netkit::cli::{announce_listener, exit_code};
+use netkit::cli::{announce_listener, exit_code, until_ctrl_c};
 
 /// Lesson 1, your turn: the "Welcome!" / "Hello, X!" server and client.
 #[derive(Parser, Debug)]
@@ -50,25 +48,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let listener = server::open_listener(addr)?;
             announce_listener(&listener)?;
             let protocol = Protocol::with_lines(args.lines);
-            let shutdown = Shutdown::new();
-            shutdown.trigger_on_signals()?;
-            let (done, finished) = crossbeam_channel::bounded(1);
-            thread::spawn(move || {
-                // If `serve` panics (a todo!(), say), `done` is dropped
-                // unsent, and `finished` reports it below.
-                let _ = done.send(server::serve(listener, protocol));
-            });
-            crossbeam_channel::select! {
-                // Ctrl-C. Returning ends the process, and the kernel
-                // closes every socket the threads still hold: the
-                // original's daemon threads, abandoned the same way. (The
-                // lesson's server does better: it tells each to finish.)
-                recv(shutdown.receiver()) -> _ => Ok(()),
-                recv(finished) -> served => match served {
-                    Ok(served) => Ok(served?),
-                    Err(_) => anyhow::bail!("serve panicked"),
-                },
-            }
+            until_ctrl_c(move || Ok(server::serve(listener, protocol)?))
         }
         Command::Client(args) => {
             let (names, protocol) =

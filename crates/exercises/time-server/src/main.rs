@@ -3,11 +3,9 @@
 
 use std::io;
 use std::process::ExitCode;
-use std::thread;
 
 use clap::{Args, Parser, Subcommand};
-use netkit::Shutdown;
-use netkit::cli::{announce, announce_listener, exit_code};
+use netkit::cli::{announce, announce_listener, exit_code, until_ctrl_c};
 use time_server::{DEFAULT_ADDR, Format};
 use time_server_exercise::{client, server};
 
@@ -81,35 +79,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Server(args) => {
             let format = args.protocol.format();
-            let shutdown = Shutdown::new();
-            let (done, finished) = crossbeam_channel::bounded(1);
             if args.protocol.udp {
                 let socket = netkit::listen_udp(&args.bind)?;
-                shutdown.trigger_on_signals()?;
                 announce(socket.local_addr()?);
-                thread::spawn(move || {
-                    let _ = done.send(server::serve_udp(&socket, format));
-                });
+                until_ctrl_c(move || Ok(server::serve_udp(&socket, format)?))
             } else {
                 // `resolve` fails rather than return no address.
                 let addr = netkit::bind::resolve(&args.bind)?[0];
                 let listener = server::open_listener(addr)?;
-                shutdown.trigger_on_signals()?;
                 announce_listener(&listener)?;
-                thread::spawn(move || {
-                    // If `serve_tcp` panics (a todo!(), say), `done` is
-                    // dropped unsent, and `finished` reports it below.
-                    let _ = done.send(server::serve_tcp(listener, format));
-                });
-            }
-            crossbeam_channel::select! {
-                // Ctrl-C. Returning ends the process, and the kernel
-                // closes the sockets the serving thread still holds.
-                recv(shutdown.receiver()) -> _ => Ok(()),
-                recv(finished) -> served => match served {
-                    Ok(served) => Ok(served?),
-                    Err(_) => anyhow::bail!("the server panicked"),
-                },
+                until_ctrl_c(move || Ok(server::serve_tcp(listener, format)?))
             }
         }
         Command::Client(args) => {

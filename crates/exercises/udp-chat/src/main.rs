@@ -3,13 +3,12 @@
 
 use std::io;
 use std::process::ExitCode;
-use std::thread;
 
 use anyhow::bail;
 use clap::{Args, Parser, Subcommand};
-use netkit::Shutdown;
 use netkit::cli::{
     DurationArg, announce, exit_code, nonzero_duration, stdin_lines,
+    until_ctrl_c,
 };
 use udp_chat::{CHAT_ADDR, DEFAULT_COUNT, ECHO_ADDR, REPLY_TIMEOUT, RETRIES};
 use udp_chat_exercise::{chat, client, server};
@@ -71,29 +70,6 @@ struct ChatArgs {
 
 fn main() -> ExitCode {
     exit_code(run(Cli::parse()))
-}
-
-/// Runs `work` on a thread and returns its result, or `Ok` at Ctrl-C:
-/// returning ends the process, and the kernel closes the sockets the
-/// thread still holds.
-fn until_ctrl_c(
-    work: impl FnOnce() -> anyhow::Result<()> + Send + 'static,
-) -> anyhow::Result<()> {
-    let shutdown = Shutdown::new();
-    shutdown.trigger_on_signals()?;
-    let (done, finished) = crossbeam_channel::bounded(1);
-    thread::spawn(move || {
-        // If `work` panics (a todo!(), say), `done` is dropped unsent,
-        // and `finished` reports it below.
-        let _ = done.send(work());
-    });
-    crossbeam_channel::select! {
-        recv(shutdown.receiver()) -> _ => Ok(()),
-        recv(finished) -> result => match result {
-            Ok(result) => result,
-            Err(_) => bail!("the program's thread panicked"),
-        },
-    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
