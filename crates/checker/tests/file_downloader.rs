@@ -9,7 +9,8 @@
 mod common;
 
 use common::{
-    SEED, check_commands, checker, client_fails, mutant, server_fails,
+    assert_reference_passes, check_commands, client_fails, mutant, python_run,
+    server_fails,
 };
 
 const LESSON: &str = "file-downloader";
@@ -17,10 +18,7 @@ const LESSON: &str = "file-downloader";
 /// `--reference` builds crates/file-downloader and passes all its stages.
 #[test]
 fn the_lesson_crate_passes_every_stage() {
-    let run = checker(&[LESSON, "--reference", "--seed", SEED]);
-    assert_eq!(run.code, Some(0), "{run:?}");
-    assert_eq!(run.passed().len(), 16, "{run:?}");
-    assert!(run.stdout.ends_with("all 16 stages pass\n"), "{run:?}");
+    assert_reference_passes(LESSON, 16);
 }
 
 /// The port keeps three of the original's ways: the whole file in
@@ -29,7 +27,7 @@ fn the_lesson_crate_passes_every_stage() {
 /// our next step rather than the original, passes.
 #[test]
 fn the_python_port_fails_where_the_original_is_broken() {
-    let run = checker(&[LESSON, "--python", "--keep-going", "--seed", SEED]);
+    let run = python_run(LESSON);
     assert_eq!(run.code, Some(1), "{run:?}");
     assert_eq!(
         run.failed(),
@@ -63,23 +61,6 @@ fn writes_in_slow_pieces_pass_everything() {
     let run = check_commands(LESSON, &server, &client);
     assert_eq!(run.code, Some(0), "{run:?}");
     assert_eq!(run.passed().len(), 16, "{run:?}");
-}
-
-/// A client mutant run through the stages up to `up_to`: for a defect
-/// that breaks every later stage too.
-fn client_fails_up_to(defect: &str, up_to: &str) -> Vec<String> {
-    let command = mutant(LESSON, "client", defect);
-    let run = checker(&[
-        LESSON,
-        "--client-cmd",
-        &command,
-        "--keep-going",
-        "--seed",
-        SEED,
-        "--stage",
-        up_to,
-    ]);
-    run.failed().into_iter().map(String::from).collect()
 }
 
 /// Defects that break every stage after theirs are run up to it.
@@ -154,30 +135,33 @@ fn ignoring_the_offset_fails_framed_resume() {
 #[test]
 fn one_recv_taken_as_the_file_fails_client_pieces() {
     assert_eq!(
-        client_fails_up_to("one-recv", "client-pieces"),
+        client_fails(LESSON, "one-recv", Some("client-pieces")),
         ["client-pieces"]
     );
 }
 
 #[test]
 fn keeping_a_cut_file_fails_client_cut() {
-    assert_eq!(client_fails(LESSON, "keeps-partial"), ["client-cut"]);
+    assert_eq!(client_fails(LESSON, "keeps-partial", None), ["client-cut"]);
 }
 
 #[test]
 fn saving_the_header_fails_client_framed() {
     assert_eq!(
-        client_fails_up_to("framed-ignores-header", "client-framed"),
+        client_fails(LESSON, "framed-ignores-header", Some("client-framed")),
         ["client-framed"]
     );
 }
 
 #[test]
 fn trusting_the_close_fails_client_framed_cut() {
-    assert_eq!(client_fails(LESSON, "trusts-close"), ["client-framed-cut"]);
+    assert_eq!(
+        client_fails(LESSON, "trusts-close", None),
+        ["client-framed-cut"]
+    );
 }
 
 #[test]
 fn a_raw_reason_fails_client_refusal() {
-    assert_eq!(client_fails(LESSON, "raw-reason"), ["client-refusal"]);
+    assert_eq!(client_fails(LESSON, "raw-reason", None), ["client-refusal"]);
 }

@@ -10,7 +10,8 @@
 mod common;
 
 use common::{
-    SEED, check_commands, checker, client_fails, mutant, server_fails,
+    SEED, assert_reference_passes, check_commands, checker, client_fails,
+    mutant, python_run, server_fails,
 };
 
 const LESSON: &str = "hello-echo";
@@ -18,10 +19,7 @@ const LESSON: &str = "hello-echo";
 /// `--reference` builds crates/hello-echo and passes all its stages.
 #[test]
 fn the_lesson_crate_passes_every_stage() {
-    let run = checker(&[LESSON, "--reference", "--seed", SEED]);
-    assert_eq!(run.code, Some(0), "{run:?}");
-    assert_eq!(run.passed().len(), 18, "{run:?}");
-    assert!(run.stdout.ends_with("all 18 stages pass\n"), "{run:?}");
+    assert_reference_passes(LESSON, 18);
 }
 
 /// The original decodes every name (a name that is not UTF-8 kills its
@@ -29,7 +27,7 @@ fn the_lesson_crate_passes_every_stage() {
 /// reply when the server is gone; its `--lines` mode (ours) is sound.
 #[test]
 fn the_python_port_fails_where_the_original_is_broken() {
-    let run = checker(&[LESSON, "--python", "--keep-going", "--seed", SEED]);
+    let run = python_run(LESSON);
     assert_eq!(run.code, Some(1), "{run:?}");
     assert_eq!(
         run.failed(),
@@ -147,15 +145,24 @@ fn no_bound_on_a_line_fails_lines_too_long() {
 
 #[test]
 fn sending_every_name_at_once_fails_client_hello() {
-    assert_eq!(client_fails(LESSON, "names-at-once"), ["client-hello"]);
+    assert_eq!(
+        client_fails(LESSON, "names-at-once", None),
+        ["client-hello"]
+    );
 }
 
 #[test]
 fn one_recv_taken_as_the_reply_fails_client_split_reply() {
-    assert_eq!(client_fails(LESSON, "one-recv"), ["client-split-reply"]);
+    assert_eq!(
+        client_fails(LESSON, "one-recv", None),
+        ["client-split-reply"]
+    );
 }
 
 #[test]
 fn a_traceback_when_the_server_goes_fails_client_server_gone() {
-    assert_eq!(client_fails(LESSON, "traceback"), ["client-server-gone"]);
+    assert_eq!(
+        client_fails(LESSON, "traceback", None),
+        ["client-server-gone"]
+    );
 }

@@ -8,17 +8,14 @@
 
 mod common;
 
-use common::{SEED, checker, client_fails};
+use common::{assert_reference_passes, client_fails, python_run};
 
 const LESSON: &str = "http-get";
 
 /// `--reference` builds crates/http-get and passes all its stages.
 #[test]
 fn the_lesson_crate_passes_every_stage() {
-    let run = checker(&[LESSON, "--reference", "--seed", SEED]);
-    assert_eq!(run.code, Some(0), "{run:?}");
-    assert_eq!(run.passed().len(), 15, "{run:?}");
-    assert!(run.stdout.ends_with("all 15 stages pass\n"), "{run:?}");
+    assert_reference_passes(LESSON, 15);
 }
 
 /// The original takes the server's close for the end of every body: it
@@ -28,7 +25,7 @@ fn the_lesson_crate_passes_every_stage() {
 /// Continue` is its answer; and it follows no redirect.
 #[test]
 fn the_python_port_fails_where_the_original_is_broken() {
-    let run = checker(&[LESSON, "--python", "--keep-going", "--seed", SEED]);
+    let run = python_run(LESSON);
     assert_eq!(run.code, Some(1), "{run:?}");
     assert_eq!(
         run.failed(),
@@ -50,7 +47,7 @@ fn the_python_port_fails_where_the_original_is_broken() {
 /// The mutant's base program, with no defect, passes every stage.
 #[test]
 fn a_correct_client_passes_everything() {
-    assert_eq!(client_fails(LESSON, "''"), Vec::<String>::new());
+    assert_eq!(client_fails(LESSON, "''", None), Vec::<String>::new());
 }
 
 /// A request written in three pieces a quarter of a second apart is
@@ -58,78 +55,84 @@ fn a_correct_client_passes_everything() {
 /// it.
 #[test]
 fn a_request_in_slow_pieces_passes_everything() {
-    assert_eq!(client_fails(LESSON, "pieces"), Vec::<String>::new());
+    assert_eq!(client_fails(LESSON, "pieces", None), Vec::<String>::new());
 }
 
 #[test]
 fn no_host_header_fails_request() {
-    assert_eq!(client_fails(LESSON, "no-host"), ["request"]);
+    assert_eq!(client_fails(LESSON, "no-host", None), ["request"]);
 }
 
 #[test]
 fn an_unasked_header_fails_request_headers() {
-    assert_eq!(client_fails(LESSON, "accept-encoding"), ["request-headers"]);
+    assert_eq!(
+        client_fails(LESSON, "accept-encoding", None),
+        ["request-headers"]
+    );
 }
 
 #[test]
 fn a_body_decoded_as_text_fails_content_length() {
-    assert_eq!(client_fails(LESSON, "text-body"), ["content-length"]);
+    assert_eq!(client_fails(LESSON, "text-body", None), ["content-length"]);
 }
 
 #[test]
 fn chunks_saved_undecoded_fail_chunked() {
-    assert_eq!(client_fails(LESSON, "raw-chunks"), ["chunked"]);
+    assert_eq!(client_fails(LESSON, "raw-chunks", None), ["chunked"]);
 }
 
 #[test]
 fn needing_a_length_fails_until_close() {
-    assert_eq!(client_fails(LESSON, "needs-length"), ["until-close"]);
+    assert_eq!(client_fails(LESSON, "needs-length", None), ["until-close"]);
 }
 
 #[test]
 fn reading_a_body_after_head_fails_head() {
-    assert_eq!(client_fails(LESSON, "head-reads-body"), ["head"]);
+    assert_eq!(client_fails(LESSON, "head-reads-body", None), ["head"]);
 }
 
 #[test]
 fn waiting_for_a_204_body_fails_no_body() {
-    assert_eq!(client_fails(LESSON, "body-after-204"), ["no-body"]);
+    assert_eq!(client_fails(LESSON, "body-after-204", None), ["no-body"]);
 }
 
 #[test]
 fn saving_an_error_page_fails_status_error() {
-    assert_eq!(client_fails(LESSON, "saves-error-pages"), ["status-error"]);
+    assert_eq!(
+        client_fails(LESSON, "saves-error-pages", None),
+        ["status-error"]
+    );
 }
 
 #[test]
 fn any_first_line_taken_for_a_200_fails_bad_status() {
-    assert_eq!(client_fails(LESSON, "lax-status"), ["bad-status"]);
+    assert_eq!(client_fails(LESSON, "lax-status", None), ["bad-status"]);
 }
 
 #[test]
 fn a_cut_body_saved_as_whole_fails_short_body() {
-    assert_eq!(client_fails(LESSON, "saves-short"), ["short-body"]);
+    assert_eq!(client_fails(LESSON, "saves-short", None), ["short-body"]);
 }
 
 #[test]
 fn no_timeout_fails_stall() {
-    assert_eq!(client_fails(LESSON, "no-timeout"), ["stall"]);
+    assert_eq!(client_fails(LESSON, "no-timeout", None), ["stall"]);
 }
 
 #[test]
 fn a_100_taken_for_the_answer_fails_interim() {
-    assert_eq!(client_fails(LESSON, "interim-as-final"), ["interim"]);
+    assert_eq!(client_fails(LESSON, "interim-as-final", None), ["interim"]);
 }
 
 #[test]
 fn not_following_a_303_fails_redirect() {
-    assert_eq!(client_fails(LESSON, "no-303"), ["redirect"]);
+    assert_eq!(client_fails(LESSON, "no-303", None), ["redirect"]);
 }
 
 #[test]
 fn a_location_resolved_from_the_root_fails_relative_location() {
     assert_eq!(
-        client_fails(LESSON, "location-from-root"),
+        client_fails(LESSON, "location-from-root", None),
         ["relative-location"]
     );
 }
@@ -137,7 +140,7 @@ fn a_location_resolved_from_the_root_fails_relative_location() {
 #[test]
 fn one_redirect_too_many_fails_redirect_limit() {
     assert_eq!(
-        client_fails(LESSON, "one-more-redirect"),
+        client_fails(LESSON, "one-more-redirect", None),
         ["redirect-limit"]
     );
 }

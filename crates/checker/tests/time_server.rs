@@ -9,7 +9,8 @@
 mod common;
 
 use common::{
-    SEED, check_commands, checker, client_fails, mutant, server_fails,
+    assert_reference_passes, check_commands, client_fails, mutant, python_run,
+    server_fails,
 };
 
 const LESSON: &str = "time-server";
@@ -17,10 +18,7 @@ const LESSON: &str = "time-server";
 /// `--reference` builds crates/time-server and passes all its stages.
 #[test]
 fn the_lesson_crate_passes_every_stage() {
-    let run = checker(&[LESSON, "--reference", "--seed", SEED]);
-    assert_eq!(run.code, Some(0), "{run:?}");
-    assert_eq!(run.passed().len(), 14, "{run:?}");
-    assert!(run.stdout.ends_with("all 14 stages pass\n"), "{run:?}");
+    assert_reference_passes(LESSON, 14);
 }
 
 /// The original closes with the client's bytes unread (a reset), dies
@@ -29,7 +27,7 @@ fn the_lesson_crate_passes_every_stage() {
 /// ours, and sound.
 #[test]
 fn the_python_port_fails_where_the_original_is_broken() {
-    let run = checker(&[LESSON, "--python", "--keep-going", "--seed", SEED]);
+    let run = python_run(LESSON);
     assert_eq!(run.code, Some(1), "{run:?}");
     assert_eq!(
         run.failed(),
@@ -132,15 +130,18 @@ fn ignoring_ctrl_c_fails_stop() {
 
 #[test]
 fn one_recv_taken_as_the_answer_fails_client_split() {
-    assert_eq!(client_fails(LESSON, "one-recv"), ["client-split"]);
+    assert_eq!(client_fails(LESSON, "one-recv", None), ["client-split"]);
 }
 
 #[test]
 fn no_read_timeout_fails_client_never_closes() {
-    assert_eq!(client_fails(LESSON, "no-deadline"), ["client-never-closes"]);
+    assert_eq!(
+        client_fails(LESSON, "no-deadline", None),
+        ["client-never-closes"]
+    );
 }
 
 #[test]
 fn reading_rfc868_in_the_first_era_fails_client_rfc868() {
-    assert_eq!(client_fails(LESSON, "first-era"), ["client-rfc868"]);
+    assert_eq!(client_fails(LESSON, "first-era", None), ["client-rfc868"]);
 }

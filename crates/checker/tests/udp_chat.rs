@@ -8,17 +8,17 @@
 
 mod common;
 
-use common::{SEED, checker, mutant, server_fails};
+use common::{
+    SEED, assert_reference_passes, checker, client_fails, mutant, mutant_fails,
+    python_run, server_fails,
+};
 
 const LESSON: &str = "udp-chat";
 
 /// `--reference` builds crates/udp-chat and passes all its stages.
 #[test]
 fn the_lesson_crate_passes_every_stage() {
-    let run = checker(&[LESSON, "--reference", "--seed", SEED]);
-    assert_eq!(run.code, Some(0), "{run:?}");
-    assert_eq!(run.passed().len(), 13, "{run:?}");
-    assert!(run.stdout.ends_with("all 13 stages pass\n"), "{run:?}");
+    assert_reference_passes(LESSON, 13);
 }
 
 /// The original server reads into 1024 bytes and greets what is left of
@@ -27,7 +27,7 @@ fn the_lesson_crate_passes_every_stage() {
 /// menu choice and nothing is shown unless "2" was chosen.
 #[test]
 fn the_python_port_fails_where_the_original_is_broken() {
-    let run = checker(&[LESSON, "--python", "--keep-going", "--seed", SEED]);
+    let run = python_run(LESSON);
     assert_eq!(run.code, Some(1), "{run:?}");
     assert_eq!(
         run.failed(),
@@ -45,36 +45,8 @@ fn the_python_port_fails_where_the_original_is_broken() {
     assert!(run.stdout.contains("wrong choice"), "{run:?}");
 }
 
-/// The stages `lesson`'s mutant of `end` (`client`, `chat`) fails, given
-/// as `flag` (`--client-cmd`, `--peer-cmd`), run up to `up_to` (all of
-/// them when `None`).
-fn fails(
-    flag: &str,
-    end: &str,
-    defect: &str,
-    up_to: Option<&str>,
-) -> Vec<String> {
-    let command = mutant(LESSON, end, defect);
-    let mut args = vec![LESSON, flag, &command, "--keep-going"];
-    args.extend(["--seed", SEED]);
-    if let Some(stage) = up_to {
-        args.extend(["--stage", stage]);
-    }
-    let run = checker(&args);
-    assert_eq!(
-        run.code,
-        Some(i32::from(!run.failed().is_empty())),
-        "{run:?}"
-    );
-    run.failed().into_iter().map(String::from).collect()
-}
-
-fn client_fails(defect: &str, up_to: Option<&str>) -> Vec<String> {
-    fails("--client-cmd", "client", defect, up_to)
-}
-
 fn peer_fails(defect: &str, up_to: Option<&str>) -> Vec<String> {
-    fails("--peer-cmd", "chat", defect, up_to)
+    mutant_fails(LESSON, "--peer-cmd", "chat", defect, up_to)
 }
 
 /// The mutants' base programs, with no defect, pass every stage.
@@ -157,14 +129,17 @@ fn ignoring_ctrl_c_fails_stop() {
 #[test]
 fn sending_every_request_at_once_fails_client_hello() {
     assert_eq!(
-        client_fails("all-at-once", Some("client-hello")),
+        client_fails(LESSON, "all-at-once", Some("client-hello")),
         ["client-hello"]
     );
 }
 
 #[test]
 fn never_giving_up_fails_client_lost() {
-    assert_eq!(client_fails("retries-forever", None), ["client-lost"]);
+    assert_eq!(
+        client_fails(LESSON, "retries-forever", None),
+        ["client-lost"]
+    );
 }
 
 /// Giving up at the first timeout is a clean loss report (client-lost
@@ -172,14 +147,14 @@ fn never_giving_up_fails_client_lost() {
 #[test]
 fn giving_up_at_once_fails_client_retry() {
     assert_eq!(
-        client_fails("no-retry", Some("client-retry")),
+        client_fails(LESSON, "no-retry", Some("client-retry")),
         ["client-retry"]
     );
 }
 
 #[test]
 fn taking_any_datagram_for_the_reply_fails_client_stale() {
-    assert_eq!(client_fails("counts-stale", None), ["client-stale"]);
+    assert_eq!(client_fails(LESSON, "counts-stale", None), ["client-stale"]);
 }
 
 /// The line's newline in the datagram is a wrong line in every later

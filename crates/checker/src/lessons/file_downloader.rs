@@ -32,16 +32,13 @@ use file_downloader::wire::{self, Header};
 use file_downloader::{MAX_NAME_LEN, MAX_REQUEST_LINE};
 use tempfile::TempDir;
 
+use crate::lessons::shared::{
+    LIVES, exit_code, still_running, stops_on_ctrl_c,
+};
 use crate::lessons::{CLIENT, Lesson, SERVER};
 use crate::report::{Failure, shown};
 use crate::stage::{Ctx, End, Stage};
 use crate::wire::{Peer, REPLY_TIMEOUT};
-
-/// How long a program that should keep running is watched for an exit.
-const LIVES: Duration = Duration::from_millis(300);
-
-/// CONTRACT.md: a server exits within 2 seconds of Ctrl-C.
-const STOP_WITHIN: Duration = Duration::from_secs(2);
 
 /// The file of `big-file`: "several hundred MiB", far more than a
 /// server needs in memory to send it, written in blocks of
@@ -328,17 +325,6 @@ fn fetch(addr: SocketAddr, name: &str, bytes: &[u8]) -> Result<(), Failure> {
     // The server read everything the checker sent, so a reset here would
     // be a server that lost track of its socket; still, the bytes came.
     peer.expect_close("the file's last byte", true)
-}
-
-/// Fails if the program has exited: a server must outlive its clients.
-fn still_running(ctx: &mut Ctx, after: &str) -> Result<(), Failure> {
-    match ctx.program()?.wait(LIVES) {
-        None => Ok(()),
-        Some(status) => Err(Failure::new(format!(
-            "the server exited ({}) after {after}",
-            crate::program::describe(status)
-        ))),
-    }
 }
 
 fn listen(ctx: &mut Ctx) -> Result<(), Failure> {
@@ -790,23 +776,7 @@ fn stop(ctx: &mut Ctx) -> Result<(), Failure> {
     let files = Files::new()?;
     let addr = ctx.start_server_with(&files.server_args())?;
     let mut idle = Peer::connect(addr, "an idle client")?;
-    let program = ctx.program()?;
-    program.interrupt();
-    let Some(status) = program.wait(STOP_WITHIN) else {
-        return Err(Failure::new(format!(
-            "the server was still running {STOP_WITHIN:?} after Ctrl-C \
-             (SIGINT), with a client connected"
-        ))
-        .note(
-            "A thread blocked in accept() or read() does not notice a \
-             signal by itself; something must wake it, or the process \
-             must end without waiting for it.",
-        ));
-    };
-    if status.code() != Some(0) {
-        return Err(Failure::new("the server did not exit 0 after Ctrl-C")
-            .expected("exit code 0", crate::program::describe(status)));
-    }
+    stops_on_ctrl_c(ctx, ", with a client connected", "accept() or read()")?;
     idle.expect_close("the server stopped", true)
 }
 
@@ -969,13 +939,6 @@ fn refused(ctx: &mut Ctx, dir: &TempDir, after: &str) -> Result<(), Failure> {
         .expected("exit code 1", exit_code(code)));
     }
     Ok(())
-}
-
-fn exit_code(code: Option<i32>) -> String {
-    match code {
-        Some(code) => format!("exit code {code}"),
-        None => "no exit code (killed by a signal)".into(),
-    }
 }
 
 fn client_small(ctx: &mut Ctx) -> Result<(), Failure> {

@@ -21,25 +21,18 @@ use std::time::{Duration, Instant};
 
 use hello_echo::{EXIT, MAX_LINE_NAME, WELCOME, greeting};
 
+use crate::lessons::shared::{
+    QUIET, exit_code, join_crowd, random_cuts, still_running, stops_on_ctrl_c,
+};
 use crate::lessons::{CLIENT, Lesson, SERVER};
 use crate::report::Failure;
 use crate::stage::{Ctx, End, Stage};
 use crate::wire::Peer;
 
-/// How long the checker listens for bytes that should not come (a
-/// newline after a raw reply, a second name before its reply).
-const QUIET: Duration = Duration::from_millis(200);
-
-/// How long a program that should keep running is watched for an exit.
-const LIVES: Duration = Duration::from_millis(300);
-
 /// How many clients connect at once in `burst`, and how soon each must
 /// be welcomed.
 const BURST: usize = 64;
 const BURST_WITHIN: Duration = Duration::from_secs(2);
-
-/// CONTRACT.md: a server exits within 2 seconds of Ctrl-C.
-const STOP_WITHIN: Duration = Duration::from_secs(2);
 
 /// The pauses between the pieces of a message cut on purpose: long
 /// enough that each piece arrives in a read of its own, even when the
@@ -280,18 +273,6 @@ fn random_non_utf8(rng: &mut fastrand::Rng) -> Vec<u8> {
     name
 }
 
-/// Where to cut `len` bytes into 2 to 4 pieces (strictly inside).
-fn random_cuts(rng: &mut fastrand::Rng, len: usize) -> Vec<usize> {
-    if len < 2 {
-        return Vec::new();
-    }
-    let mut cuts: Vec<usize> =
-        (0..rng.usize(1..=3)).map(|_| rng.usize(1..len)).collect();
-    cuts.sort_unstable();
-    cuts.dedup();
-    cuts
-}
-
 fn random_pause(rng: &mut fastrand::Rng) -> Duration {
     Duration::from_millis(rng.u64(PIECE_PAUSE_MS))
 }
@@ -307,17 +288,6 @@ fn welcomed(addr: SocketAddr, label: &str) -> Result<Peer, Failure> {
     let mut peer = Peer::connect(addr, label)?;
     peer.expect(WELCOME, "the welcome")?;
     Ok(peer)
-}
-
-/// Fails if the program has exited: a server must outlive its clients.
-fn still_running(ctx: &mut Ctx, after: &str) -> Result<(), Failure> {
-    match ctx.program()?.wait(LIVES) {
-        None => Ok(()),
-        Some(status) => Err(Failure::new(format!(
-            "the server exited ({}) after {after}",
-            crate::program::describe(status)
-        ))),
-    }
 }
 
 fn listen(ctx: &mut Ctx) -> Result<(), Failure> {
@@ -403,22 +373,10 @@ fn burst(ctx: &mut Ctx) -> Result<(), Failure> {
             })
         })
         .collect();
-    let mut slowest = Duration::ZERO;
-    for (i, client) in clients.into_iter().enumerate() {
-        let result = client.join().map_err(|_| {
-            Failure::new(format!(
-                "client {}: the checker's thread panicked",
-                i + 1
-            ))
-        })?;
-        let after = result.map_err(|failure| {
-            failure.because(format!(
-                "client {} of {BURST} that connected at once was not served",
-                i + 1
-            ))
-        })?;
-        slowest = slowest.max(after);
-    }
+    let slowest = join_crowd(clients, "served")?
+        .into_iter()
+        .max()
+        .unwrap_or_default();
     if slowest > BURST_WITHIN {
         return Err(Failure::new(format!(
             "of {BURST} clients that connected at once, the last was \
@@ -457,34 +415,10 @@ fn vanish(ctx: &mut Ctx) -> Result<(), Failure> {
 fn stop(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let mut idle = welcomed(addr, "an idle client")?;
-    let program = ctx.program()?;
-    program.interrupt();
-    let Some(status) = program.wait(STOP_WITHIN) else {
-        return Err(Failure::new(format!(
-            "the server was still running {STOP_WITHIN:?} after Ctrl-C \
-             (SIGINT), with a client connected"
-        ))
-        .note(
-            "A thread blocked in accept() or read() does not notice a \
-             signal by itself; something must wake it, or the process \
-             must end without waiting for it.",
-        ));
-    };
-    if status.code() != Some(0) {
-        return Err(Failure::new("the server did not exit 0 after Ctrl-C")
-            .expected("exit code 0", crate::program::describe(status)));
-    }
+    stops_on_ctrl_c(ctx, ", with a client connected", "accept() or read()")?;
     // Its client must see the end too (a close, or the reset of a
     // process that exited with bytes unread).
     idle.expect_close("the server stopped", true)
-}
-
-/// An exit code in words.
-fn exit_code(code: Option<i32>) -> String {
-    match code {
-        Some(code) => format!("exit code {code}"),
-        None => "no exit code (killed by a signal)".into(),
-    }
 }
 
 /// A client started with 1 to `most` random names, and what it should

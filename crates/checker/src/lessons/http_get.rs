@@ -34,6 +34,7 @@ use std::time::Duration;
 
 use http_get::client::MAX_REDIRECTS;
 
+use crate::lessons::shared::{STOP_WITHIN, exit_code, random_cuts};
 use crate::lessons::{Launch, Lesson};
 use crate::report::{Failure, shown};
 use crate::stage::{Ctx, End, Stage};
@@ -61,9 +62,6 @@ const PIECE_PAUSE_MS: std::ops::RangeInclusive<u64> = 100..=200;
 /// [`CLIENT_EXIT_TIMEOUT`](crate::stage::CLIENT_EXIT_TIMEOUT) (5 s) to
 /// give up: its timeout, and a margin for a loaded machine.
 const STALL_TIMEOUT: &str = "1s";
-
-/// How long a client that failed a stage gets to stop after Ctrl-C.
-const STOP_WITHIN: Duration = Duration::from_secs(2);
 
 /// Status lines that are not HTTP/1.x status lines: another protocol's
 /// greeting, a page without a head, a code of 4 digits, a code in the
@@ -381,18 +379,6 @@ fn random_binary(rng: &mut fastrand::Rng, len: usize) -> Vec<u8> {
     body
 }
 
-/// Where to cut `len` bytes into 2 to 4 pieces (strictly inside).
-fn random_cuts(rng: &mut fastrand::Rng, len: usize) -> Vec<usize> {
-    if len < 2 {
-        return Vec::new();
-    }
-    let mut cuts: Vec<usize> =
-        (0..rng.usize(1..=3)).map(|_| rng.usize(1..len)).collect();
-    cuts.sort_unstable();
-    cuts.dedup();
-    cuts
-}
-
 /// Sends `bytes` cut at random places, with a random pause between the
 /// pieces.
 fn send_cut(
@@ -436,14 +422,6 @@ fn ok_response(body: &[u8]) -> Vec<u8> {
         body.len()
     );
     [head.as_bytes(), body].concat()
-}
-
-/// An exit code in words.
-fn exit_code(code: Option<i32>) -> String {
-    match code {
-        Some(code) => format!("exit code {code}"),
-        None => "no exit code (killed by a signal)".into(),
-    }
 }
 
 /// Waits for the client to exit, and checks it exited 0 with `body`

@@ -4,6 +4,7 @@
 pub mod file_downloader;
 pub mod hello_echo;
 pub mod http_get;
+pub mod shared;
 pub mod time_server;
 pub mod udp_chat;
 

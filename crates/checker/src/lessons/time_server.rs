@@ -26,6 +26,9 @@ use time_server::Format;
 use time_server::client::{MAX_ANSWER, READ_TIMEOUT};
 use time_server::clock::{parse_answer, python_str, rfc868_seconds};
 
+use crate::lessons::shared::{
+    QUIET, STOP_WITHIN, exit_code, join_crowd, still_running, stops_on_ctrl_c,
+};
 use crate::lessons::{CLIENT, Lesson, SERVER};
 use crate::report::{Failure, shown};
 use crate::stage::{Ctx, End, Stage};
@@ -52,15 +55,6 @@ const TALKERS: usize = 10;
 
 /// How many clients send bytes and reset in `vanish`.
 const VANISHING: usize = 50;
-
-/// How long the checker listens for a second datagram after the answer.
-const QUIET: Duration = Duration::from_millis(200);
-
-/// How long a program that should keep running is watched for an exit.
-const LIVES: Duration = Duration::from_millis(300);
-
-/// CONTRACT.md: a server exits within 2 seconds of Ctrl-C.
-const STOP_WITHIN: Duration = Duration::from_secs(2);
 
 /// How long a client may wait for a server that never answers: the
 /// lesson's client gives up after READ_TIMEOUT; this leaves it 5 s more.
@@ -360,17 +354,6 @@ fn daytime_shape(answer: &[u8]) -> Result<(), Failure> {
         ))
 }
 
-/// Fails if the program has exited: a server must outlive its clients.
-fn still_running(ctx: &mut Ctx, after: &str) -> Result<(), Failure> {
-    match ctx.program()?.wait(LIVES) {
-        None => Ok(()),
-        Some(status) => Err(Failure::new(format!(
-            "the server exited ({}) after {after}",
-            crate::program::describe(status)
-        ))),
-    }
-}
-
 fn listen(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     // Connected is enough: what the server says is the next stage's.
@@ -410,22 +393,10 @@ fn burst(ctx: &mut Ctx) -> Result<(), Failure> {
             })
         })
         .collect();
-    let mut slowest = Duration::ZERO;
-    for (i, client) in clients.into_iter().enumerate() {
-        let result = client.join().map_err(|_| {
-            Failure::new(format!(
-                "client {}: the checker's thread panicked",
-                i + 1
-            ))
-        })?;
-        let after = result.map_err(|failure| {
-            failure.because(format!(
-                "client {} of {BURST} that connected at once was not answered",
-                i + 1
-            ))
-        })?;
-        slowest = slowest.max(after);
-    }
+    let slowest = join_crowd(clients, "answered")?
+        .into_iter()
+        .max()
+        .unwrap_or_default();
     if slowest > BURST_WITHIN {
         return Err(Failure::new(format!(
             "of {BURST} clients that connected at once, the last had its \
@@ -531,32 +502,7 @@ fn udp(ctx: &mut Ctx) -> Result<(), Failure> {
 
 fn stop(ctx: &mut Ctx) -> Result<(), Failure> {
     ctx.start_server()?;
-    let program = ctx.program()?;
-    program.interrupt();
-    let Some(status) = program.wait(STOP_WITHIN) else {
-        return Err(Failure::new(format!(
-            "the server was still running {STOP_WITHIN:?} after Ctrl-C \
-             (SIGINT)"
-        ))
-        .note(
-            "A thread blocked in accept() does not notice a signal by \
-             itself; something must wake it, or the process must end \
-             without waiting for it.",
-        ));
-    };
-    if status.code() != Some(0) {
-        return Err(Failure::new("the server did not exit 0 after Ctrl-C")
-            .expected("exit code 0", crate::program::describe(status)));
-    }
-    Ok(())
-}
-
-/// An exit code in words.
-fn exit_code(code: Option<i32>) -> String {
-    match code {
-        Some(code) => format!("exit code {code}"),
-        None => "no exit code (killed by a signal)".into(),
-    }
+    stops_on_ctrl_c(ctx, "", "accept()")
 }
 
 /// A time to send a client, in the original's text: not the checker's

@@ -31,22 +31,15 @@ use udp_chat::echo::reply;
 use udp_chat::{MAX_MESSAGE, REPLY_TIMEOUT as CLIENT_TIMEOUT, RETRIES};
 
 use crate::lessons::hello_echo::random_name;
+use crate::lessons::shared::{
+    QUIET, exit_code, still_running, stops_on_ctrl_c,
+};
 use crate::lessons::{CLIENT, Launch, Lesson, SERVER};
 use crate::program::{NotListening, describe};
 use crate::report::{Failure, shown};
 use crate::stage::{CLIENT_CONNECT_TIMEOUT, Ctx, End, START_TIMEOUT, Stage};
 use crate::udp::Datagrams;
 use crate::wire::REPLY_TIMEOUT;
-
-/// How long the checker listens for datagrams that should not come (a
-/// second reply, the next request before this one's reply).
-const QUIET: Duration = Duration::from_millis(200);
-
-/// How long a program that should keep running is watched for an exit.
-const LIVES: Duration = Duration::from_millis(300);
-
-/// CONTRACT.md: a server exits within 2 seconds of Ctrl-C.
-const STOP_WITHIN: Duration = Duration::from_secs(2);
 
 /// How long the checker waits for a client to ask again after it
 /// dropped a request. The lesson's client waits [`CLIENT_TIMEOUT`] (1 s);
@@ -224,17 +217,6 @@ fn random_non_utf8(rng: &mut fastrand::Rng) -> Vec<u8> {
     }
 }
 
-/// Fails if the program has exited: a server must outlive its clients.
-fn still_running(ctx: &mut Ctx, after: &str) -> Result<(), Failure> {
-    match ctx.program()?.wait(LIVES) {
-        None => Ok(()),
-        Some(status) => Err(Failure::new(format!(
-            "the program exited ({}) after {after}",
-            describe(status)
-        ))),
-    }
-}
-
 /// One datagram sent to the server and its greeting expected, from the
 /// server's own address.
 fn greet(
@@ -387,32 +369,7 @@ fn stop(ctx: &mut Ctx) -> Result<(), Failure> {
     let name = random_name(&mut ctx.rng);
     let mut client = Datagrams::bind("the client")?;
     greet(&mut client, addr, &name)?;
-    let program = ctx.program()?;
-    program.interrupt();
-    let Some(status) = program.wait(STOP_WITHIN) else {
-        return Err(Failure::new(format!(
-            "the server was still running {STOP_WITHIN:?} after Ctrl-C \
-             (SIGINT)"
-        ))
-        .note(
-            "A thread blocked in recv_from() does not notice a signal by \
-             itself; something must wake it, or the process must end \
-             without waiting for it.",
-        ));
-    };
-    if status.code() != Some(0) {
-        return Err(Failure::new("the server did not exit 0 after Ctrl-C")
-            .expected("exit code 0", describe(status)));
-    }
-    Ok(())
-}
-
-/// An exit code in words.
-fn exit_code(code: Option<i32>) -> String {
-    match code {
-        Some(code) => format!("exit code {code}"),
-        None => "no exit code (killed by a signal)".into(),
-    }
+    stops_on_ctrl_c(ctx, "", "recv_from()")
 }
 
 /// Starts the client with `--count count` and returns the checker's

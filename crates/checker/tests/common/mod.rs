@@ -84,15 +84,20 @@ pub fn mutant(lesson: &str, end: &str, defect: &str) -> String {
     )
 }
 
-/// Runs `lesson`'s server mutant through the stages up to `up_to` (all
-/// of them when `None`) and returns the stages that failed.
-pub fn server_fails(
+/// Runs `lesson`'s mutant of `end` (`server`, `client`, `chat`), given to
+/// the checker as `flag` (`--cmd`, `--client-cmd`, `--peer-cmd`), through
+/// the stages up to `up_to` (all of them when `None`; a defect that breaks
+/// every later stage too is run up to its own), and returns the stages
+/// that failed.
+pub fn mutant_fails(
     lesson: &str,
+    flag: &str,
+    end: &str,
     defect: &str,
     up_to: Option<&str>,
 ) -> Vec<String> {
-    let command = mutant(lesson, "server", defect);
-    let mut args = vec![lesson, "--cmd", &command, "--keep-going"];
+    let command = mutant(lesson, end, defect);
+    let mut args = vec![lesson, flag, &command, "--keep-going"];
     args.extend(["--seed", SEED]);
     if let Some(stage) = up_to {
         args.extend(["--stage", stage]);
@@ -106,21 +111,34 @@ pub fn server_fails(
     run.failed().into_iter().map(String::from).collect()
 }
 
-/// The same for `lesson`'s client mutant.
-pub fn client_fails(lesson: &str, defect: &str) -> Vec<String> {
-    let command = mutant(lesson, "client", defect);
-    let run = checker(&[
-        lesson,
-        "--client-cmd",
-        &command,
-        "--keep-going",
-        "--seed",
-        SEED,
-    ]);
-    assert_eq!(
-        run.code,
-        Some(i32::from(!run.failed().is_empty())),
-        "{run:?}"
-    );
-    run.failed().into_iter().map(String::from).collect()
+/// [`mutant_fails`] for the server mutant.
+pub fn server_fails(
+    lesson: &str,
+    defect: &str,
+    up_to: Option<&str>,
+) -> Vec<String> {
+    mutant_fails(lesson, "--cmd", "server", defect, up_to)
+}
+
+/// [`mutant_fails`] for the client mutant.
+pub fn client_fails(
+    lesson: &str,
+    defect: &str,
+    up_to: Option<&str>,
+) -> Vec<String> {
+    mutant_fails(lesson, "--client-cmd", "client", defect, up_to)
+}
+
+/// `--reference`: the lesson's own crate passes all its `stages`.
+pub fn assert_reference_passes(lesson: &str, stages: usize) {
+    let run = checker(&[lesson, "--reference", "--seed", SEED]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(run.passed().len(), stages, "{run:?}");
+    let all = format!("all {stages} stages pass\n");
+    assert!(run.stdout.ends_with(&all), "{run:?}");
+}
+
+/// `--python --keep-going`: our port of the original through every stage.
+pub fn python_run(lesson: &str) -> Run {
+    checker(&[lesson, "--python", "--keep-going", "--seed", SEED])
 }

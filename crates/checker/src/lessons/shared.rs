@@ -1,0 +1,107 @@
+//! What the lessons' stages check alike, written once: a server that
+//! outlives its clients, a server that stops on Ctrl-C, a crowd of
+//! clients at once, and the random cuts that split a message.
+
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::program::describe;
+use crate::report::Failure;
+use crate::stage::Ctx;
+
+/// How long the checker listens for bytes that should not come (a
+/// newline after a raw reply, a second message before its reply).
+pub const QUIET: Duration = Duration::from_millis(200);
+
+/// How long a program that should keep running is watched for an exit.
+pub const LIVES: Duration = Duration::from_millis(300);
+
+/// CONTRACT.md: a server exits within 2 seconds of Ctrl-C.
+pub const STOP_WITHIN: Duration = Duration::from_secs(2);
+
+/// Fails if the program has exited: a server must outlive its clients.
+pub fn still_running(ctx: &mut Ctx, after: &str) -> Result<(), Failure> {
+    match ctx.program()?.wait(LIVES) {
+        None => Ok(()),
+        Some(status) => Err(Failure::new(format!(
+            "the server exited ({}) after {after}",
+            describe(status)
+        ))),
+    }
+}
+
+/// Sends the server Ctrl-C (SIGINT) and fails unless it exits 0 within
+/// [`STOP_WITHIN`]. `connected` says who is still connected, for the
+/// report (", with a client connected"); `blocked_in` names the call its
+/// threads wait in ("accept() or read()").
+pub fn stops_on_ctrl_c(
+    ctx: &mut Ctx,
+    connected: &str,
+    blocked_in: &str,
+) -> Result<(), Failure> {
+    let program = ctx.program()?;
+    program.interrupt();
+    let Some(status) = program.wait(STOP_WITHIN) else {
+        return Err(Failure::new(format!(
+            "the server was still running {STOP_WITHIN:?} after Ctrl-C \
+             (SIGINT){connected}"
+        ))
+        .note(format!(
+            "A thread blocked in {blocked_in} does not notice a signal by \
+             itself; something must wake it, or the process must end \
+             without waiting for it."
+        )));
+    };
+    if status.code() != Some(0) {
+        return Err(Failure::new("the server did not exit 0 after Ctrl-C")
+            .expected("exit code 0", describe(status)));
+    }
+    Ok(())
+}
+
+/// Waits for the checker's threads, one per client of a crowd that
+/// connected at once, and returns what each found; the first that
+/// failed fails the stage, named as "client I of N that connected at
+/// once was not `served`".
+pub fn join_crowd<T>(
+    clients: Vec<JoinHandle<Result<T, Failure>>>,
+    served: &str,
+) -> Result<Vec<T>, Failure> {
+    let count = clients.len();
+    let mut found = Vec::with_capacity(count);
+    for (i, client) in clients.into_iter().enumerate() {
+        let number = i + 1;
+        let result = client.join().map_err(|_| {
+            Failure::new(format!(
+                "client {number}: the checker's thread panicked"
+            ))
+        })?;
+        found.push(result.map_err(|failure| {
+            failure.because(format!(
+                "client {number} of {count} that connected at once was not \
+                 {served}"
+            ))
+        })?);
+    }
+    Ok(found)
+}
+
+/// An exit code in words.
+pub fn exit_code(code: Option<i32>) -> String {
+    match code {
+        Some(code) => format!("exit code {code}"),
+        None => "no exit code (killed by a signal)".into(),
+    }
+}
+
+/// Where to cut `len` bytes into 2 to 4 pieces (strictly inside).
+pub fn random_cuts(rng: &mut fastrand::Rng, len: usize) -> Vec<usize> {
+    if len < 2 {
+        return Vec::new();
+    }
+    let mut cuts: Vec<usize> =
+        (0..rng.usize(1..=3)).map(|_| rng.usize(1..len)).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
+}
