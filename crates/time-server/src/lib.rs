@@ -35,8 +35,10 @@
 //! - [`server`]: the TCP and UDP servers.
 //! - [`client`]: asks, reads to the end, works out the clock offset.
 //! - [`demo`]: everything in one process.
+//! - [`cli`]: the server's and the client's flags, shared with the exercise.
 //! - `main.rs`: the command line, nothing else.
 
+pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod demo;

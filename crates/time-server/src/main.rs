@@ -3,10 +3,10 @@
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use netkit::cli::{announce, exit_code};
 use netkit::{Log, ServerConfig, Shutdown};
-use time_server::{DEFAULT_ADDR, Format};
+use time_server::cli::{ClientArgs, ServerArgs};
 
 /// Lesson 2: a server that sends the time and hangs up, and its client.
 #[derive(Parser, Debug)]
@@ -19,61 +19,18 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Send the time to every client, one at a time
-    Server(ServerArgs),
+    Server {
+        #[command(flatten)]
+        args: ServerArgs,
+
+        /// Log only problems, not every request
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Ask a server for the time and compare it with ours
     Client(ClientArgs),
     /// Run each format, server and client, in this process
     Demo,
-}
-
-/// The wire format and transport; both ends must use the same.
-#[derive(Args, Debug)]
-struct Protocol {
-    /// RFC 867 Daytime: one human-readable line (standard port 13)
-    #[arg(long, conflicts_with = "rfc868")]
-    rfc867: bool,
-
-    /// RFC 868 Time: 4 bytes, seconds since 1900 (standard port 37)
-    #[arg(long)]
-    rfc868: bool,
-
-    /// UDP instead of TCP: any datagram gets the time in a datagram
-    #[arg(long)]
-    udp: bool,
-}
-
-impl Protocol {
-    fn format(&self) -> Format {
-        match (self.rfc867, self.rfc868) {
-            (true, _) => Format::Daytime,
-            (_, true) => Format::Time,
-            _ => Format::Original,
-        }
-    }
-}
-
-#[derive(Args, Debug)]
-struct ServerArgs {
-    /// Address to listen on, HOST:PORT (port 0 picks a free port)
-    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
-    bind: String,
-
-    #[command(flatten)]
-    protocol: Protocol,
-
-    /// Log only problems, not every request
-    #[arg(long, short)]
-    quiet: bool,
-}
-
-#[derive(Args, Debug)]
-struct ClientArgs {
-    /// Server address, HOST:PORT
-    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
-    connect: String,
-
-    #[command(flatten)]
-    protocol: Protocol,
 }
 
 fn main() -> ExitCode {
@@ -82,9 +39,9 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Server(args) => {
+        Command::Server { args, quiet } => {
             let format = args.protocol.format();
-            let log = if args.quiet {
+            let log = if quiet {
                 Log::stderr().quiet()
             } else {
                 Log::stderr()

@@ -4,9 +4,9 @@
 use std::io;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 use netkit::cli::{announce, announce_listener, exit_code, until_ctrl_c};
-use time_server::{DEFAULT_ADDR, Format};
+use time_server::cli::{ClientArgs, ServerArgs};
 use time_server_exercise::{client, server};
 
 /// Lesson 2, your turn: a server that sends the time and hangs up, and
@@ -19,56 +19,11 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    // The lesson's flags, minus its `--quiet`: your server writes no log.
     /// Send the time to every client, one at a time
     Server(ServerArgs),
     /// Ask a server for the time and print it
     Client(ClientArgs),
-}
-
-/// The wire format and transport; both ends must use the same.
-#[derive(Args, Debug)]
-struct Protocol {
-    /// RFC 867 Daytime: one human-readable line
-    #[arg(long, conflicts_with = "rfc868")]
-    rfc867: bool,
-
-    /// RFC 868 Time: 4 bytes, seconds since 1900
-    #[arg(long)]
-    rfc868: bool,
-
-    /// UDP instead of TCP: any datagram gets the time in a datagram
-    #[arg(long)]
-    udp: bool,
-}
-
-impl Protocol {
-    fn format(&self) -> Format {
-        match (self.rfc867, self.rfc868) {
-            (true, _) => Format::Daytime,
-            (_, true) => Format::Time,
-            _ => Format::Original,
-        }
-    }
-}
-
-#[derive(Args, Debug)]
-struct ServerArgs {
-    /// Address to listen on, HOST:PORT (port 0 picks a free port)
-    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
-    bind: String,
-
-    #[command(flatten)]
-    protocol: Protocol,
-}
-
-#[derive(Args, Debug)]
-struct ClientArgs {
-    /// Server address, HOST:PORT
-    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
-    connect: String,
-
-    #[command(flatten)]
-    protocol: Protocol,
 }
 
 fn main() -> ExitCode {
