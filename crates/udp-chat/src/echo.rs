@@ -16,7 +16,7 @@
 //! ```
 
 use std::io::{self, Write};
-use std::net::UdpSocket;
+use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use netkit::udp::{DatagramReport, MAX_DATAGRAM, serve_datagrams};
@@ -98,6 +98,24 @@ pub struct EchoReport {
     /// Datagrams received that were not the reply being waited for.
     pub skipped: u32,
 }
+
+// ANCHOR: client_socket
+/// The echo client's socket: bound to a free port, and connected to
+/// `server`, so that only `server`'s datagrams reach it and an ICMP
+/// "port unreachable" from it comes back as `ConnectionRefused`.
+pub fn client_socket(server: SocketAddr) -> io::Result<UdpSocket> {
+    // The wildcard address of the server's own family: an IPv4 socket
+    // cannot send to an IPv6 address. Port 0: the kernel picks a free one.
+    let local = if server.is_ipv6() {
+        "[::]:0"
+    } else {
+        "0.0.0.0:0"
+    };
+    let socket = UdpSocket::bind(local)?;
+    socket.connect(server)?;
+    Ok(socket)
+}
+// ANCHOR_END: client_socket
 
 // ANCHOR: run_echo_client
 /// Sends `0`, `1`, ... on `socket`, which must be connected to the

@@ -34,9 +34,11 @@
 //! - [`echo`]: the hello echo, server and client with retries.
 //! - [`chat`]: the chat, live or with the original's menu.
 //! - [`demo`]: both, in one process.
+//! - [`cli`]: the flags, shared with the exercise.
 //! - `main.rs`: the command line, nothing else.
 
 pub mod chat;
+pub mod cli;
 pub mod demo;
 pub mod echo;
 

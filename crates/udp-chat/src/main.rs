@@ -5,14 +5,12 @@ use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 use anyhow::bail;
-use clap::{Args, Parser, Subcommand};
-use netkit::cli::{
-    DurationArg, announce, exit_code, nonzero_duration, stdin_lines,
-};
+use clap::{Parser, Subcommand};
+use netkit::cli::{announce, exit_code, stdin_lines};
 use netkit::{Log, Shutdown};
 use udp_chat::chat::{Mode, chat};
-use udp_chat::echo::{EchoOptions, run_echo_client, serve_echo};
-use udp_chat::{CHAT_ADDR, DEFAULT_COUNT, ECHO_ADDR, REPLY_TIMEOUT, RETRIES};
+use udp_chat::cli::{ChatArgs, ClientArgs, ServerArgs};
+use udp_chat::echo::{EchoOptions, client_socket, run_echo_client, serve_echo};
 
 /// Lesson 3: UDP. A hello echo that survives lost datagrams, and a chat.
 #[derive(Parser, Debug)]
@@ -22,62 +20,37 @@ struct Cli {
     command: Command,
 }
 
+// The flags the exercise shares are in `udp_chat::cli`. Declared here,
+// this binary's own: `--quiet`, `--menu`, and `--peer`, which is optional
+// here (`/peer` can name one later) and required in the exercise.
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Answer each datagram X with "Hello, X!"
-    Server(ServerArgs),
+    Server {
+        #[command(flatten)]
+        args: ServerArgs,
+
+        /// Log only problems, not every datagram
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Send 0, 1, 2... to the server, print the replies, count losses
     Client(ClientArgs),
     /// Chat with another peer over UDP
-    Chat(ChatArgs),
+    Chat {
+        #[command(flatten)]
+        args: ChatArgs,
+
+        /// Whom to talk to, HOST:PORT (or type /peer HOST:PORT later)
+        #[arg(long, value_name = "HOST:PORT")]
+        peer: Option<String>,
+
+        /// The original's menu: choose to send or to receive, one at a time
+        #[arg(long)]
+        menu: bool,
+    },
     /// Run the echo and two chat peers in this process
     Demo,
-}
-
-#[derive(Args, Debug)]
-struct ServerArgs {
-    /// Address to listen on, HOST:PORT (port 0 picks a free port)
-    #[arg(long, value_name = "HOST:PORT", default_value = ECHO_ADDR)]
-    bind: String,
-
-    /// Log only problems, not every datagram
-    #[arg(long, short)]
-    quiet: bool,
-}
-
-#[derive(Args, Debug)]
-struct ClientArgs {
-    /// Server address, HOST:PORT
-    #[arg(long, value_name = "HOST:PORT", default_value = ECHO_ADDR)]
-    connect: String,
-
-    /// How many requests to send (0, 1, ... N-1)
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_COUNT)]
-    count: u32,
-
-    /// How long to wait for each reply, as in 1s or 300ms
-    #[arg(long, value_name = "DURATION", default_value_t = REPLY_TIMEOUT.into(),
-          value_parser = nonzero_duration)]
-    timeout: DurationArg,
-
-    /// How many times to ask again before counting a reply as lost
-    #[arg(long, value_name = "N", default_value_t = RETRIES)]
-    retries: u32,
-}
-
-#[derive(Args, Debug)]
-struct ChatArgs {
-    /// This peer's own address, HOST:PORT (port 0 picks a free port)
-    #[arg(long, value_name = "HOST:PORT", default_value = CHAT_ADDR)]
-    bind: String,
-
-    /// Whom to talk to, HOST:PORT (or type /peer HOST:PORT later)
-    #[arg(long, value_name = "HOST:PORT")]
-    peer: Option<String>,
-
-    /// The original's menu: choose to send or to receive, one at a time
-    #[arg(long)]
-    menu: bool,
 }
 
 fn main() -> ExitCode {
@@ -86,12 +59,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Server(args) => {
+        Command::Server { args, quiet } => {
             let socket = netkit::listen_udp(&args.bind)?;
             let shutdown = Shutdown::new();
             shutdown.trigger_on_signals()?;
             announce(socket.local_addr()?);
-            let log = if args.quiet {
+            let log = if quiet {
                 Log::stderr().quiet()
             } else {
                 Log::stderr()
@@ -101,15 +74,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Client(args) => {
             let server = netkit::bind::resolve(&args.connect)?[0];
-            let local = if server.is_ipv6() {
-                "[::]:0"
-            } else {
-                "0.0.0.0:0"
-            };
-            let socket = std::net::UdpSocket::bind(local)?;
             // Connected: only the server's datagrams reach us, and an ICMP
             // "port unreachable" comes back as ConnectionRefused.
-            socket.connect(server)?;
+            let socket = client_socket(server)?;
             let options = EchoOptions {
                 count: args.count,
                 timeout: *args.timeout,
@@ -141,19 +108,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Chat(args) => {
+        Command::Chat { args, peer, menu } => {
             let socket = netkit::listen_udp(&args.bind)?;
-            let peer = match &args.peer {
+            let peer = match &peer {
                 Some(spec) => Some(netkit::bind::resolve(spec)?[0]),
                 None => None,
             };
             let shutdown = Shutdown::new();
             shutdown.trigger_on_signals()?;
             announce(socket.local_addr()?);
-            if io::stdin().is_terminal() && !args.menu {
+            if io::stdin().is_terminal() && !menu {
                 eprintln!("type a line to send it; /help for commands");
             }
-            let mode = if args.menu { Mode::Menu } else { Mode::Live };
+            let mode = if menu { Mode::Menu } else { Mode::Live };
             chat(
                 &socket,
                 peer,

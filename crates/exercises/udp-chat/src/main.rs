@@ -5,12 +5,10 @@ use std::io;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use clap::{Args, Parser, Subcommand};
-use netkit::cli::{
-    DurationArg, announce, exit_code, nonzero_duration, stdin_lines,
-    until_ctrl_c,
-};
-use udp_chat::{CHAT_ADDR, DEFAULT_COUNT, ECHO_ADDR, REPLY_TIMEOUT, RETRIES};
+use clap::{Parser, Subcommand};
+use netkit::cli::{announce, exit_code, stdin_lines, until_ctrl_c};
+use udp_chat::cli::{ChatArgs, ClientArgs, ServerArgs};
+use udp_chat::echo::client_socket;
 use udp_chat_exercise::{chat, client, server};
 
 /// Lesson 3, your turn: the UDP hello echo, and a chat.
@@ -20,6 +18,10 @@ struct Cli {
     command: Command,
 }
 
+// The flags are the lesson's own (`udp_chat::cli`), so that this is the
+// lesson's command line by construction. It is a subset: no `--quiet`
+// (your server logs nothing), no `--menu`, and `--peer` is required
+// (your chat has no `/peer` command to name a peer later).
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Answer each datagram X with "Hello, X!"
@@ -27,45 +29,14 @@ enum Command {
     /// Send 0, 1, 2... to the server, print the replies, count losses
     Client(ClientArgs),
     /// Chat with another peer over UDP
-    Chat(ChatArgs),
-}
+    Chat {
+        #[command(flatten)]
+        args: ChatArgs,
 
-#[derive(Args, Debug)]
-struct ServerArgs {
-    /// Address to listen on, HOST:PORT (port 0 picks a free port)
-    #[arg(long, value_name = "HOST:PORT", default_value = ECHO_ADDR)]
-    bind: String,
-}
-
-#[derive(Args, Debug)]
-struct ClientArgs {
-    /// Server address, HOST:PORT
-    #[arg(long, value_name = "HOST:PORT", default_value = ECHO_ADDR)]
-    connect: String,
-
-    /// How many requests to send (0, 1, ... N-1)
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_COUNT)]
-    count: u32,
-
-    /// How long to wait for each reply, as in 1s or 300ms
-    #[arg(long, value_name = "DURATION", default_value_t = REPLY_TIMEOUT.into(),
-          value_parser = nonzero_duration)]
-    timeout: DurationArg,
-
-    /// How many times to ask again before counting a reply as lost
-    #[arg(long, value_name = "N", default_value_t = RETRIES)]
-    retries: u32,
-}
-
-#[derive(Args, Debug)]
-struct ChatArgs {
-    /// This peer's own address, HOST:PORT (port 0 picks a free port)
-    #[arg(long, value_name = "HOST:PORT", default_value = CHAT_ADDR)]
-    bind: String,
-
-    /// Whom to talk to, HOST:PORT
-    #[arg(long, value_name = "HOST:PORT")]
-    peer: String,
+        /// Whom to talk to, HOST:PORT
+        #[arg(long, value_name = "HOST:PORT")]
+        peer: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -83,14 +54,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Client(args) => {
             let server = netkit::bind::resolve(&args.connect)?[0];
-            let local = if server.is_ipv6() {
-                "[::]:0"
-            } else {
-                "0.0.0.0:0"
-            };
-            let socket = std::net::UdpSocket::bind(local)?;
             // Connected: only the server's datagrams reach us.
-            socket.connect(server)?;
+            let socket = client_socket(server)?;
             let options = client::Options {
                 count: args.count,
                 timeout: *args.timeout,
@@ -102,9 +67,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Chat(args) => {
+        Command::Chat { args, peer } => {
             let socket = netkit::listen_udp(&args.bind)?;
-            let peer = netkit::bind::resolve(&args.peer)?[0];
+            let peer = netkit::bind::resolve(&peer)?[0];
             announce(socket.local_addr()?);
             until_ctrl_c(move || {
                 chat::chat(&socket, peer, &stdin_lines(), &mut io::stdout())
