@@ -51,9 +51,11 @@
 //! - [`wire`]: the `--framed` request line and response header.
 //! - [`server`]: opening files inside the root, streaming them out.
 //! - [`client`]: downloading into a `.part` file, then renaming it.
+//! - [`cli`]: the flags of `server` and `client`, shared with the exercise.
 //! - [`demo`]: both ends in one process.
 //! - `main.rs`: the command line, nothing else.
 
+pub mod cli;
 pub mod client;
 pub mod demo;
 pub mod path;
