@@ -15,9 +15,11 @@
 //! - [`download`]: saving bodies, and a bounded pool for many URLs.
 //! - [`fixture`]: a loopback server of chosen bytes, for the demo and tests.
 //! - [`demo`]: the original's JSON-then-download program, on loopback.
+//! - [`cli`]: the flags shared with the exercise.
 //! - `main.rs`: the command line, nothing else.
 
 pub mod body;
+pub mod cli;
 pub mod client;
 pub mod clock;
 pub mod demo;

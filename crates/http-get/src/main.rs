@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
-use http_get::client::{DEFAULT_TIMEOUT, MAX_REDIRECTS, Options};
+use http_get::cli::{LimitArgs, OutputArg};
+use http_get::client::Options;
 use http_get::download::{
     Job, Save, Settings, read_url_list, remote_name, run_all,
 };
@@ -30,13 +31,12 @@ struct Cli {
     #[arg(value_name = "URL")]
     urls: Vec<String>,
 
-    /// Save the body to FILE (one URL only)
-    #[arg(short, long, value_name = "FILE", conflicts_with = "remote_name")]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArg,
 
     /// Save each body under the last part of its URL's path, in the
     /// current directory
-    #[arg(short = 'O', long)]
+    #[arg(short = 'O', long, conflicts_with = "output")]
     remote_name: bool,
 
     /// Print the status line and headers too
@@ -51,15 +51,8 @@ struct Cli {
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
     headers: Vec<Header>,
 
-    /// Follow at most N redirects
-    #[arg(long, value_name = "N", default_value_t = MAX_REDIRECTS)]
-    max_redirects: u32,
-
-    /// Give up on a connect, or a read or write, after this long, as in 30s
-    /// or 500ms
-    #[arg(long, value_name = "DURATION", default_value_t = DEFAULT_TIMEOUT.into(),
-          value_parser = nonzero_duration)]
-    timeout: DurationArg,
+    #[command(flatten)]
+    limits: LimitArgs,
 
     /// Give up on a URL not done after this long, as in 10s or 500ms: its
     /// connect, every redirect, the head and the body together, counted
@@ -144,14 +137,14 @@ fn plan(cli: Cli) -> anyhow::Result<(Vec<Job>, Settings, usize)> {
     if urls.is_empty() {
         usage("give at least one URL (or --urls-from FILE)");
     }
-    if cli.output.is_some() && urls.len() > 1 {
+    if cli.output.path().is_some() && urls.len() > 1 {
         usage("-o saves one URL; for several, use -O");
     }
     let mut names = HashSet::new();
     let mut jobs = Vec::new();
     for url in urls {
-        let save = match (&cli.output, cli.remote_name) {
-            (Some(path), _) => Save::File(path.clone()),
+        let save = match (cli.output.path(), cli.remote_name) {
+            (Some(path), _) => Save::File(path.to_owned()),
             (None, true) => remote_name(&url, std::path::Path::new(".")),
             (None, false) => Save::Stdout,
         };
@@ -166,13 +159,12 @@ fn plan(cli: Cli) -> anyhow::Result<(Vec<Job>, Settings, usize)> {
         jobs.push(Job { url, save });
     }
     let to_files = jobs.iter().all(|job| job.save != Save::Stdout);
-    let timeout = *cli.timeout;
     let settings = Settings {
         options: Options {
             method: if cli.head { Method::Head } else { Method::Get },
             headers: cli.headers,
-            max_redirects: cli.max_redirects,
-            timeout,
+            max_redirects: cli.limits.max_redirects,
+            timeout: *cli.limits.timeout,
             max_time: cli.max_time.map(|max_time| *max_time),
         },
         show_head: cli.include || cli.head,

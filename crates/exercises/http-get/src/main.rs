@@ -1,15 +1,19 @@
-//! The `http-get-exercise` command: the same command line as `http-get`
-//! (one URL), running your code. Written for you; nothing to do here.
+//! The `http-get-exercise` command: `http-get`'s command line for one URL,
+//! running your code. Written for you; nothing to do here.
+//!
+//! `-o`, `--max-redirects` and `--timeout` are the lesson's own
+//! (`http_get::cli`); the rest of the lesson's flags (several URLs, `-O`,
+//! `-i`, `-H`, `--max-time`, `--jobs`) are left out on purpose, to keep
+//! your part to one request.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use http_get::client::{DEFAULT_TIMEOUT, MAX_REDIRECTS};
+use http_get::cli::{LimitArgs, OutputArg};
 use http_get::request::Method;
 use http_get_exercise::client::Options;
 use http_get_exercise::save;
-use netkit::cli::{DurationArg, exit_code, nonzero_duration};
+use netkit::cli::exit_code;
 
 /// Lesson 6, your turn: one HTTP/1.1 GET written by hand. Writes the body
 /// to stdout, or saves it with -o. Exits 0 only for a 2xx answer.
@@ -19,32 +23,25 @@ struct Cli {
     #[arg(value_name = "URL")]
     url: String,
 
-    /// Save the body to FILE
-    #[arg(short, long, value_name = "FILE")]
-    output: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArg,
 
+    // Not the lesson's: its `--head` help points to `--include`, which
+    // this command does not have.
     /// Ask for the head only (a HEAD request), and print it
     #[arg(long)]
     head: bool,
 
-    /// Follow at most N redirects
-    #[arg(long, value_name = "N", default_value_t = MAX_REDIRECTS)]
-    max_redirects: u32,
-
-    /// Give up on a connect, or a read or write, after this long, as in
-    /// 30s or 500ms
-    #[arg(long, value_name = "DURATION",
-          default_value_t = DEFAULT_TIMEOUT.into(),
-          value_parser = nonzero_duration)]
-    timeout: DurationArg,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let options = Options {
         method: if cli.head { Method::Head } else { Method::Get },
-        max_redirects: cli.max_redirects,
-        timeout: *cli.timeout,
+        max_redirects: cli.limits.max_redirects,
+        timeout: *cli.limits.timeout,
     };
-    exit_code(save::get(&cli.url, &options, cli.output.as_deref()))
+    exit_code(save::get(&cli.url, &options, cli.output.path()))
 }
