@@ -1,6 +1,7 @@
 //! The lessons the checker knows, each with its stages in the order a
 //! learner meets them.
 
+pub mod chat_room;
 pub mod hello_echo;
 
 use crate::stage::Stage;
@@ -70,4 +71,4 @@ impl Lesson {
 }
 
 /// Every lesson with stages.
-pub const LESSONS: &[Lesson] = &[hello_echo::LESSON];
+pub const LESSONS: &[Lesson] = &[hello_echo::LESSON, chat_room::LESSON];
