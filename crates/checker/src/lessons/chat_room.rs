@@ -24,6 +24,8 @@
 //! clock, with a second's margin either side.
 
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -66,6 +68,13 @@ const PIECE_PAUSE_MS: std::ops::RangeInclusive<u64> = 100..=250;
 const STUCK_MESSAGES: usize = 16_000;
 const STUCK_MESSAGE_LEN: usize = 1000;
 
+/// How far the talker of `lines-stuck` may run ahead of the user who
+/// reads, in messages (64 KB): the room's buffers for the reader then
+/// never fill, so a checker slowed down by a busy machine is never taken
+/// for a user who stopped reading. The stuck user's buffers fill all the
+/// same: they are never emptied.
+const STUCK_WINDOW: usize = 64;
+
 /// The receive buffer the stuck user asks for: the kernel's smallest,
 /// so that it is full after a few messages.
 const STUCK_RECV_BUFFER: usize = 4096;
@@ -88,6 +97,12 @@ const CROWD_WITHIN: Duration = Duration::from_secs(60);
 
 /// How many of a crowd user's lines go in one write.
 const CROWD_BATCH: usize = 10;
+
+/// How far a crowd user may run ahead of what it has read itself, in
+/// lines: two batches from everyone else (about 40 KB), well within the
+/// room's buffers for one user, so that no user reads so far behind that
+/// a room which cuts slow readers (as the lesson's does) cuts it.
+const CROWD_WINDOW: usize = 2 * CROWD_BATCH * (CROWD - 1);
 
 const LINES: &[&str] = &["--lines"];
 
@@ -883,8 +898,14 @@ fn lines_stuck(ctx: &mut Ctx) -> Result<(), Failure> {
     talker_reads.expect_line(SUCCESS, "`success`")?;
     let start = Instant::now();
     let clock = Clock::start();
+    let heard_so_far = Arc::new(AtomicUsize::new(0));
+    let progress = Arc::clone(&heard_so_far);
     let writer = thread::spawn(move || -> Result<(), Failure> {
         for batch in (0..STUCK_MESSAGES).collect::<Vec<_>>().chunks(16) {
+            let ahead = batch[0].saturating_sub(STUCK_WINDOW);
+            if !caught_up(&progress, ahead, start + STUCK_WITHIN) {
+                return Ok(()); // the reader reports what it missed
+            }
             let bytes: Vec<u8> = batch
                 .iter()
                 .flat_map(|&n| line(&stuck_message(n)))
@@ -910,6 +931,7 @@ fn lines_stuck(ctx: &mut Ctx) -> Result<(), Failure> {
             },
         )?;
         heard += 1;
+        heard_so_far.store(heard, Ordering::Relaxed);
         if start.elapsed() > STUCK_WITHIN {
             return Err(Failure::new(format!(
                 "while {} did not read, {} got only {heard} of {} messages \
@@ -943,6 +965,19 @@ fn lines_stuck(ctx: &mut Ctx) -> Result<(), Failure> {
         })
 }
 
+/// Waits until `progress` is at least `count`, or `deadline` passes
+/// (then false). The checker's threads pace themselves on each other,
+/// not on the program: a short poll is enough.
+fn caught_up(progress: &AtomicUsize, count: usize, deadline: Instant) -> bool {
+    while progress.load(Ordering::Relaxed) < count {
+        if Instant::now() > deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    true
+}
+
 /// One crowd user's end: reads every line the others send, checks each
 /// sender's messages arrive whole and in order, and returns how many it
 /// got from each.
@@ -953,6 +988,7 @@ fn crowd_reader(
     messages: &[Vec<Vec<u8>>],
     stamps: &std::collections::HashMap<Vec<u8>, Zoned>,
     deadline: Instant,
+    progress: &AtomicUsize,
 ) -> Result<(), Failure> {
     let expected = (names.len() - 1) * CROWD_MESSAGES;
     let mut next = vec![0usize; names.len()];
@@ -984,6 +1020,7 @@ fn crowd_reader(
                 ));
         };
         next[who] += 1;
+        progress.store(got + 1, Ordering::Relaxed);
         if Instant::now() > deadline {
             return Err(peer.fail(format!(
                 "{} had only {got} of its {expected} messages after \
@@ -1002,20 +1039,36 @@ fn lines_crowd(ctx: &mut Ctx) -> Result<(), Failure> {
         .map(|i| {
             (0..CROWD_MESSAGES)
                 .map(|n| {
-                    let mut m = format!("{n} ").into_bytes();
-                    m.extend(random_message(&mut ctx.rng));
-                    let _ = i;
+                    // Short: 245,000 lines go out in all.
+                    let mut m = format!("{i}.{n} ").into_bytes();
+                    m.extend(
+                        (0..ctx.rng.usize(1..=8))
+                            .map(|_| ctx.rng.lowercase() as u8),
+                    );
                     m
                 })
                 .collect()
         })
         .collect();
+    // Everyone logs in at once, as a crowd does.
+    let logins: Vec<_> = names
+        .iter()
+        .map(|name| {
+            let name = name.clone();
+            thread::spawn(move || -> Result<(Peer, Peer), Failure> {
+                let (mut writer, mut reader) = split(addr, &name)?;
+                writer.send(&line(name.as_bytes()))?;
+                reader.expect_line(SUCCESS, "`success`")?;
+                Ok((writer, reader))
+            })
+        })
+        .collect();
     let mut ends = Vec::new();
-    for name in &names {
-        let (mut writer, mut reader) = split(addr, name)?;
-        writer.send(&line(name.as_bytes()))?;
-        reader.expect_line(SUCCESS, "`success`")?;
-        ends.push((writer, reader));
+    for login in logins {
+        match login.join() {
+            Ok(ends_of_one) => ends.push(ends_of_one?),
+            Err(_) => return Err(Failure::new("a checker thread panicked")),
+        }
     }
     let start = Instant::now();
     let clock = Clock::start();
@@ -1034,21 +1087,25 @@ fn lines_crowd(ctx: &mut Ctx) -> Result<(), Failure> {
         stamps
     };
     let deadline = start + CROWD_WITHIN;
-    let (names, messages, stamps) = (
-        std::sync::Arc::new(names),
-        std::sync::Arc::new(messages),
-        std::sync::Arc::new(stamps),
-    );
+    let (names, messages, stamps) =
+        (Arc::new(names), Arc::new(messages), Arc::new(stamps));
     let mut readers = Vec::new();
     let mut writers = Vec::new();
     for (me, (mut writer, reader)) in ends.into_iter().enumerate() {
         let (n, m, s) = (names.clone(), messages.clone(), stamps.clone());
+        let progress = Arc::new(AtomicUsize::new(0));
+        let read = Arc::clone(&progress);
         readers.push(thread::spawn(move || {
-            crowd_reader(reader, me, &n, &m, &s, deadline)
+            crowd_reader(reader, me, &n, &m, &s, deadline, &read)
         }));
         let m = messages.clone();
         writers.push(thread::spawn(move || -> Result<Peer, Failure> {
-            for batch in m[me].chunks(CROWD_BATCH) {
+            for (b, batch) in m[me].chunks(CROWD_BATCH).enumerate() {
+                let ahead = (b * CROWD_BATCH * (CROWD - 1))
+                    .saturating_sub(CROWD_WINDOW);
+                if !caught_up(&progress, ahead, deadline) {
+                    break; // its reader reports what it missed
+                }
                 let bytes: Vec<u8> =
                     batch.iter().flat_map(|m| line(m)).collect();
                 writer.send(&bytes)?;
