@@ -64,7 +64,8 @@ const PIECE_PAUSE_MS: std::ops::RangeInclusive<u64> = 100..=250;
 /// talker sends while one user never reads: 16 MB, more than the
 /// kernel's buffers for the stuck user hold on Linux (its receive buffer
 /// is made small on purpose, the server's send buffer grows to 4 MB at
-/// most by default), so that its outbox fills, whatever its size.
+/// most by default), so that an outbox of the lesson's 256 messages, or
+/// of a few thousand, fills too.
 const STUCK_MESSAGES: usize = 16_000;
 const STUCK_MESSAGE_LEN: usize = 1000;
 
@@ -75,8 +76,8 @@ const STUCK_MESSAGE_LEN: usize = 1000;
 /// same: they are never emptied.
 const STUCK_WINDOW: usize = 64;
 
-/// The receive buffer the stuck user asks for: the kernel's smallest,
-/// so that it is full after a few messages.
+/// The receive buffer the stuck user asks for (Linux doubles it, to
+/// 8 KB): small, so that it is full after a few messages.
 const STUCK_RECV_BUFFER: usize = 4096;
 
 /// How long every message of `lines-stuck` may take to reach the user
