@@ -30,8 +30,11 @@ byte by default, a name included: a client that sends "erin\\n" is called
 and answer ends with "\\n" instead, and a message is a line, however TCP
 cut it.
 
-The lines marked "original's defect" say where this port differs from the
-tutorial's server, and why. One of its flaws is kept on purpose, for the
+Without --lines this server is the original's, defects and all, so that
+the lesson's checker (cargo run -p checker -- chat-room --python) fails it
+where the original fails: the lines marked "original's defect" say what
+goes wrong (chat_original, log_in_original). With --lines, our next step,
+they are fixed, and say so, but for one flaw kept in both modes, for the
 lesson to set beside the Rust port: each client's thread sends every message
 to all the others itself, so a client that stops reading makes the thread of
 whoever is talking wait (see Room.broadcast).
@@ -159,6 +162,8 @@ class Connection:
         # readline() on a binary file over the socket keeps the bytes after
         # the newline for the next call, which recv() alone cannot.
         self._reader = sock.makefile('rb') if lines else None
+        # Whether a send to this client has failed (it is gone).
+        self.send_failed = False
 
     def receive(self):
         """The next message, as bytes; None when the client has closed.
@@ -267,7 +272,12 @@ class Room:
                 # This client has gone (its own thread will notice and free
                 # its name). original's defect: the exception ended the
                 # sender's thread, and nobody after it got the message.
-                log(f'could not send to {shown(name)}: {err.strerror or err}')
+                # Said once per client: a thread that spins (see
+                # chat_original) would otherwise fill the log with it.
+                if not conn.send_failed:
+                    conn.send_failed = True
+                    log(f'could not send to {shown(name)}: '
+                        f'{err.strerror or err}')
 
 
 def log_in(conn, addr, room):
@@ -291,11 +301,9 @@ def log_in(conn, addr, room):
 
 
 def chat(conn, name, room):
-    """Passes on what the client says until it leaves; returns how it left."""
+    """Passes on what the client says until it leaves; returns how it left.
+    (Without --lines, chat_original does this.)"""
     while True:
-        # Without --lines, one recv() is taken as one message: the
-        # original's protocol, whatever TCP delivered in between (see the
-        # module's doc).
         try:
             message = conn.receive()
         except ValueError as err:  # --lines: a line over BUFSIZE bytes
@@ -317,7 +325,8 @@ def chat(conn, name, room):
 
 
 def handle(sock, addr, room, lines):
-    """One client's thread, from its name to its last message."""
+    """One client's thread, from its name to its last message (with
+    --lines; without, see log_in_original and chat_original)."""
     # original's defect: the name was read and answered in the accept loop,
     # so one client that connected and sent nothing (or someone typing a
     # name in nc) held up every other client's login. Here each client's
@@ -345,6 +354,69 @@ def handle(sock, addr, room, lines):
     log(f'{shown(name)} ({show(addr)}) left: {how}')
 
 
+def chat_original(conn, name, room):
+    """The original's Deal(), defects and all: what the client says goes to
+    everyone else until it says "quit". The caller (the accept loop) has
+    logged it in."""
+    while True:
+        # One recv() is one message, whatever TCP delivered in between.
+        # original's defect: a reset raises here and ends the thread with a
+        # traceback; nothing frees the name.
+        message = conn.sock.recv(BUFSIZE)
+        if not message:
+            # original's defect: b'' (the client closed) was not checked.
+            # recv() returns b'' at once every time after that, so its
+            # thread spun forever, sending "[...] alice: " to everyone, and
+            # the name stayed taken. We keep the second half: the name
+            # stays taken. We close instead of spinning, because our
+            # clients (both ports) leave at the end of their input by
+            # closing their half, where the original's crashed and kept the
+            # connection open: a spinning server would flood everyone in
+            # the lesson's pairing tests and in scripts/compare.
+            conn.close()
+            return
+        if message == QUIT:
+            room.leave(name, conn)  # first, so that nothing follows "quit"
+            conn.send(QUIT)
+            conn.close()
+            return
+        # original's defect: the name was decoded to text, so formatting
+        # it with the message decodes the message too (in Python 2, as
+        # ASCII; here UTF-8): a message that is not UTF-8 raises
+        # UnicodeDecodeError, which ends this thread, and the name stays
+        # taken.
+        said = '[%s] %s: %s' % (time.ctime(), name.decode('utf-8'),
+                                message.decode('utf-8'))
+        room.broadcast(name, said.encode('utf-8'))
+
+
+def log_in_original(sock, addr, room):
+    """The original's login, in the accept loop. Returns the name and the
+    connection to start a thread for, or None."""
+    conn = Connection(sock, False)
+    try:
+        name = conn.receive()
+    except OSError as err:  # e.g. reset before the name
+        log(f'{show(addr)}: {err.strerror or err}')
+        conn.close()
+        return None
+    if not name:
+        log(f'{show(addr)} left without a name')
+        conn.close()
+        return None
+    # original's defect: decode() in the accept loop. A name that is not
+    # UTF-8 (in Python 2, not ASCII) raises UnicodeDecodeError here, in the
+    # main thread, and the server stops accepting anyone.
+    name.decode('utf-8')
+    if not room.join(name, conn):
+        log(f'{show(addr)} refused: the name {shown(name)} is taken')
+        conn.send(REUSE)
+        conn.close()
+        return None
+    log(f'{shown(name)} joined from {show(addr)}')
+    return name, conn
+
+
 def serve(listener, lines):
     """Accepts clients forever, one thread each."""
     room = Room()
@@ -358,6 +430,17 @@ def serve(listener, lines):
             time.sleep(ACCEPT_RETRY)
             continue
         log(f'connection from {show(addr)}')
+        if not lines:
+            # original's defect: the name is read and answered here, in the
+            # accept loop, so one client that connects and sends nothing
+            # (or someone typing a name in nc) holds up every login after
+            # it. With --lines, each client logs in on its own thread.
+            joined = log_in_original(sock, addr, room)
+            if joined is not None:
+                threading.Thread(target=chat_original,
+                                 args=(joined[1], joined[0], room),
+                                 daemon=True).start()
+            continue
         # Daemon threads do not keep the process alive once the main thread
         # is done: on Ctrl-C the process ends, and with it every connection.
         threading.Thread(target=handle, args=(sock, addr, room, lines),

@@ -248,6 +248,25 @@ impl Running {
         &self.stdout_seen
     }
 
+    /// Its stdout lines so far, waiting up to `within` until there are
+    /// at least `count`: for a client that is still running, to know it
+    /// has printed a message before the next is sent.
+    pub fn stdout_lines(
+        &mut self,
+        count: usize,
+        within: Duration,
+    ) -> &[String] {
+        let deadline = Instant::now() + within;
+        while self.stdout_seen.len() < count.min(KEPT_LINES) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.stdout.recv_timeout(left) {
+                Ok(line) => self.stdout_seen.push(line),
+                Err(_) => break,
+            }
+        }
+        &self.stdout_seen
+    }
+
     /// Waits until the program has printed nothing on stderr for
     /// `quiet` (at most `within`), then kills its group and waits up to
     /// `within` for the last of its stderr: for a report, which must show

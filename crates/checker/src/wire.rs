@@ -150,6 +150,24 @@ impl Peer {
         Err(self.mismatch(what, &shown(expected), &got, &ending))
     }
 
+    /// Reads exactly `len` bytes, whatever they say, for a message of a
+    /// known length whose bytes the stage checks itself (a time stamp in
+    /// it). Fails if the program closes or stays silent first.
+    pub fn read_exactly(
+        &mut self,
+        len: usize,
+        what: &str,
+    ) -> Result<Vec<u8>, Failure> {
+        let ending = self.fill(|pending| pending.len() >= len);
+        let take = self.pending.len().min(len);
+        let got: Vec<u8> = self.pending.drain(..take).collect();
+        self.record(&got, &ending);
+        if got.len() == len {
+            return Ok(got);
+        }
+        Err(self.mismatch(what, &format!("{len} bytes"), &got, &ending))
+    }
+
     /// Reads one line ending in `\n` and fails unless it is `expected`
     /// followed by the newline. No line is read past `expected`'s length
     /// and a few bytes more: a reply that long is already wrong.

@@ -1,6 +1,7 @@
 //! The lessons the checker knows, each with its stages in the order a
 //! learner meets them.
 
+pub mod chat_room;
 pub mod file_downloader;
 pub mod hello_echo;
 pub mod http_get;
@@ -80,5 +81,6 @@ pub const LESSONS: &[Lesson] = &[
     time_server::LESSON,
     udp_chat::LESSON,
     file_downloader::LESSON,
+    chat_room::LESSON,
     http_get::LESSON,
 ];
