@@ -34,9 +34,12 @@
 //! - [`server`]: reader and writer threads per connection.
 //! - [`client`]: login, then a sending and a receiving thread.
 //! - [`demo`]: a server and three scripted clients in one process.
+//! - [`cli`]: the server's and the client's flags, shared with the
+//!   exercise.
 //! - `main.rs`: the command line, nothing else.
 
 pub mod broker;
+pub mod cli;
 pub mod client;
 pub mod demo;
 pub mod protocol;

@@ -4,10 +4,10 @@
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
+use chat_room::cli::{ClientArgs, FramingFlag, ServerArgs};
 use chat_room::client::{ANSWER_WAIT, chat, login};
-use chat_room::protocol::{BadName, Framing, check_name};
-use chat_room::{DEFAULT_ADDR, ServerOptions, serve};
-use clap::{Args, Parser, Subcommand};
+use chat_room::{ServerOptions, serve};
+use clap::{Parser, Subcommand};
 use netkit::Shutdown;
 use netkit::cli::{ServerFlags, announce_listener, exit_code, stdin_lines};
 use netkit::descriptors::SOCKET_ONLY;
@@ -24,62 +24,22 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the chat room
-    Server(ServerArgs),
+    Server {
+        #[command(flatten)]
+        args: ServerArgs,
+
+        // The lesson's alone: the exercise's server takes the other two
+        // (see `chat_room::cli`).
+        #[command(flatten)]
+        flags: ServerFlags,
+
+        #[command(flatten)]
+        framing: FramingFlag,
+    },
     /// Join the chat room
     Client(ClientArgs),
     /// Run a server and three scripted clients in this process
     Demo,
-}
-
-#[derive(Args, Debug)]
-struct ServerArgs {
-    /// Address to listen on, HOST:PORT (port 0 picks a free port)
-    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
-    bind: String,
-
-    #[command(flatten)]
-    flags: ServerFlags,
-
-    #[command(flatten)]
-    framing: FramingFlag,
-}
-
-#[derive(Args, Debug)]
-struct FramingFlag {
-    /// End every name, message and answer with a newline (ours; both ends
-    /// need it). Without it, the original's bytes: one send per message
-    #[arg(long)]
-    lines: bool,
-}
-
-impl FramingFlag {
-    fn framing(&self) -> Framing {
-        if self.lines {
-            Framing::Lines
-        } else {
-            Framing::Raw
-        }
-    }
-}
-
-#[derive(Args, Debug)]
-struct ClientArgs {
-    /// Your name in the room: 1 to 32 printable characters, no spaces
-    #[arg(short, long, value_name = "NAME", value_parser = valid_name)]
-    username: String,
-
-    /// Server address, HOST:PORT
-    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
-    connect: String,
-
-    #[command(flatten)]
-    framing: FramingFlag,
-}
-
-/// The server's name rule, checked before connecting: a bad name is a
-/// usage error (exit 2), with the rule in the message.
-fn valid_name(name: &str) -> Result<String, BadName> {
-    check_name(name.as_bytes())
 }
 
 fn main() -> ExitCode {
@@ -88,13 +48,17 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Server(args) => {
+        Command::Server {
+            args,
+            flags,
+            framing,
+        } => {
             let listener = netkit::listen(&args.bind)?;
             let shutdown = Shutdown::new();
             shutdown.trigger_on_signals()?;
             let options = ServerOptions {
-                net: args.flags.config(SOCKET_ONLY)?,
-                framing: args.framing.framing(),
+                net: flags.config(SOCKET_ONLY)?,
+                framing: framing.framing(),
             };
             announce_listener(&listener)?;
             serve(listener, &shutdown, &options)?;

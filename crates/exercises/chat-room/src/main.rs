@@ -3,14 +3,11 @@
 
 use std::io;
 use std::process::ExitCode;
-use std::thread;
 
-use chat_room::DEFAULT_ADDR;
-use chat_room::protocol::{BadName, Framing, check_name};
+use chat_room::cli::{ClientArgs, FramingFlag, ServerArgs};
 use chat_room_exercise::{client, server};
-use clap::{Args, Parser, Subcommand};
-use netkit::Shutdown;
-use netkit::cli::{announce_listener, exit_code, stdin_lines};
+use clap::{Parser, Subcommand};
+use netkit::cli::{announce_listener, exit_code, stdin_lines, until_ctrl_c};
 
 /// Lesson 5, your turn: the chat room's server and client.
 #[derive(Parser, Debug)]
@@ -19,49 +16,22 @@ struct Cli {
     command: Command,
 }
 
+// The flags are the lesson's own (`chat_room::cli`), so that this is the
+// lesson's command line by construction. Its server's are a subset: no
+// `--max-clients`, `--timeout` or `--quiet` (your server has no cap on
+// clients, no idle timeout and no log to quiet), and there is no `demo`.
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the chat room
-    Server(ServerArgs),
+    Server {
+        #[command(flatten)]
+        args: ServerArgs,
+
+        #[command(flatten)]
+        framing: FramingFlag,
+    },
     /// Join the chat room
     Client(ClientArgs),
-}
-
-#[derive(Args, Debug)]
-struct ServerArgs {
-    /// Address to listen on, HOST:PORT (port 0 picks a free port)
-    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
-    bind: String,
-
-    /// End every name, message and answer with a newline (the clients
-    /// need it too)
-    #[arg(long)]
-    lines: bool,
-}
-
-#[derive(Args, Debug)]
-struct ClientArgs {
-    /// Your name in the room: 1 to 32 printable characters, no spaces
-    #[arg(short, long, value_name = "NAME", value_parser = valid_name)]
-    username: String,
-
-    /// Server address, HOST:PORT
-    #[arg(long, value_name = "HOST:PORT", default_value = DEFAULT_ADDR)]
-    connect: String,
-
-    /// End the name and every message with a newline (the server needs
-    /// it too)
-    #[arg(long)]
-    lines: bool,
-}
-
-/// The server's name rule, checked before connecting.
-fn valid_name(name: &str) -> Result<String, BadName> {
-    check_name(name.as_bytes())
-}
-
-fn framing(lines: bool) -> Framing {
-    if lines { Framing::Lines } else { Framing::Raw }
 }
 
 fn main() -> ExitCode {
@@ -70,36 +40,21 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Server(args) => {
+        Command::Server { args, framing } => {
             let listener = netkit::listen(&args.bind)?;
             announce_listener(&listener)?;
-            let framing = framing(args.lines);
-            let shutdown = Shutdown::new();
-            shutdown.trigger_on_signals()?;
-            let (done, finished) = crossbeam_channel::bounded(1);
-            thread::spawn(move || {
-                // If `serve` panics (a todo!(), say), `done` is dropped
-                // unsent, and `finished` reports it below.
-                let _ = done.send(server::serve(listener, framing));
-            });
-            crossbeam_channel::select! {
-                // Ctrl-C. Returning ends the process, and the kernel
-                // closes every socket the threads still hold. (The
-                // lesson's server does better: its broker says `quit` to
-                // everyone first.)
-                recv(shutdown.receiver()) -> _ => Ok(()),
-                recv(finished) -> served => match served {
-                    Ok(served) => Ok(served?),
-                    Err(_) => anyhow::bail!("serve panicked"),
-                },
-            }
+            let framing = framing.framing();
+            // At Ctrl-C the process ends and the kernel closes every
+            // socket your threads still hold. (The lesson's server does
+            // better: its broker says `quit` to everyone first.)
+            until_ctrl_c(move || Ok(server::serve(listener, framing)?))
         }
         Command::Client(args) => {
             let stream = netkit::connect(&args.connect)?;
             client::run_client(
                 stream,
                 &args.username,
-                framing(args.lines),
+                args.framing.framing(),
                 &stdin_lines(),
                 io::stdout(),
             )
