@@ -144,7 +144,7 @@ pub const LESSON: Lesson = Lesson {
             slug: "vanish",
             checks: "keeps serving after 50 clients send bytes and reset the connection",
             why: "A client can reset its connection before the server has answered it; the server's write then fails (ECONNRESET, EPIPE). That error belongs to one connection: log it, close it, and accept the next.",
-            book: "time-server.md#against-the-python-port",
+            book: "time-server.md#the-original-checked",
             hint: "Read `run_handler` in crates/netkit/src/server.rs: a handler's error (here `say_and_close` failing) is logged with the client's address, and the loop goes on.",
             end: End::Server,
             flags: &[],
