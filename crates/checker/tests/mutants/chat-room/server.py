@@ -33,12 +33,17 @@ The defects, and the stage each must fail:
 """
 
 import argparse
+import os
 import queue
 import signal
 import socket
 import sys
 import threading
 import time
+
+# The blocking calls, shared by every mutant server (../blocking.py).
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from blocking import TICK, accept  # noqa: E402
 
 # Messages that may wait for one user: more than the lesson's 256, as the
 # threads that empty the queues share one interpreter lock with 100 more.
@@ -253,6 +258,7 @@ def main():
     handler = signal.SIG_IGN if args.defect == 'ignores-sigint' else signal.default_int_handler
     signal.signal(signal.SIGINT, handler)
     listener = socket.create_server((host, int(port)), backlog=128)
+    listener.settimeout(TICK)
     name, port = listener.getsockname()[:2]
     if args.defect == 'no-listening-line':
         print(f'Listening on port {port}', flush=True)
@@ -261,7 +267,7 @@ def main():
     room = Room(args)
     try:
         while True:
-            sock, _ = listener.accept()
+            sock, _ = accept(listener)
             joined = None
             if args.defect == 'login-in-accept' and not args.lines:
                 joined = read_name(sock, args)

@@ -30,6 +30,10 @@ import sys
 import threading
 import time
 
+# The blocking calls, shared by every mutant server (../blocking.py).
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from blocking import TICK, accept  # noqa: E402
+
 CHUNK = 1024 * 1024
 MAX_NAME = 1024
 
@@ -139,6 +143,7 @@ def main():
     if args.defect == 'ignores-sigint':
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     listener = socket.create_server((host, int(port)))
+    listener.settimeout(TICK)
     addr = listener.getsockname()
     # Ctrl-C may come as soon as the line is out: the try starts first.
     try:
@@ -147,7 +152,7 @@ def main():
         else:
             print(f'listening on {addr[0]}:{addr[1]}', flush=True)
         while True:
-            sock, _ = listener.accept()
+            sock, _ = accept(listener)
             threading.Thread(target=handle,
                              args=(sock, root, args.framed, args.defect),
                              daemon=True).start()

@@ -32,6 +32,10 @@ import sys
 import threading
 import time
 
+# The blocking calls, shared by every mutant server (../blocking.py).
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from blocking import TICK, accept  # noqa: E402
+
 SAMPLE = [b'Michael', b'Tracy', b'Sarah']
 MAX_NAME = 1024 - len(b'Hello, !')
 
@@ -112,6 +116,7 @@ def main():
     handler = signal.SIG_IGN if args.defect == 'ignores-sigint' else signal.default_int_handler
     signal.signal(signal.SIGINT, handler)
     listener = socket.create_server((host, int(port)), backlog=128)
+    listener.settimeout(TICK)
     name, port = listener.getsockname()[:2]
     if args.defect == 'no-listening-line':
         print(f'Listening on port {port}', flush=True)
@@ -119,7 +124,7 @@ def main():
         print(f'listening on {name}:{port}', flush=True)
     try:
         while True:
-            sock, _ = listener.accept()
+            sock, _ = accept(listener)
             if args.defect == 'slow-accept':
                 time.sleep(0.1)
             if args.defect == 'one-at-a-time':

@@ -38,6 +38,10 @@ import struct
 import sys
 import threading
 import time
+
+# The blocking calls, shared by every mutant server (../blocking.py).
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from blocking import TICK, accept, receive  # noqa: E402
 from datetime import datetime, timedelta
 
 SECONDS_1900_TO_1970 = 2_208_988_800
@@ -99,7 +103,7 @@ def handle(sock, form, defect):
 
 def serve_tcp(listener, form, defect):
     while True:
-        sock, _ = listener.accept()
+        sock, _ = accept(listener)
         if defect == 'slow-accept':
             time.sleep(0.25)
         sock.settimeout(5)
@@ -113,7 +117,7 @@ def serve_tcp(listener, form, defect):
 
 def serve_udp(sock, form, defect):
     while True:
-        data, addr = sock.recvfrom(65535)
+        data, addr = receive(sock, 65535)
         if not data and defect == 'udp-ignores-empty':
             continue
         sock.sendto(answer(form, defect), addr)
@@ -137,6 +141,7 @@ def main():
     if not args.udp:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, int(port)))
+    sock.settimeout(TICK)
     if not args.udp:
         sock.listen(128)
     try:

@@ -18,10 +18,15 @@ The defects, and the stage each must fail:
 """
 
 import argparse
+import os
 import signal
 import socket
 import sys
 import time
+
+# The blocking calls, shared by every mutant server (../blocking.py).
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from blocking import TICK, receive  # noqa: E402
 
 MAX_MESSAGE = 1024
 
@@ -40,7 +45,7 @@ def serve(sock, defect):
     first = None
     size = 1024 if defect == 'truncates' else 65535
     while True:
-        data, addr = sock.recvfrom(size)
+        data, addr = receive(sock, size)
         first = first or addr
         if defect == 'skips-empty' and not data:
             continue
@@ -60,6 +65,7 @@ def main():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind((host, int(port)))
+    sock.settimeout(TICK)
     word = 'ready on' if args.defect == 'no-listening-line' else 'listening on'
     print(f'{word} {host}:{sock.getsockname()[1]}', flush=True)
     try:
