@@ -80,6 +80,12 @@ QUIT = b'quit'        # what a client sends to leave, and the server's goodbye
 # again at once would only fail again, as fast as the CPU allows.
 ACCEPT_RETRY = 0.1
 
+# How long a blocked accept() or recvfrom() waits before looking again.
+# Python raises KeyboardInterrupt between two of its instructions, so a
+# Ctrl-C that lands just before the call starts to block would wait there
+# for the next client; a timeout on the socket bounds that wait.
+TICK = 0.5
+
 
 def host_port(text):
     """Parses "HOST:PORT" ("127.0.0.1:21567", "[::1]:21567", "localhost:0")."""
@@ -425,6 +431,8 @@ def serve(listener, lines):
             # accept() waits for the next client and returns a new socket
             # for it; the listening socket goes on listening.
             sock, addr = listener.accept()
+        except TimeoutError:  # TICK passed: back to the loop, for Ctrl-C
+            continue
         except OSError as err:  # e.g. "Too many open files"
             log(f'accept failed: {err.strerror or err}')
             time.sleep(ACCEPT_RETRY)
@@ -469,6 +477,7 @@ def main():
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
     listener = open_socket(*args.bind)
+    listener.settimeout(TICK)
     with listener:  # closes the listening socket however we leave
         try:
             print(f'listening on {show(listener.getsockname())}', flush=True)

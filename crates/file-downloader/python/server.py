@@ -94,6 +94,12 @@ SEND_CHUNK = 64 * 1024
 # anything.
 SHOWN_CHARS = 80
 
+# How long a blocked accept() or recvfrom() waits before looking again.
+# Python raises KeyboardInterrupt between two of its instructions, so a
+# Ctrl-C that lands just before the call starts to block would wait there
+# for the next client; a timeout on the socket bounds that wait.
+TICK = 0.5
+
 
 class Refusal(Exception):
     """Why a request gets no file. The text is what the log shows and, with
@@ -408,7 +414,10 @@ def serve(listener, root, framed):
     while True:
         # accept() waits for the next client and returns a new socket for
         # it; the listening socket goes on listening.
-        sock, addr = listener.accept()
+        try:
+            sock, addr = listener.accept()
+        except TimeoutError:  # TICK passed: back to the loop, for Ctrl-C
+            continue
         peer = show(addr)
         with sock:  # closes the connection however we leave this block
             # A deadline for every recv() and send(): a client that sends
@@ -469,6 +478,7 @@ def main():
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
     listener = open_listener(*address)
+    listener.settimeout(TICK)
     with listener:  # closes the listening socket however we leave
         try:
             print(f'listening on {show(listener.getsockname())}', flush=True)

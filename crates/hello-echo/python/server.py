@@ -56,6 +56,12 @@ DEFAULT_ADDRESS = '127.0.0.1:9999'
 MAX_LINE = 1024
 MAX_NAME = MAX_LINE - len(b'Hello, !')
 
+# How long a blocked accept() or recvfrom() waits before looking again.
+# Python raises KeyboardInterrupt between two of its instructions, so a
+# Ctrl-C that lands just before the call starts to block would wait there
+# for the next client; a timeout on the socket bounds that wait.
+TICK = 0.5
+
 
 def host_port(text):
     """Parses "HOST:PORT" ("127.0.0.1:9999", "[::1]:9999", "localhost:0")."""
@@ -176,6 +182,15 @@ def handle(sock, addr, args):
     log(f'Connection from {show(addr)} closed.')
 
 
+def accept(listener):
+    """listener.accept(), looking for Ctrl-C every TICK seconds."""
+    while True:
+        try:
+            return listener.accept()
+        except TimeoutError:
+            pass
+
+
 def main():
     parser = argparse.ArgumentParser(
         description='The "Welcome!" / "Hello, X!" TCP server (lesson 1).')
@@ -198,19 +213,20 @@ def main():
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
     listener = open_listener(*args.bind)
+    listener.settimeout(TICK)
     with listener:  # closes the listening socket however we leave
         try:
             print(f'listening on {show(listener.getsockname())}', flush=True)
             if args.once:
                 # The single-client server: one accept(), served right here.
-                sock, addr = listener.accept()
+                sock, addr = accept(listener)
                 handle(sock, addr, args)
             else:
                 # One thread per connection, so a slow client does not hold
                 # up the others. Daemon threads do not keep the process alive
                 # once the main thread is done.
                 while True:
-                    sock, addr = listener.accept()
+                    sock, addr = accept(listener)
                     threading.Thread(target=handle, args=(sock, addr, args),
                                      daemon=True).start()
         except KeyboardInterrupt:

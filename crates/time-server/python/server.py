@@ -73,6 +73,12 @@ SECONDS_1900_TO_1970 = 2_208_988_800
 # since we never look inside, but a bad habit to teach).
 MAX_DATAGRAM = 65535
 
+# How long a blocked accept() or recvfrom() waits before looking again.
+# Python raises KeyboardInterrupt between two of its instructions, so a
+# Ctrl-C that lands just before the call starts to block would wait there
+# for the next client; a timeout on the socket bounds that wait.
+TICK = 0.5
+
 # English names for RFC 867, whatever the machine's language: strftime's %A
 # and %B follow the locale (LC_TIME), and a program that called
 # locale.setlocale() could get "Sonntag" or "星期日".
@@ -194,6 +200,24 @@ def open_socket(host, port, udp):
     sys.exit(f'error: {failure}')  # sys.exit(text): text to stderr, exit 1
 
 
+def accept(listener):
+    """listener.accept(), looking for Ctrl-C every TICK seconds."""
+    while True:
+        try:
+            return listener.accept()
+        except TimeoutError:
+            pass
+
+
+def receive(sock, size):
+    """sock.recvfrom(size), looking for Ctrl-C every TICK seconds."""
+    while True:
+        try:
+            return sock.recvfrom(size)
+        except TimeoutError:
+            pass
+
+
 def serve_original(listener):
     """The original's loop, defects kept on purpose: accept, send, close.
 
@@ -201,7 +225,7 @@ def serve_original(listener):
     original breaks; --rfc867 and --rfc868 take serve_tcp, which does not.
     """
     while True:
-        sock, addr = listener.accept()
+        sock, addr = accept(listener)
         log(f'connection from {show(addr)}')
         # original's defect: send() may send only part of the bytes. And
         # nothing catches its error: a client that has already reset the
@@ -219,7 +243,7 @@ def serve_tcp(listener, form):
     while True:
         # accept() waits for the next client and returns a new socket for
         # it; the listening socket goes on listening.
-        sock, addr = listener.accept()
+        sock, addr = accept(listener)
         with sock:  # closes the connection however we leave this block
             log(f'connection from {show(addr)}')
             # A fresh connection has room to send a few dozen bytes at once;
@@ -261,7 +285,7 @@ def serve_udp(sock, form):
         # recvfrom() waits for the next datagram and returns it whole, with
         # its sender's address. No connection: every client's datagrams
         # arrive on this one socket.
-        data, addr = sock.recvfrom(MAX_DATAGRAM)
+        data, addr = receive(sock, MAX_DATAGRAM)
         log(f'datagram from {show(addr)} ({len(data)} bytes)')
         try:
             # One sendto() sends one datagram, whole or not at all.
@@ -294,6 +318,7 @@ def main():
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
     sock = open_socket(*args.bind, udp=args.udp)
+    sock.settimeout(TICK)
     with sock:  # closes the socket however we leave
         try:
             print(f'listening on {show(sock.getsockname())}', flush=True)

@@ -36,6 +36,12 @@ import sys
 
 DEFAULT_ADDRESS = '127.0.0.1:9999'
 
+# How long a blocked accept() or recvfrom() waits before looking again.
+# Python raises KeyboardInterrupt between two of its instructions, so a
+# Ctrl-C that lands just before the call starts to block would wait there
+# for the next client; a timeout on the socket bounds that wait.
+TICK = 0.5
+
 
 def host_port(text):
     """Parses "HOST:PORT" ("127.0.0.1:9999", "[::1]:9999", "localhost:0")."""
@@ -112,6 +118,8 @@ def serve(sock):
             # longer. (The Rust port receives the whole datagram, so it
             # can tell.)
             data, addr = sock.recvfrom(1024)
+        except TimeoutError:  # TICK passed: back to the loop, for Ctrl-C
+            continue
         except ConnectionResetError:
             # Windows reports here that an earlier answer could not be
             # delivered (the client had gone); the original would crash.
@@ -144,6 +152,7 @@ def main():
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
     sock = open_socket(*args.bind)
+    sock.settimeout(TICK)
     with sock:  # closes the socket however we leave
         try:
             print(f'listening on {show(sock.getsockname())}', flush=True)
