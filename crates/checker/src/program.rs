@@ -291,6 +291,17 @@ impl Running {
         let _ = self.stderr_done.recv_timeout(within);
     }
 
+    /// All of its stderr that was kept, once the pipe is read to its end
+    /// (waiting up to `within`): for a stage that checks what a program
+    /// that has exited said there. The lines are read on a thread of their
+    /// own, so right after the exit the last of them may still be in the
+    /// pipe.
+    pub fn stderr_to_end(&mut self, within: Duration) -> Vec<String> {
+        // Disconnected once the reading thread has seen the end of file.
+        let _ = self.stderr_done.recv_timeout(within);
+        self.stderr()
+    }
+
     /// The last `n` lines of its stderr.
     pub fn stderr_tail(&self, n: usize) -> Vec<String> {
         let kept = &lock(&self.stderr).0;

@@ -248,6 +248,8 @@ impl Ctx<'_> {
             )));
         };
         let stdout = running.stdout(CLIENT_EXIT_TIMEOUT).to_vec();
+        // And the end of its stderr, for a stage that reads it next.
+        running.stderr_to_end(CLIENT_EXIT_TIMEOUT);
         if status.code().is_none() {
             return Err(Failure::new(format!(
                 "the client ended with {}",

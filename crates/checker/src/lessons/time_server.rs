@@ -31,7 +31,7 @@ use crate::lessons::shared::{
 };
 use crate::lessons::{CLIENT, Lesson, SERVER};
 use crate::report::{Failure, shown};
-use crate::stage::{Ctx, End, Stage};
+use crate::stage::{CLIENT_EXIT_TIMEOUT, Ctx, End, Stage};
 use crate::udp::Datagrams;
 use crate::wire::{Peer, REPLY_TIMEOUT};
 
@@ -585,8 +585,9 @@ fn client_never_closes(ctx: &mut Ctx) -> Result<(), Failure> {
     };
     drop(peer);
     let code = status.code();
-    let stdout = program.stdout(Duration::ZERO).to_vec();
-    let stderr = program.stderr();
+    // Its last lines may still be in the pipes.
+    let stdout = program.stdout(CLIENT_EXIT_TIMEOUT).to_vec();
+    let stderr = program.stderr_to_end(CLIENT_EXIT_TIMEOUT);
     let said: Vec<&String> = stderr
         .iter()
         .filter(|line| !line.trim().is_empty())
