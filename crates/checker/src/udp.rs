@@ -100,7 +100,7 @@ impl Datagrams {
 
     /// [`recv`](Self::recv), giving up early once `alive()` is false (the
     /// program under test has exited, so nothing more will come). It is
-    /// asked every [`ALIVE_POLL`].
+    /// asked every 100 ms (`ALIVE_POLL`).
     pub fn recv_while(
         &mut self,
         within: Duration,

@@ -147,7 +147,7 @@ def main():
     # Ctrl-C raises KeyboardInterrupt. Make SIGTERM (plain `kill PID`) do the
     # same, and set SIGINT explicitly too: a shell starting us in the
     # background (`cmd &`) may have told us to ignore it. The exception
-    # interrupts a recvfrom() that is waiting.
+    # interrupts a recvfrom() that is waiting, or comes within TICK.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 

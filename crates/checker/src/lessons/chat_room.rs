@@ -34,7 +34,8 @@ use chat_room::protocol::{MAX_MESSAGE, QUIT, REUSE, SUCCESS, ctime, said};
 use jiff::{SignedDuration, Zoned};
 
 use crate::lessons::shared::{
-    exit_code, random_cuts, still_running, stops_on_ctrl_c,
+    INVALID_UTF8, exit_code, random_cuts, random_pause, still_running,
+    stops_on_ctrl_c,
 };
 use crate::lessons::{CLIENT, Lesson, SERVER};
 use crate::report::{Failure, Said, shown};
@@ -52,10 +53,6 @@ const NAME_FREED_WITHIN: Duration = Duration::from_secs(3);
 
 /// The pause between two tries of a login that was refused as taken.
 const RETRY_PAUSE: Duration = Duration::from_millis(100);
-
-/// The pauses between the pieces of a message cut on purpose: long
-/// enough that each piece arrives in a read of its own.
-const PIECE_PAUSE_MS: std::ops::RangeInclusive<u64> = 100..=250;
 
 /// `lines-stuck`: how many messages of [`STUCK_MESSAGE_LEN`] bytes the
 /// talker sends while one user never reads: 16 MB, more than the
@@ -366,16 +363,10 @@ fn random_message(rng: &mut fastrand::Rng) -> Vec<u8> {
 /// A message that is not UTF-8: random letters around a byte sequence
 /// that no UTF-8 text contains.
 fn random_non_utf8(rng: &mut fastrand::Rng) -> Vec<u8> {
-    const INVALID: &[&[u8]] =
-        &[b"\xff", b"\xc3\x28", b"\xe2\x82", b"\x80\x80", b"\xfe\xfe"];
     let mut message = b"Hi ".to_vec();
-    message.extend_from_slice(INVALID[rng.usize(..INVALID.len())]);
+    message.extend_from_slice(INVALID_UTF8[rng.usize(..INVALID_UTF8.len())]);
     message.extend(std::iter::repeat_with(|| rng.lowercase() as u8).take(5));
     message
-}
-
-fn random_pause(rng: &mut fastrand::Rng) -> Duration {
-    Duration::from_millis(rng.u64(PIECE_PAUSE_MS))
 }
 
 /// `bytes` and a newline.

@@ -22,7 +22,8 @@ use std::time::{Duration, Instant};
 use hello_echo::{EXIT, MAX_LINE_NAME, WELCOME, greeting};
 
 use crate::lessons::shared::{
-    QUIET, exit_code, join_crowd, random_cuts, still_running, stops_on_ctrl_c,
+    INVALID_UTF8, QUIET, exit_code, join_crowd, random_cuts, random_name,
+    random_pause, still_running, stops_on_ctrl_c,
 };
 use crate::lessons::{CLIENT, Lesson, SERVER};
 use crate::report::Failure;
@@ -33,11 +34,6 @@ use crate::wire::Peer;
 /// be welcomed.
 const BURST: usize = 64;
 const BURST_WITHIN: Duration = Duration::from_secs(2);
-
-/// The pauses between the pieces of a message cut on purpose: long
-/// enough that each piece arrives in a read of its own, even when the
-/// reader waits a while for a busy machine to run it.
-const PIECE_PAUSE_MS: std::ops::RangeInclusive<u64> = 100..=250;
 
 const LINES: &[&str] = &["--lines"];
 
@@ -233,24 +229,6 @@ pub const LESSON: Lesson = Lesson {
     ],
 };
 
-/// A random name: a capital letter, then letters with now and then a
-/// space, a digit or a letter of more than one UTF-8 byte. Never `exit`,
-/// never a line break.
-pub fn random_name(rng: &mut fastrand::Rng) -> Vec<u8> {
-    const OTHERS: &[char] = &[' ', 'é', 'ü', 'ñ', 'ø', 'ß', '李', '雷', '7'];
-    let len = rng.usize(1..=16);
-    let mut name = String::new();
-    name.push(rng.uppercase());
-    for _ in 1..len {
-        if rng.u8(..8) == 0 {
-            name.push(OTHERS[rng.usize(..OTHERS.len())]);
-        } else {
-            name.push(rng.lowercase());
-        }
-    }
-    name.into_bytes()
-}
-
 /// `count` random names, as the client's arguments take them.
 fn random_names(rng: &mut fastrand::Rng, count: usize) -> Vec<Vec<u8>> {
     (0..count).map(|_| random_name(rng)).collect()
@@ -259,11 +237,9 @@ fn random_names(rng: &mut fastrand::Rng, count: usize) -> Vec<Vec<u8>> {
 /// A name that is not UTF-8: random letters around a byte sequence that
 /// no UTF-8 text contains.
 fn random_non_utf8(rng: &mut fastrand::Rng) -> Vec<u8> {
-    const INVALID: &[&[u8]] =
-        &[b"\xff", b"\xc3\x28", b"\xe2\x82", b"\x80\x80", b"\xfe\xfe"];
     let mut name = random_name(rng);
     let at = rng.usize(..=name.len());
-    let bad = INVALID[rng.usize(..INVALID.len())];
+    let bad = INVALID_UTF8[rng.usize(..INVALID_UTF8.len())];
     // Cut only between whole characters, so the name stays invalid
     // only because of `bad`.
     let at = (at..=name.len())
@@ -271,10 +247,6 @@ fn random_non_utf8(rng: &mut fastrand::Rng) -> Vec<u8> {
         .unwrap_or(name.len());
     name.splice(at..at, bad.iter().copied());
     name
-}
-
-fn random_pause(rng: &mut fastrand::Rng) -> Duration {
-    Duration::from_millis(rng.u64(PIECE_PAUSE_MS))
 }
 
 /// One name sent and its greeting expected.

@@ -1,6 +1,7 @@
 //! What the lessons' stages check alike, written once: a server that
 //! outlives its clients, a server that stops on Ctrl-C, a crowd of
-//! clients at once, and the random cuts that split a message.
+//! clients at once; and the random data they send: names, bytes that are
+//! not UTF-8, and the cuts and pauses that split a message.
 
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -18,6 +19,17 @@ pub const LIVES: Duration = Duration::from_millis(300);
 
 /// CONTRACT.md: a server exits within 2 seconds of Ctrl-C.
 pub const STOP_WITHIN: Duration = Duration::from_secs(2);
+
+/// The pauses between the pieces of a message cut on purpose: long
+/// enough that each piece arrives in a read of its own, even when the
+/// reader waits a while for a busy machine to run it.
+pub const PIECE_PAUSE_MS: std::ops::RangeInclusive<u64> = 100..=250;
+
+/// Byte sequences that no UTF-8 text contains: a lone 0xFF, a lead byte
+/// followed by no continuation, a cut 3-byte character, continuation
+/// bytes with no lead, and two bytes UTF-8 never uses.
+pub const INVALID_UTF8: &[&[u8]] =
+    &[b"\xff", b"\xc3\x28", b"\xe2\x82", b"\x80\x80", b"\xfe\xfe"];
 
 /// Fails if the program has exited: a server must outlive its clients.
 pub fn still_running(ctx: &mut Ctx, after: &str) -> Result<(), Failure> {
@@ -92,6 +104,29 @@ pub fn exit_code(code: Option<i32>) -> String {
         Some(code) => format!("exit code {code}"),
         None => "no exit code (killed by a signal)".into(),
     }
+}
+
+/// A random name: a capital letter, then letters with now and then a
+/// space, a digit or a letter of more than one UTF-8 byte. Never `exit`,
+/// never a line break.
+pub fn random_name(rng: &mut fastrand::Rng) -> Vec<u8> {
+    const OTHERS: &[char] = &[' ', 'é', 'ü', 'ñ', 'ø', 'ß', '李', '雷', '7'];
+    let len = rng.usize(1..=16);
+    let mut name = String::new();
+    name.push(rng.uppercase());
+    for _ in 1..len {
+        if rng.u8(..8) == 0 {
+            name.push(OTHERS[rng.usize(..OTHERS.len())]);
+        } else {
+            name.push(rng.lowercase());
+        }
+    }
+    name.into_bytes()
+}
+
+/// A pause between two pieces, within [`PIECE_PAUSE_MS`].
+pub fn random_pause(rng: &mut fastrand::Rng) -> Duration {
+    Duration::from_millis(rng.u64(PIECE_PAUSE_MS))
 }
 
 /// Where to cut `len` bytes into 2 to 4 pieces (strictly inside).

@@ -27,7 +27,8 @@ use time_server::client::{MAX_ANSWER, READ_TIMEOUT};
 use time_server::clock::{parse_answer, python_str, rfc868_seconds};
 
 use crate::lessons::shared::{
-    QUIET, STOP_WITHIN, exit_code, join_crowd, still_running, stops_on_ctrl_c,
+    QUIET, STOP_WITHIN, exit_code, join_crowd, random_pause, still_running,
+    stops_on_ctrl_c,
 };
 use crate::lessons::{CLIENT, Lesson, SERVER};
 use crate::report::{Failure, shown};
@@ -60,9 +61,6 @@ const VANISHING: usize = 50;
 /// lesson's client gives up after READ_TIMEOUT; this leaves it 5 s more.
 const CLIENT_GIVES_UP_WITHIN: Duration =
     Duration::from_secs(READ_TIMEOUT.as_secs() + 5);
-
-/// The pauses between the pieces of an answer cut on purpose.
-const PIECE_PAUSE_MS: std::ops::RangeInclusive<u64> = 100..=250;
 
 /// What a client sends though nobody asked: a telnet user's Enter, a
 /// browser's request, a greeting.
@@ -553,7 +551,7 @@ fn client_split(ctx: &mut Ctx) -> Result<(), Failure> {
         .collect();
     cuts.sort_unstable();
     cuts.dedup();
-    let pause = Duration::from_millis(ctx.rng.u64(PIECE_PAUSE_MS));
+    let pause = random_pause(&mut ctx.rng);
     let mut peer = ctx.start_client(&[])?;
     // A client that takes the first piece for the whole answer hangs up
     // before the rest: what it printed says more than the failed send.

@@ -30,9 +30,8 @@ use std::time::{Duration, Instant};
 use udp_chat::echo::reply;
 use udp_chat::{MAX_MESSAGE, REPLY_TIMEOUT as CLIENT_TIMEOUT, RETRIES};
 
-use crate::lessons::hello_echo::random_name;
 use crate::lessons::shared::{
-    QUIET, exit_code, still_running, stops_on_ctrl_c,
+    QUIET, exit_code, random_name, still_running, stops_on_ctrl_c,
 };
 use crate::lessons::{CLIENT, Launch, Lesson, SERVER};
 use crate::program::{NotListening, describe};
