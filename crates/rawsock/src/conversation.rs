@@ -35,10 +35,10 @@ pub const STDIN_POLL: Duration = Duration::from_millis(20);
 /// reading; the tool must end by itself even then.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The largest read: 64 KiB holds any UDP datagram whole (their payload
-/// is at most 65,507 bytes over IPv4). A datagram longer than the buffer
-/// would be cut, the rest lost, with no error.
-const READ_BUF_SIZE: usize = 64 * 1024;
+/// The largest read: 64 KiB holds any UDP datagram whole (a payload is
+/// at most 65,527 bytes, 65,507 over IPv4). A datagram longer than the
+/// buffer would be cut to fit, the rest lost, with no error.
+pub(crate) const READ_BUF_SIZE: usize = 64 * 1024;
 
 /// What to send: the `--send` arguments, or the lines typed on stdin.
 #[derive(Debug)]
@@ -55,9 +55,9 @@ pub enum Script {
 pub enum Ending {
     /// Keep reading until the peer closes or falls quiet, then close.
     #[default]
-    Listen,
+    Wait,
     /// `--shut`: shut down our sending side (FIN: the peer's read returns
-    /// 0 bytes), then keep reading as with `Listen`.
+    /// 0 bytes), then keep reading as with `Wait`.
     Shut,
     /// `--reset`: after one more pause, close with SO_LINGER 0, so the
     /// kernel sends RST instead of FIN.

@@ -48,8 +48,10 @@
 //! is printed before the next is sent; without `--send`, the lines typed
 //! on stdin are sent, each with its `\n`, until stdin ends. Then it reads
 //! until the peer closes or nothing has come for `--quiet` (1000 ms).
-//! Every wait is bounded, so the tool always ends by itself; only listen
-//! mode waits, as any server does, for its peer to come.
+//! A peer that closes (or resets) ends the conversation at once: what
+//! was left to send is not sent. Every wait is bounded, so the tool
+//! always ends by itself; only listen mode waits, as any server does,
+//! for its peer to come, and stdin mode for the end of stdin.
 //!
 //! # Try it
 //!
@@ -90,6 +92,10 @@ pub const DEFAULT_PAUSE: Duration = Duration::from_millis(200);
 /// `--quiet`'s default: after the last send, a silence this long ends the
 /// conversation.
 pub const DEFAULT_QUIET: Duration = Duration::from_millis(1000);
+
+/// The longest `--pause` or `--quiet`: an hour is more than any lesson
+/// needs, and a bound keeps deadlines far from the clock's limits.
+pub const MAX_WAIT: Duration = Duration::from_secs(3600);
 
 /// Which protocol, and which end of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,9 +166,9 @@ pub fn connect_udp<W: Write>(
     };
     let socket = netkit::bind_udp(any)?;
     // A connected UDP socket sends to `peer` only, receives from `peer`
-    // only, and hears of an ICMP "port unreachable" (ECONNREFUSED on its
-    // next call), which an unconnected socket never does. No packet goes
-    // out: UDP's connect only records the address.
+    // only, and, on Linux, hears of an ICMP "port unreachable" as
+    // ECONNREFUSED on its next call, which an unconnected socket is not
+    // told. No packet goes out: UDP's connect only records the address.
     socket.connect(peer)?;
     converse(Link::Udp(socket), options, out)
 }
@@ -175,7 +181,7 @@ pub fn listen_udp<W: Write>(
     out: &mut Transcript<W>,
 ) -> anyhow::Result<()> {
     out.note(&format!("listening on {}", socket.local_addr()?))?;
-    let mut buf = vec![0; 64 * 1024];
+    let mut buf = vec![0; conversation::READ_BUF_SIZE];
     // No timeout here: waiting for a peer is what a server does; Ctrl-C
     // ends it.
     let (n, peer) = loop {

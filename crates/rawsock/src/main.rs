@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use netkit::cli::{exit_code, stdin_lines};
-use rawsock::{Ending, Mode, Options, Script, Transcript};
+use rawsock::{Ending, MAX_WAIT, Mode, Options, Script, Transcript};
 
 /// A raw socket: connect or listen, TCP or UDP, send bytes, and print
 /// what comes back escaped, one event per line (`>` sent, `<` received),
@@ -52,7 +52,12 @@ struct Talk {
     send: Vec<Message>,
 
     /// Wait this long before each send, printing what arrives meanwhile
-    #[arg(long, value_name = "MS", default_value_t = millis(rawsock::DEFAULT_PAUSE))]
+    #[arg(
+        long,
+        value_name = "MS",
+        default_value_t = millis(rawsock::DEFAULT_PAUSE),
+        value_parser = clap::value_parser!(u64).range(0..=millis(MAX_WAIT)),
+    )]
     pause: u64,
 
     /// After the last send, end once nothing has arrived for this long
@@ -61,7 +66,7 @@ struct Talk {
         long,
         value_name = "MS",
         default_value_t = millis(rawsock::DEFAULT_QUIET),
-        value_parser = clap::value_parser!(u64).range(1..),
+        value_parser = clap::value_parser!(u64).range(1..=millis(MAX_WAIT)),
     )]
     quiet: u64,
 
@@ -90,9 +95,9 @@ fn parse_send(text: &str) -> Result<Message, String> {
         .map_err(|err| err.to_string())
 }
 
-fn millis(duration: Duration) -> u64 {
-    // The defaults are small constants: they fit.
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+/// Milliseconds, for the flags' defaults and bounds (small constants).
+const fn millis(duration: Duration) -> u64 {
+    duration.as_secs() * 1000 + duration.subsec_millis() as u64
 }
 
 fn main() -> ExitCode {
@@ -124,7 +129,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } else if talk.reset {
             Ending::Reset
         } else {
-            Ending::Listen
+            Ending::Wait
         },
     };
     let mut out = Transcript::new(io::stdout(), talk.hex);

@@ -2,26 +2,29 @@
 //! test, each on 127.0.0.1 port 0: what it prints for a conversation,
 //! line for line, and what the peer sees of `--shut` and `--reset`.
 //!
-//! Pauses are shortened (`--pause 100 --quiet 300`) to keep the tests
-//! quick; the order of events does not depend on them.
+//! The quiet wait is shortened (`--quiet 500`) to keep the tests quick;
+//! the pause keeps its default, which leaves a loaded machine time to
+//! answer one message before the next is sent.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::process::Command;
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
 use netkit::testing::{
     Process, ServerProcess, TEST_TIMEOUT, any_loopback_port, connect,
     read_exactly, run_to_end,
 };
+use socket2::SockRef;
 
-const FAST: [&str; 4] = ["--pause", "100", "--quiet", "300"];
+const FAST: [&str; 2] = ["--quiet", "500"];
 
 fn rawsock() -> Command {
     Command::new(env!("CARGO_BIN_EXE_rawsock"))
 }
 
-/// Runs `rawsock ARGS --pause 100 --quiet 300` to its end with stdin
+/// Runs `rawsock ARGS --quiet 500` to its end with stdin
 /// closed; returns (exit code, stdout, stderr).
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
     let (status, out, err) = run_to_end(rawsock().args(args).args(FAST));
@@ -95,8 +98,7 @@ fn a_tcp_conversation_prints_each_event_in_order() {
 #[test]
 fn lines_are_cut_at_newlines_and_a_partial_line_still_shows() {
     let (addr, server) = tcp_server(|mut stream| {
-        stream.write_all(b"one\ntw").unwrap();
-        stream.write_all(b"o\r\nthree").unwrap();
+        stream.write_all(b"one\ntwo\r\nthree").unwrap();
         read_some(&mut stream);
         stream.write_all(b"tail").unwrap();
     });
@@ -163,6 +165,37 @@ fn reset_makes_the_peers_read_fail_with_connection_reset() {
     assert_eq!(next_read, Err(ErrorKind::ConnectionReset));
 }
 
+/// A peer that resets: the reset is the closing line, after what it
+/// sent before.
+#[test]
+fn a_reset_from_the_peer_is_the_closing_line() {
+    let (addr, server) = tcp_server(|mut stream| {
+        stream.write_all(b"bye\n").unwrap();
+        let message = read_some(&mut stream);
+        SockRef::from(&stream)
+            .set_linger(Some(Duration::ZERO))
+            .unwrap();
+        message
+    });
+    let (code, out, _) = run(&["connect", &addr, "--send", "x"]);
+    assert_eq!(out, "< bye\\n\n> x\n(reset by the peer)\n");
+    assert_eq!(code, Some(0));
+    assert_eq!(server.join().unwrap(), "x");
+}
+
+/// A peer that closes ends the conversation: the sends left are not
+/// sent.
+#[test]
+fn a_peer_that_closes_ends_the_conversation() {
+    let (addr, server) = tcp_server(|mut stream| {
+        stream.write_all(b"closing").unwrap();
+    });
+    let (code, out, _) = run(&["connect", &addr, "--send", "a", "--send", "b"]);
+    assert_eq!(out, "< closing\n(closed by the peer)\n");
+    assert_eq!(code, Some(0));
+    server.join().unwrap();
+}
+
 /// A server that says nothing more: the tool ends by itself after
 /// `--quiet`, and says so.
 #[test]
@@ -171,7 +204,7 @@ fn a_quiet_peer_ends_the_conversation_after_quiet() {
         (read_some(&mut stream), read_some(&mut stream))
     });
     let (code, out, _) = run(&["connect", &addr, "--send", "anyone?"]);
-    assert_eq!(out, "> anyone?\n(nothing for 300 ms; closing)\n");
+    assert_eq!(out, "> anyone?\n(nothing for 500 ms; closing)\n");
     assert_eq!(code, Some(0));
     // Then we closed: the server's next read got the end of our stream.
     assert_eq!(server.join().unwrap(), ("anyone?".into(), String::new()));
@@ -223,7 +256,7 @@ fn udp_connect_sends_and_shows_datagrams() {
         run(&["connect", &addr, "--udp", "--send", "hi", "--send", "a\nb"]);
     assert_eq!(
         out,
-        "> hi\n< HI\\n\n> a\\nb\n< A\\nB\\n\n(nothing for 300 ms; closing)\n"
+        "> hi\n< HI\\n\n> a\\nb\n< A\\nB\\n\n(nothing for 500 ms; closing)\n"
     );
     assert_eq!(code, Some(0));
     echo.join().unwrap();
@@ -259,7 +292,7 @@ fn udp_listen_answers_the_first_sender() {
     assert_eq!(
         exited.stdout_rest,
         format!(
-            "< from {me}: ping\\n\n> pong\n(nothing for 300 ms; closing)\n"
+            "< from {me}: ping\\n\n> pong\n(nothing for 500 ms; closing)\n"
         )
     );
     assert!(exited.status.success());
@@ -324,6 +357,8 @@ fn usage_errors_exit_2() {
         &["connect", "127.0.0.1:9", "--udp", "--shut"],
         &["connect", "127.0.0.1:9", "--udp", "--reset"],
         &["connect", "127.0.0.1:9", "--quiet", "0"],
+        &["connect", "127.0.0.1:9", "--pause", "18446744073709551615"],
+        &["connect", "127.0.0.1:9", "--pause", "-1"],
         &["connect"],
     ] {
         let (code, _, err) = run(args);
