@@ -49,18 +49,27 @@
 //! on stdin are sent, each with its `\n`, until stdin ends. Then it reads
 //! until the peer closes or nothing has come for `--quiet` (1000 ms).
 //! A peer that closes (or resets) ends the conversation at once: what
-//! was left to send is not sent. Every wait is bounded, so the tool
+//! was left to send is not sent. `--shut` shuts down our sending side
+//! after the last send (a FIN: the peer reads the end of input) and goes
+//! on reading, so the peer's answer to the end of input still shows;
+//! `--reset` waits one more pause, then closes with a RST instead of a
+//! FIN ([`Ending`]). Every wait is bounded, so the tool
 //! always ends by itself; only listen mode waits, as any server does,
 //! for its peer to come, and stdin mode for the end of stdin.
 //!
 //! # Try it
 //!
 //! ```text
-//! cargo run -q -p hello-echo -- server --bind 127.0.0.1:9999    # terminal 1
+//! cargo run -q -p hello-echo -- server --bind 127.0.0.1:9999   # terminal 1
 //! cargo run -q -p rawsock -- connect 127.0.0.1:9999 --send Michael --send exit
 //! cargo run -q -p rawsock -- connect 127.0.0.1:9999 --send Ada --reset
-//! cargo run -q -p rawsock -- listen 127.0.0.1:9999 --udp --send 'hi\n'
+//!
+//! cargo run -q -p rawsock -- listen 127.0.0.1:9998 --udp --send 'pong\n'
+//! cargo run -q -p rawsock -- connect 127.0.0.1:9998 --udp --send ping
 //! ```
+//!
+//! The last two, in two terminals, are a UDP exchange: the listener
+//! prints `< from 127.0.0.1:PORT: ping` and answers that address.
 //!
 //! # Layout
 //!

@@ -288,5 +288,9 @@ mod tests {
             "(nothing for 1000 ms; closing)"
         );
         assert_eq!(Closing::ByUs.line(), "(closed)");
+        assert_eq!(
+            Closing::Refused.line(),
+            "(refused: nothing listens on that port)"
+        );
     }
 }
