@@ -165,6 +165,26 @@ fn reset_makes_the_peers_read_fail_with_connection_reset() {
     assert_eq!(next_read, Err(ErrorKind::ConnectionReset));
 }
 
+/// `--pause` is the time a slow peer gets to answer before our next
+/// send: a server that takes 300 ms still answers in order with 600.
+#[test]
+fn a_longer_pause_waits_for_a_slow_answer() {
+    let (addr, server) = tcp_server(|mut stream| {
+        for _ in 0..2 {
+            let message = read_some(&mut stream);
+            // The slowness under test, not a wait for readiness.
+            thread::sleep(Duration::from_millis(300));
+            stream.write_all(message.to_uppercase().as_bytes()).unwrap();
+        }
+    });
+    let (code, out, _) = run(&[
+        "connect", &addr, "--pause", "600", "--send", "a", "--send", "b",
+    ]);
+    assert_eq!(out, "> a\n< A\n> b\n< B\n(closed by the peer)\n");
+    assert_eq!(code, Some(0));
+    server.join().unwrap();
+}
+
 /// A peer that resets: the reset is the closing line, after what it
 /// sent before.
 #[test]
