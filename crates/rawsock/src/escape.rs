@@ -84,6 +84,7 @@ mod tests {
 
     use super::*;
 
+    /// Text without a backslash is sent as its UTF-8 bytes, any script.
     #[test]
     fn plain_text_is_its_utf8_bytes() {
         assert_eq!(unescape("Michael").unwrap(), b"Michael");
@@ -91,6 +92,7 @@ mod tests {
         assert_eq!(unescape("").unwrap(), b"");
     }
 
+    /// Each escape is one byte; `\\n` is a backslash and an `n`.
     #[test]
     fn escapes_stand_for_their_bytes() {
         assert_eq!(

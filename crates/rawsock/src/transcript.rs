@@ -145,9 +145,9 @@ impl<W: Write> Transcript<W> {
         }
     }
 
-    /// What we are about to send. Printed before the write, so that the
-    /// peer's answer can never be printed above it, and after any waiting
-    /// received bytes, which came first.
+    /// What we are about to send, after any waiting received bytes, which
+    /// came first. Printed before the write, so that a write the peer's
+    /// reset makes fail still shows what we tried to send.
     pub fn sent(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.flush_partial()?;
         self.line("> ", &escaped(bytes))
@@ -254,6 +254,8 @@ mod tests {
         assert_eq!(lengths, [MAX_LINE + 2, MAX_LINE + 2, 12]);
     }
 
+    /// A datagram is a message: one line, its newlines shown inside it,
+    /// an empty one printed with no trailing space.
     #[test]
     fn datagrams_are_one_line_each_with_their_sender() {
         let from: SocketAddr = "127.0.0.1:5000".parse().unwrap();
@@ -265,6 +267,7 @@ mod tests {
         assert_eq!(out, "< from 127.0.0.1:5000: hi\\nthere\\n\n<\n>\n");
     }
 
+    /// `--hex`: each received line is followed by its bytes, 16 a row.
     #[test]
     fn hex_rows_follow_each_received_line() {
         let out = printed(true, |t| {
@@ -279,6 +282,7 @@ mod tests {
         );
     }
 
+    /// The closing lines, word for word: the book's transcripts show them.
     #[test]
     fn closing_lines() {
         assert_eq!(Closing::ByPeer.line(), "(closed by the peer)");
