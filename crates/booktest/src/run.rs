@@ -197,9 +197,13 @@ impl Runner {
             return Vec::new();
         }
         let mut script = String::new();
+        let mark = MARK.replace('\n', "\\n");
         for command in commands {
-            script
-                .push_str(&format!("printf '{}'\n", MARK.replace('\n', "\\n")));
+            // The mark's printf sets `$?`: keep the last command's status
+            // across it, so that a page's `echo $?` shows that.
+            script.push_str(&format!(
+                "booktest_status=$?; printf '{mark}'; (exit $booktest_status)\n"
+            ));
             script.push_str(&substitute(&command.text, ports));
             script.push('\n');
         }
