@@ -428,6 +428,7 @@ fn send_with_sendfile(
 }
 // ANCHOR_END: sendfile
 
+// ANCHOR: copy_buffered
 /// The plain loop: read a buffer's worth, write all of it, repeat.
 fn copy_buffered(
     reader: &mut impl Read,
@@ -446,6 +447,7 @@ fn copy_buffered(
         sent += n as u64;
     }
 }
+// ANCHOR_END: copy_buffered
 
 #[cfg(test)]
 mod tests {
