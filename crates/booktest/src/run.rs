@@ -125,7 +125,13 @@ impl Runner {
             }
         }
         // The servers first, each after its block's other commands.
-        let mut ports: Vec<(u16, u16)> = Vec::new();
+        // Every other port the session names gets a free one: a page
+        // shows the lesson's ports (two chat peers on 7890 and 7891, a
+        // port nobody listens on), and a test must not depend on them.
+        let mut ports = match free_ports(&blocks) {
+            Ok(ports) => ports,
+            Err(e) => return vec![format!("{}: {e}", session.heading)],
+        };
         let mut servers = Vec::new();
         for block in blocks.iter().filter(|b| b.server().is_some()) {
             problems.extend(self.run_block(block, &ports));
@@ -312,6 +318,45 @@ impl Server {
         let _ = self.child.wait();
         self.seen
     }
+}
+
+/// A free port for each port the blocks' commands name, but for the ports
+/// their servers bind (those get the port their server is given). A port
+/// is free when both a TCP and a UDP socket could bind it just now.
+fn free_ports(blocks: &[&Block]) -> std::io::Result<Vec<(u16, u16)>> {
+    let servers: Vec<u16> = blocks
+        .iter()
+        .filter_map(|b| b.server())
+        .filter_map(|c| transcript::shown_port(&c.text))
+        .collect();
+    let mut ports: Vec<(u16, u16)> = Vec::new();
+    let mut held = Vec::new();
+    for command in blocks.iter().flat_map(|b| &b.commands) {
+        for shown in transcript::ports_in(&command.text) {
+            if servers.contains(&shown)
+                || ports.iter().any(|&(s, _)| s == shown)
+            {
+                continue;
+            }
+            // Held open until every port is chosen, so no two are the same.
+            let (tcp, udp) = free_port()?;
+            ports.push((shown, tcp.local_addr()?.port()));
+            held.push((tcp, udp));
+        }
+    }
+    Ok(ports)
+}
+
+fn free_port() -> std::io::Result<(std::net::TcpListener, std::net::UdpSocket)>
+{
+    for _ in 0..20 {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let port = tcp.local_addr()?.port();
+        if let Ok(udp) = std::net::UdpSocket::bind(("127.0.0.1", port)) {
+            return Ok((tcp, udp));
+        }
+    }
+    Err(std::io::Error::other("no port free for both TCP and UDP"))
 }
 
 /// Sends `which` to every process in the group `leader` leads.

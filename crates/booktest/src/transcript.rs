@@ -231,6 +231,21 @@ pub fn with_port(command: &str, shown: u16, real: u16) -> String {
         .into_owned()
 }
 
+static ADDRESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]*\]|localhost):(\d{1,5})\b",
+    )
+    .expect("a valid pattern")
+});
+
+/// Every port a command names after an address (`127.0.0.1:7890`).
+pub fn ports_in(command: &str) -> Vec<u16> {
+    ADDRESS
+        .captures_iter(command)
+        .filter_map(|c| c[1].parse().ok())
+        .collect()
+}
+
 /// The port in a `listening on IP:PORT` line.
 pub fn listening_port(line: &str) -> Option<u16> {
     let rest = line.trim().strip_prefix("listening on ")?;
@@ -412,6 +427,10 @@ mod tests {
             "x --connect 127.0.0.1:41234 http://127.0.0.1:99990/"
         );
         assert_eq!(listening_port("listening on [::1]:4321"), Some(4321));
+        assert_eq!(
+            ports_in("chat --bind 127.0.0.1:7890 --connect [::1]:7891 -n 3"),
+            [7890, 7891]
+        );
         assert_eq!(listening_port("server: listening on 1.2.3.4:5"), None);
     }
 
