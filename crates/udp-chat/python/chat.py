@@ -134,6 +134,7 @@ def read_port(text):
     return port if 0 < port <= 65535 else None
 
 
+# ANCHOR: send_message
 def send_message(sock):
     """Asks for a message and where to send it, then sends one datagram."""
     message = ask('message: ')
@@ -150,8 +151,10 @@ def send_message(sock):
         sock.sendto(message.encode('utf-8'), (ip, port))
     except OSError as err:  # a bad address, a message too long for one datagram
         say(f'could not send to {show((ip, port))}: {err.strerror or err}; try again')
+# ANCHOR_END: send_message
 
 
+# ANCHOR: receive_message
 def receive_message(sock):
     """Waits for one datagram and shows who sent it and what it says."""
     try:
@@ -175,8 +178,10 @@ def receive_message(sock):
         # a datagram and still talk to this program afterwards.
         text = f'<{len(data)} bytes that are not UTF-8>'
     say('>>>%s:%s' % (str(addr), text))
+# ANCHOR_END: receive_message
 
 
+# ANCHOR: chat
 def chat(sock):
     """The menu, again and again, until the input ends."""
     while True:
@@ -191,6 +196,7 @@ def chat(sock):
             receive_message(sock)
         else:
             say('wrong choice, try again')
+# ANCHOR_END: chat
 
 
 def main():

@@ -86,6 +86,7 @@ def resolve(host, port):
     return family, kind, proto, addr
 
 
+# ANCHOR: talk
 def talk(sock, server, count):
     """The tutorial's loop: send a number, print the answer, next."""
     for number in range(count):
@@ -104,6 +105,7 @@ def talk(sock, server, count):
             sys.exit(f'error: the answer to {number} is not UTF-8 text: {reply[:60]!r}; '
                      'is that a "Hello, X!" server?')
         print(text, flush=True)
+# ANCHOR_END: talk
 
 
 def main():

@@ -79,6 +79,7 @@ def bind_failure(addr, err):
     return f'cannot bind {show(addr)}: {err.strerror}'
 
 
+# ANCHOR: open_socket
 def open_socket(host, port):
     """The two steps of a UDP server: socket() and bind(). No listen(), no
     accept(): datagrams from every client arrive on this one socket.
@@ -105,8 +106,10 @@ def open_socket(host, port):
             sock.close()
             failure = bind_failure(addr, err)
     sys.exit(f'error: {failure}')  # sys.exit(text): text to stderr, exit 1
+# ANCHOR_END: open_socket
 
 
+# ANCHOR: serve
 def serve(sock):
     """Answers every datagram, to the address it came from."""
     while True:
@@ -133,6 +136,7 @@ def serve(sock):
             sock.sendto(b'Hello, %s!' % data, addr)
         except OSError as err:
             log(f'Could not answer {show(addr)}: {err.strerror or err}')
+# ANCHOR_END: serve
 
 
 def main():

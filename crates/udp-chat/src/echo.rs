@@ -12,7 +12,7 @@
 //! ```text
 //! cargo run -p udp-chat -- server                        # terminal 1
 //! cargo run -p udp-chat -- client                        # terminal 2
-//! printf 'Ada' | nc -u -w1 127.0.0.1 9999                # or by hand
+//! cargo run -p rawsock -- connect 127.0.0.1:9999 --udp --send Ada
 //! ```
 
 use std::io::{self, Write};
