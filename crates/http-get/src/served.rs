@@ -37,6 +37,7 @@ const INDEX: &str = "\
 /close              a body that ends when the server closes
 /echo               the request you sent, as the body
 /img/1.jpg ...      the demo's pictures; /api/meinv?num=4 lists them
+                    (and ?num=5 one more, which is missing)
 /old /docs/start /other-host /temp /perm    redirects
 /loop-a /hop/1      a redirect loop, and a chain that never ends
 /away               a redirect to another origin (localhost), to /echo
@@ -171,7 +172,15 @@ pub fn lesson_routes(base: &str, other: &str) -> Routes {
                 FLOOD_GAP,
             ),
         )
-        .at("/slow.txt", trickle(b"trickle\n", TRICKLE_GAP));
+        .at("/slow.txt", trickle(b"trickle\n", TRICKLE_GAP))
+        .at("/api/meinv?num=5", {
+            // Five pictures asked for, four there: the fifth is a 404.
+            let list: Vec<serde_json::Value> = (1..=5)
+                .map(|n| serde_json::json!({ "picUrl": format!("{base}/img/{n}.jpg") }))
+                .collect();
+            let json = serde_json::json!({ "code": 200, "newslist": list });
+            ok(json.to_string().as_bytes(), "application/json")
+        });
     for hop in 1..=HOPS {
         routes = routes.at(
             &format!("/hop/{hop}"),
