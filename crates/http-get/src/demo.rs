@@ -30,7 +30,7 @@ fn picture(size: usize, seed: u8) -> Vec<u8> {
         .collect()
 }
 
-/// The API's path: the original asked for this many pictures.
+/// The JSON list's path, in the shape of the original's picture API.
 pub const API: &str = "/api/meinv?num=4";
 
 /// Adds the demo's routes to `routes`, for a server at `base`
