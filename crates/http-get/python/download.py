@@ -205,7 +205,7 @@ def read_list(json_url):
         raise Failure(f'{json_url}: the answer is not JSON ({err})') from None
     items = data.get('newslist') if isinstance(data, dict) else None
     if not isinstance(items, list):
-        # original's defect: data_model['newslist'] raised a KeyError when
+        # original's defect: looking up 'newslist' raised a KeyError when
         # the API refused (a wrong key, say), and the API's own "code" and
         # "msg", which say why, were never read.
         said = (f' (it says code {data.get("code")!r}: {data.get("msg")!r})'
@@ -248,7 +248,7 @@ def file_mode():
 def save(url, path, mode):
     """Downloads `url` into `path`; returns how many bytes it wrote.
 
-    original's defect: resp.content was written without a look at the
+    original's defect: the body was written without a look at the
     status, so a 404 page was saved as a picture (urllib raises for it).
     """
     with open_url(url) as response:
@@ -382,10 +382,10 @@ def main():
         print(f'{args.json_url}: the list is empty; nothing to download',
               file=sys.stderr)
         return 0
-    # original's defect (never reached): its retry loop, getHTMLText(), was
-    # never called, and would have failed anyway: it passed the thread
-    # object, not its URL, to requests.get(self, ...), swallowed every error
-    # with a bare except, and named an undefined `url` in its message. We
+    # original's defect (never reached): its retry method was never
+    # called, and would have failed anyway: it passed the thread object to
+    # requests in place of its URL, swallowed every error with a bare
+    # except, and named an undefined `url` in its message. We
     # make one attempt per URL and report each failure instead.
     outcomes = download_all(urls, args.dir)
     print('\n'.join(line for _, line in outcomes))
