@@ -44,15 +44,12 @@ renamed only once complete; a failed download leaves no file. Exit status:
 0 if every download succeeded, 1 otherwise (and for a JSON that cannot be
 fetched or read: one "error: ..." line on stderr), 2 for a usage error.
 
-Try it, from the repository root: serve a directory holding two files and a
-list of them, then download the list.
+Try it, from the repository root, with the book's server in another
+terminal (cargo run -q -p http-get -- serve --bind 127.0.0.1:8080), which
+serves the demo's four pictures and a JSON list of them:
 
-    mkdir -p /tmp/site/img && cd /tmp/site
-    head -c 50000 /dev/urandom > img/1.jpg && head -c 8000 /dev/urandom > img/2.jpg
-    echo '{"code":200,"newslist":[{"picUrl":"http://127.0.0.1:8000/img/1.jpg"},
-           {"picUrl":"http://127.0.0.1:8000/img/2.jpg"}]}' > list.json
-    python3 -m http.server 8000 --bind 127.0.0.1       (and in another terminal:)
-    python3 crates/http-get/python/download.py http://127.0.0.1:8000/list.json --dir /tmp/pics
+    python3 crates/http-get/python/download.py \
+        'http://127.0.0.1:8080/api/meinv?num=4' --dir /tmp/pics
 
 (cargo run -p http-get -- demo runs the Rust port of the same program, with a
 server of its own.)
@@ -193,6 +190,7 @@ def open_url(url):
         raise
 
 
+# ANCHOR: read_list
 def read_list(json_url):
     """Fetches the JSON and returns its picUrl values, in order (an item
     without one gives None)."""
@@ -207,7 +205,7 @@ def read_list(json_url):
         raise Failure(f'{json_url}: the answer is not JSON ({err})') from None
     items = data.get('newslist') if isinstance(data, dict) else None
     if not isinstance(items, list):
-        # original's defect: data_model['newslist'] raised a KeyError when
+        # original's defect: looking up 'newslist' raised a KeyError when
         # the API refused (a wrong key, say), and the API's own "code" and
         # "msg", which say why, were never read.
         said = (f' (it says code {data.get("code")!r}: {data.get("msg")!r})'
@@ -215,19 +213,23 @@ def read_list(json_url):
         raise Failure(f'{json_url}: no "newslist" list in the JSON{said}')
     return [item.get('picUrl') if isinstance(item, dict) else None
             for item in items]
+# ANCHOR_END: read_list
 
 
+# ANCHOR: file_name
 def file_name(url):
     """The last part of the URL's path, decoded: where its body is saved.
 
-    original's defect: url[url.rfind('/') + 1:] kept the query
-    ("1.jpg?w=200"), gave '' for a URL ending in '/', and could give '..'.
+    original's defect: it took everything after the URL's last '/', which
+    kept the query ("1.jpg?w=200"), gave '' for a URL ending in '/', and
+    could give '..'.
     """
     last = urllib.parse.urlsplit(url).path.rsplit('/', 1)[-1]
     name = urllib.parse.unquote(last)
     if name in ('', '.', '..') or any(c in name for c in '/\\\0'):
         raise Failure("no file name at the end of the URL's path")
     return name
+# ANCHOR_END: file_name
 
 
 def file_mode():
@@ -242,10 +244,11 @@ def file_mode():
     return 0o666 & ~mask
 
 
+# ANCHOR: save
 def save(url, path, mode):
     """Downloads `url` into `path`; returns how many bytes it wrote.
 
-    original's defect: resp.content was written without a look at the
+    original's defect: the body was written without a look at the
     status, so a 404 page was saved as a picture (urllib raises for it).
     """
     with open_url(url) as response:
@@ -276,6 +279,7 @@ def save(url, path, mode):
                 pass
             raise
     return got
+# ANCHOR_END: save
 
 
 def plan(urls, directory):
@@ -303,6 +307,7 @@ def plan(urls, directory):
     return jobs
 
 
+# ANCHOR: download_all
 def download_all(urls, directory):
     """Downloads every URL at once, one thread each; returns one
     (succeeded, line) per URL, in order."""
@@ -344,6 +349,7 @@ def download_all(urls, directory):
         thread.join()
     return [(succeeded, f'{name}: {said}')
             for (name, _, _), (succeeded, said) in zip(jobs, results)]
+# ANCHOR_END: download_all
 
 
 def main():
@@ -354,9 +360,9 @@ def main():
                     '0 only if every download succeeded.')
     parser.add_argument('json_url', metavar='JSON_URL',
                         help='where the list is: http://HOST[:PORT]/PATH')
-    # original's defect: the files went to '/Users/kristennn/Documents/notes'
-    # + filename, a directory on the author's machine, and without a '/' in
-    # between, so "1.jpg" became "notes1.jpg" beside it.
+    # original's defect: the files went to a folder of the author's own
+    # machine, its path glued to the file name without a '/' in between, so
+    # "1.jpg" became "notes1.jpg" beside the folder.
     parser.add_argument('--dir', metavar='DIR', default='.',
                         help='where to save the files (created if missing; '
                              'default: the current directory)')
@@ -376,10 +382,10 @@ def main():
         print(f'{args.json_url}: the list is empty; nothing to download',
               file=sys.stderr)
         return 0
-    # original's defect (never reached): its retry loop, getHTMLText(), was
-    # never called, and would have failed anyway: it passed the thread
-    # object, not its URL, to requests.get(self, ...), swallowed every error
-    # with a bare except, and named an undefined `url` in its message. We
+    # original's defect (never reached): its retry method was never
+    # called, and would have failed anyway: it passed the thread object to
+    # requests in place of its URL, swallowed every error with a bare
+    # except, and named an undefined `url` in its message. We
     # make one attempt per URL and report each failure instead.
     outcomes = download_all(urls, args.dir)
     print('\n'.join(line for _, line in outcomes))

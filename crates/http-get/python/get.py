@@ -48,11 +48,11 @@ did. A HEAD's response is read to the close like any other, and
 Exit status: 0 for a 2xx response, 1 for any other response or an error
 (one "error: ..." line on stderr), 2 for a usage error.
 
-Try it, from the repository root, with a server in another terminal
-(python3 -m http.server 8000 --bind 127.0.0.1, in any directory):
+Try it, from the repository root, with the book's server in another
+terminal (cargo run -q -p http-get -- serve --bind 127.0.0.1:8080):
 
-    python3 crates/http-get/python/get.py http://127.0.0.1:8000/
-    python3 crates/http-get/python/get.py http://127.0.0.1:8000/README.md -o /tmp/r.md
+    python3 crates/http-get/python/get.py http://127.0.0.1:8080/hello.txt
+    python3 crates/http-get/python/get.py http://127.0.0.1:8080/chunked -o /tmp/c.txt
 """
 
 import argparse
@@ -96,6 +96,7 @@ def printable(text):
     return ''.join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+# ANCHOR: parse_url
 def parse_url(url):
     """Splits an http:// URL into (host, port, Host header, request target).
 
@@ -145,6 +146,7 @@ def parse_url(url):
         target += '?' + parts.query
     target = urllib.parse.quote(target, safe=TARGET_SAFE)
     return host, port or DEFAULT_PORT, host_header, target
+# ANCHOR_END: parse_url
 
 
 def parse_duration(text):
@@ -167,6 +169,7 @@ def parse_duration(text):
     return seconds
 
 
+# ANCHOR: request
 def request(host_header, target, method='GET'):
     """The request's bytes: request line, headers, and the empty line that
     ends them.
@@ -181,8 +184,10 @@ def request(host_header, target, method='GET'):
             f'Host: {host_header}\r\n'
             'Connection: close\r\n'
             '\r\n').encode('ascii')
+# ANCHOR_END: request
 
 
+# ANCHOR: connect
 def connect(host, port):
     """A connected socket with TIMEOUT on every later recv() and send().
 
@@ -203,6 +208,7 @@ def connect(host, port):
                       f'{TIMEOUT} s') from None
     except OSError as err:
         raise Failure(f'could not connect to {where}: {err.strerror or err}') from None
+# ANCHOR_END: connect
 
 
 def receive(sock, received):
@@ -218,6 +224,7 @@ def receive(sock, received):
                       f'{err.strerror or err}') from None
 
 
+# ANCHOR: read_head
 def read_head(sock):
     """Receives until the first empty line; returns (head, body bytes that
     came in the same pieces).
@@ -242,6 +249,7 @@ def read_head(sock):
             raise Failure('the server closed the connection before the end of '
                           'the response head')
         received += chunk
+# ANCHOR_END: read_head
 
 
 def head_lines(head):
@@ -254,6 +262,7 @@ def head_lines(head):
     return [printable(line) for line in head.decode('iso-8859-1').split('\r\n')]
 
 
+# ANCHOR: status_of
 def status_of(lines):
     """The status code and reason from the status line ("HTTP/1.1 200 OK")."""
     version, _, rest = lines[0].partition(' ')
@@ -262,6 +271,7 @@ def status_of(lines):
         raise Failure(f"the response starts with {lines[0][:80]!r}, not a status "
                       'line like "HTTP/1.1 200 OK"; is this an HTTP server?')
     return int(code), reason
+# ANCHOR_END: status_of
 
 
 def location_of(lines):
@@ -273,6 +283,7 @@ def location_of(lines):
     return None
 
 
+# ANCHOR: copy_body
 def copy_body(sock, first, out):
     """Writes `first`, then everything else the server sends, to `out`,
     until the server closes; returns how many bytes that made.
@@ -291,11 +302,13 @@ def copy_body(sock, first, out):
             return got
         out.write(chunk)
         got += len(chunk)
+# ANCHOR_END: copy_body
 
 
 def fetch(url, output, method='GET'):
     """GETs `url`: prints the head, then saves the body to `output` (a path)
     or, if None, prints it too. Returns the exit status."""
+    # ANCHOR: fetch_send
     host, port, host_header, target = parse_url(url)
     with connect(host, port) as sock:
         try:
@@ -308,6 +321,8 @@ def fetch(url, output, method='GET'):
         except OSError as err:
             raise Failure('could not send the request: '
                           f'{err.strerror or err}') from None
+        # ANCHOR_END: fetch_send
+        # ANCHOR: fetch_status
         head, first = read_head(sock)
         lines = head_lines(head)
         status, reason = status_of(lines)
@@ -322,6 +337,8 @@ def fetch(url, output, method='GET'):
                         f'{urllib.parse.urljoin(url, where)}' if where else '')
             raise Failure(f'the server answered {status} {reason}; the body '
                           f'was not saved{followed}')
+        # ANCHOR_END: fetch_status
+        # ANCHOR: fetch_save
         if output is None:
             # original's defect (chapter 02): each recv() was printed as text
             # with a newline of print()'s after it, so the output was not the
@@ -350,6 +367,7 @@ def fetch(url, output, method='GET'):
                     os.remove(part)
                 except OSError:
                     pass
+        # ANCHOR_END: fetch_save
     # On stderr: stdout holds the head and nothing else.
     print(f'saved {got} bytes to {output}', file=sys.stderr)
     return 0

@@ -4,8 +4,8 @@
 //! # Try it
 //!
 //! ```text
-//! python3 -m http.server 8000 --bind 127.0.0.1 &      # any directory
-//! cargo run -p http-get -- -i http://127.0.0.1:8000/
+//! cargo run -q -p http-get -- serve --bind 127.0.0.1:8080 &  # the fixtures
+//! cargo run -q -p http-get -- -i http://127.0.0.1:8080/docs/start
 //! ```
 
 use std::collections::HashSet;

@@ -30,19 +30,22 @@ fn picture(size: usize, seed: u8) -> Vec<u8> {
         .collect()
 }
 
-/// Runs the demo; prints what happens on stdout.
-pub fn demo() -> anyhow::Result<()> {
-    let listener = netkit::listen("127.0.0.1:0")?;
-    let base = format!("http://{}", listener.local_addr()?);
+/// The JSON list's path, in the shape of the original's picture API.
+pub const API: &str = "/api/meinv?num=4";
+
+/// Adds the demo's routes to `routes`, for a server at `base`
+/// (`http://127.0.0.1:PORT`): the JSON list at [`API`] and the four
+/// pictures it names, each sent one of the four ways a body can come.
+pub fn picture_routes(mut routes: Routes, base: &str) -> Routes {
     let list: Vec<Value> = PICTURES
         .iter()
         .map(|(name, _, _)| json!({ "picUrl": format!("{base}/img/{name}") }))
         .collect();
+    // A `Value` built in memory always serialises: its keys are strings.
     let api =
-        serde_json::to_vec_pretty(&json!({ "code": 200, "newslist": list }))?;
-    let mut routes = Routes::new()
-        .logging(netkit::demo::stdout_log("server: "))
-        .at("/api/meinv?num=4", ok(&api, "application/json"));
+        serde_json::to_vec_pretty(&json!({ "code": 200, "newslist": list }))
+            .expect("a JSON value serialises");
+    routes = routes.at(API, ok(&api, "application/json"));
     for (n, (name, size, how)) in PICTURES.iter().enumerate() {
         let body = picture(*size, n as u8);
         let path = format!("/img/{name}");
@@ -58,12 +61,23 @@ pub fn demo() -> anyhow::Result<()> {
             ),
             _ => {
                 let moved = format!("/img/moved/{name}");
-                routes = routes.clone().at(&moved, ok(&body, "image/jpeg"));
+                routes = routes.at(&moved, ok(&body, "image/jpeg"));
                 redirect(302, &moved)
             }
         };
         routes = routes.at(&path, reply);
     }
+    routes
+}
+
+/// Runs the demo; prints what happens on stdout.
+pub fn demo() -> anyhow::Result<()> {
+    let listener = netkit::listen("127.0.0.1:0")?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let routes = picture_routes(
+        Routes::new().logging(netkit::demo::stdout_log("server: ")),
+        &base,
+    );
     let shutdown = netkit::Shutdown::new();
     let server = std::thread::spawn({
         let (shutdown, config) = (
@@ -82,7 +96,7 @@ pub fn demo() -> anyhow::Result<()> {
 }
 
 fn run(base: &str) -> anyhow::Result<()> {
-    let api = format!("{base}/api/meinv?num=4");
+    let api = format!("{base}{API}");
     println!("server: serving 4 pictures and a JSON list of them at {api}");
     let mut response = fetch(parse_target(&api)?, &Options::default())?;
     let mut text = String::new();

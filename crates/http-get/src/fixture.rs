@@ -38,6 +38,9 @@ pub enum Reply {
     /// These bytes, then nothing, without closing, until the server
     /// stops: a server that hangs halfway.
     Stall(Vec<u8>),
+    /// A 200 whose body is the request head received, one line per
+    /// header line, its CR LF shown as `\r\n`: what the client sent.
+    Echo,
 }
 
 /// Request targets (`/a?b`) and their replies; anything else gets 404.
@@ -141,7 +144,7 @@ fn answer(conn: &Connection, routes: &Routes) -> io::Result<()> {
         .seen
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .push(request);
+        .push(request.clone());
     let not_found = Reply::Bytes(
         b"HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n\r\nnot found\n"
             .to_vec(),
@@ -154,6 +157,7 @@ fn answer(conn: &Connection, routes: &Routes) -> io::Result<()> {
     }
     let mut stream = &*conn.stream;
     match reply {
+        Reply::Echo => stream.write_all(&echo(&request))?,
         Reply::Bytes(bytes) => stream.write_all(bytes)?,
         Reply::Pieces(pieces) => send_paced(stream, pieces, PIECE_GAP)?,
         Reply::Paced(pieces, gap) => send_paced(stream, pieces, *gap)?,
@@ -189,9 +193,25 @@ fn status_of(reply: &Reply) -> String {
         Reply::Pieces(pieces) | Reply::Paced(pieces, _) => {
             pieces.first().map_or(&[][..], Vec::as_slice)
         }
+        Reply::Echo => b"HTTP/1.1 200 OK",
     };
     let line = bytes.split(|&b| b == b'\r').next().unwrap_or_default();
     String::from_utf8_lossy(line).into_owned()
+}
+
+/// A 200 response whose body shows `request`, the head received, line by
+/// line with its line ends escaped: a CR would be invisible on a terminal.
+fn echo(request: &str) -> Vec<u8> {
+    let body: String = request
+        .split_inclusive('\n')
+        .map(|line| netkit::text::printable(line.as_bytes()) + "\n")
+        .collect();
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    [head.as_bytes(), body.as_bytes()].concat()
 }
 
 /// Reads a request head; `None` if the client closed first.

@@ -15,6 +15,8 @@
 //! - [`download`]: saving bodies, and a bounded pool for many URLs.
 //! - [`fixture`]: a loopback server of chosen bytes, for the demo and tests.
 //! - [`demo`]: the original's JSON-then-download program, on loopback.
+//! - [`served`]: `http-get serve`, the fixture server with every route the
+//!   book fetches.
 //! - [`cli`]: the flags shared with the exercise.
 //! - `main.rs`: the command line, nothing else.
 
@@ -27,4 +29,5 @@ pub mod download;
 pub mod fixture;
 pub mod head;
 pub mod request;
+pub mod served;
 pub mod target;

@@ -75,12 +75,32 @@ enum Command {
     /// Serve fixtures on loopback and download them as the original does:
     /// a JSON list of URLs, then every URL in it, concurrently
     Demo,
+    /// Serve the book's fixtures on HOST:PORT: every response the lesson
+    /// shows, right or wrong on purpose (GET / lists the paths)
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ServeArgs {
+    /// Address to listen on, HOST:PORT (port 0 picks a free port)
+    #[arg(long, value_name = "HOST:PORT", default_value = http_get::served::DEFAULT_ADDR)]
+    bind: String,
+
+    /// Log nothing; without it, one line per request
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Demo) = cli.command {
-        return netkit::cli::exit_code(http_get::demo::demo());
+    match cli.command {
+        Some(Command::Demo) => {
+            return netkit::cli::exit_code(http_get::demo::demo());
+        }
+        Some(Command::Serve(args)) => {
+            return netkit::cli::exit_code(serve(&args));
+        }
+        None => {}
     }
     let (jobs, settings, workers) = match plan(cli) {
         Ok(plan) => plan,
@@ -120,6 +140,32 @@ fn main() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// `http-get serve`: the fixtures on `args.bind` until Ctrl-C. The log is
+/// one line per request, on stderr; a client that leaves before its answer
+/// is complete is not logged (the flood, the stall and the trickle expect
+/// exactly that).
+fn serve(args: &ServeArgs) -> anyhow::Result<()> {
+    let listener = netkit::listen(&args.bind)?;
+    let addr = listener.local_addr()?;
+    let shutdown = netkit::Shutdown::new();
+    shutdown.trigger_on_signals()?;
+    let base = format!("http://{addr}");
+    let other = format!("http://localhost:{}", addr.port());
+    let log = if args.quiet {
+        netkit::Log::stderr().quiet()
+    } else {
+        netkit::Log::stderr()
+    };
+    let routes = http_get::served::lesson_routes(&base, &other).logging(log);
+    let config = netkit::ServerConfig {
+        log: netkit::Log::to(|_| {}),
+        ..Default::default()
+    };
+    netkit::cli::announce(addr);
+    http_get::fixture::serve(listener, &shutdown, routes, &config)?;
+    Ok(())
 }
 
 /// Turns the arguments into jobs; what makes no sense is a usage error

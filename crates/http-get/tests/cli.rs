@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::{Server, http_get, names_in, start, url};
 use http_get::fixture::{Reply, Routes, chunked, ok, redirect, trickle};
-use netkit::testing::{finish, run_to_end, spawn_piped};
+use netkit::testing::{ServerProcess, finish, run_to_end, spawn_piped};
 
 /// The routes most tests use.
 fn site() -> Server {
@@ -223,6 +223,37 @@ fn the_demo_downloads_every_url_in_the_json() {
     assert!(status.success(), "{err}");
     assert!(out.contains("the JSON lists 4 URLs"), "{out}");
     assert_eq!(out.matches("identical to the server's").count(), 4, "{out}");
+}
+
+/// `http-get serve`, the book's server, announces its port, answers the
+/// paths the pages fetch, logs one line per request, and stops at Ctrl-C.
+#[test]
+fn serve_answers_the_books_paths_and_stops_at_ctrl_c() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(http_get(dir.path()).args([
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+    ]));
+    let base = format!("http://{}", server.addr);
+    let fetch = |path: &str| {
+        run_to_end(http_get(dir.path()).arg(format!("{base}{path}")))
+    };
+    assert_eq!(fetch("/hello.txt").1, "Hello, HTTP!\n");
+    assert_eq!(fetch("/chunked").1, "Hello, chunked world!\n");
+    let (_, echo, _) = fetch("/echo?x=1#top");
+    assert!(echo.starts_with("GET /echo?x=1 HTTP/1.1\\r\\n\n"), "{echo}");
+    let (status, _, err) = fetch("/short");
+    assert!(!status.success());
+    assert!(err.contains("closed after 10 of 1000 bytes"), "{err}");
+    assert_eq!(
+        server.next_error_line().split_once(": ").unwrap().1,
+        "GET /hello.txt HTTP/1.1 -> HTTP/1.1 200 OK"
+    );
+    server.interrupt();
+    let exited = server.wait(Duration::from_secs(5));
+    assert!(exited.status.success(), "{}", exited.stderr);
+    assert_eq!(exited.stderr.lines().count(), 3, "{}", exited.stderr);
 }
 
 /// An error names the URL on one line, whatever the URL holds.
