@@ -264,6 +264,8 @@ static VARYING: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
             r"(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9A-Fa-f:.]*\]|localhost):\d{1,5}\b",
             "${1}:PORT",
         ),
+        // The same in Python's address tuple: `('127.0.0.1', 7892)`.
+        (r"(\('[0-9A-Fa-f:.]+', )\d{1,5}\)", "${1}PORT)"),
         // ctime() and the HTTP date: `Wed Dec  2 15:30:06 2026`,
         // `Sun, 06 Dec 2026 15:00:00 GMT`.
         (
@@ -439,6 +441,10 @@ mod tests {
         assert_eq!(
             normalise("server: 127.0.0.1:49210: connected to [::1]:80"),
             "server: 127.0.0.1:PORT: connected to [::1]:PORT"
+        );
+        assert_eq!(
+            normalise(">>>('127.0.0.1', 7892):two"),
+            ">>>('127.0.0.1', PORT):two"
         );
         assert_eq!(
             normalise("[Wed Dec  2 15:30:06 2026] alice: hi"),
