@@ -45,11 +45,12 @@ Try it, from the repository root, in three or four terminals:
     python3 crates/chat-room/python/client.py -u alice
     python3 crates/chat-room/python/client.py -u bob
 
-or, with lines, which nc speaks too:
+or, with lines, which the workspace's raw-socket tool speaks too (it
+sends each line typed, newline and all):
 
     python3 crates/chat-room/python/server.py --lines
     python3 crates/chat-room/python/client.py --lines -u alice
-    nc 127.0.0.1 21567          (type a name and Enter, then messages)
+    cargo run -q -p rawsock -- connect 127.0.0.1:21567   (a name, Enter, ...)
 
 The server prints "listening on IP:PORT" on stdout once it is ready; with
 --bind 127.0.0.1:0 the system picks a free port and that line tells you which
