@@ -15,5 +15,10 @@
     div.textContent = code.textContent;
     pre.replaceWith(div);
   }
-  mermaid.run({ querySelector: "div.mermaid" });
+  // A diagram that does not parse is drawn as mermaid's error picture;
+  // the reason (line and token) goes to the console, where
+  // scripts/browser-check reports it.
+  mermaid.run({ querySelector: "div.mermaid" }).catch((err) => {
+    console.error("mermaid: " + ((err && err.message) || err));
+  });
 })();

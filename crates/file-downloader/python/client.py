@@ -147,6 +147,7 @@ def ask_name():
             return name
 
 
+# ANCHOR: output_path
 def output_path(name):
     """Where the original would save `name`, or None if it cannot.
 
@@ -158,6 +159,7 @@ def output_path(name):
     if last in ('', '.', '..'):
         return None
     return RECEIVED_PREFIX + last
+# ANCHOR_END: output_path
 
 
 def connect(host, port):
@@ -193,6 +195,7 @@ def send(sock, data):
         raise Failure(f'could not send the request: {err.strerror or err}') from None
 
 
+# ANCHOR: recv_to_end
 def recv_to_end(sock, out, got, expected=None):
     """Writes everything the server sends to `out` until it closes; returns
     how many bytes that made, counting the `got` already written.
@@ -220,8 +223,10 @@ def recv_to_end(sock, out, got, expected=None):
             raise Failure(f'the server sent more than the {expected} bytes '
                           'it announced')
         out.write(chunk)
+# ANCHOR_END: recv_to_end
 
 
+# ANCHOR: download_original
 def download_original(sock, name, out, label):
     """The original's protocol: send the name, read until the close."""
     # original's defect: send(), which may send only part of the name.
@@ -239,8 +244,10 @@ def download_original(sock, name, out, label):
                       'refusal, or an empty file (this protocol cannot tell them '
                       'apart; --framed can)')
     return got
+# ANCHOR_END: download_original
 
 
+# ANCHOR: recv_header
 def recv_header(sock):
     """Reads the --framed answer's first line; returns (line, body bytes
     that came with it).
@@ -269,8 +276,10 @@ def recv_header(sock):
         raise Failure(f"the server's first line is longer than {MAX_HEADER_LINE} "
                       'bytes; is it a file server running with --framed?')
     return line, body
+# ANCHOR_END: recv_header
 
 
+# ANCHOR: download_framed
 def download_framed(sock, name, out, label):
     """The next step: "FETCH 0 <name>", then "OK <size>" and the bytes."""
     send(sock, b'FETCH 0 ' + name + b'\n')
@@ -292,6 +301,7 @@ def download_framed(sock, name, out, label):
         raise Failure(f"download of '{label}' incomplete: got {got} of "
                       f'{expected} bytes')
     return got
+# ANCHOR_END: download_framed
 
 
 def main():
@@ -339,6 +349,7 @@ def main():
         sys.exit(f'error: {output} already exists; pass --force to overwrite it, '
                  'or -o to choose another name')
 
+    # ANCHOR: save
     # original's defect, kept in the original protocol: the bytes go
     # straight into the output, so a transfer that breaks halfway leaves
     # a file under the final name that looks complete. (Nothing is left
@@ -372,6 +383,7 @@ def main():
             except OSError:
                 pass
     print(f'saved {got} bytes to {output}')
+    # ANCHOR_END: save
     return 0
 
 

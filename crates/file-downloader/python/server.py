@@ -199,6 +199,7 @@ def open_listener(host, port):
     sys.exit(f'error: {failure}')  # sys.exit(text): text to stderr, exit 1
 
 
+# ANCHOR: check_name
 def check_name(name):
     """Refuses a name that could reach outside the served directory, before
     looking at the disk. Returns the name as text.
@@ -228,8 +229,10 @@ def check_name(name):
     if all(part in ('', '.') for part in parts):
         raise Refusal('empty file name')
     return text
+# ANCHOR_END: check_name
 
 
+# ANCHOR: find_file
 def find_file(root, name):
     """The real path of the regular file `name` names under `root` (itself
     a real path: no symlinks in it), or a Refusal that says why not."""
@@ -250,8 +253,10 @@ def find_file(root, name):
     # kernel do the check while it opens (openat2 with RESOLVE_BENEATH, via
     # cap-std), which leaves no such gap.
     return path
+# ANCHOR_END: find_file
 
 
+# ANCHOR: read_file
 def read_file(path):
     """The whole file, as the original reads it.
 
@@ -264,8 +269,10 @@ def read_file(path):
             return f.read()
     except OSError as err:
         raise Refusal(f'cannot read the file: {err.strerror or err}') from None
+# ANCHOR_END: read_file
 
 
+# ANCHOR: recv_request_line
 def recv_request_line(sock):
     """Reads the --framed request line and returns it without its newline.
 
@@ -299,6 +306,7 @@ def recv_request_line(sock):
     finally:
         sock.settimeout(CLIENT_TIMEOUT)
     return line.split(b'\n', 1)[0]
+# ANCHOR_END: recv_request_line
 
 
 def parse_request(line):
@@ -314,6 +322,7 @@ def parse_request(line):
     return int(offset), name
 
 
+# ANCHOR: send_file
 def send_file(sock, data):
     """sendall(), a piece at a time, so that CLIENT_TIMEOUT means "no
     progress for that long".
@@ -326,8 +335,10 @@ def send_file(sock, data):
     view = memoryview(data)  # slices of it are views, not copies
     for start in range(0, len(view), SEND_CHUNK):
         sock.sendall(view[start:start + SEND_CHUNK])
+# ANCHOR_END: send_file
 
 
+# ANCHOR: say_goodbye
 def say_goodbye(sock):
     """Ends the stream, then drops whatever the client had already sent.
 
@@ -344,8 +355,10 @@ def say_goodbye(sock):
             pass
     except OSError:  # BlockingIOError: nothing more has arrived yet
         pass  # (or the client has gone); either way we are done
+# ANCHOR_END: say_goodbye
 
 
+# ANCHOR: serve_original
 def serve_original(sock, peer, root):
     """The original's protocol: the name, then the bytes, then the close."""
     # The name has no terminator, so one recv() is all we can do, as the
@@ -375,8 +388,10 @@ def serve_original(sock, peer, root):
                          f'({err.strerror or err}); like the original, the '
                          'server ends here (--framed goes on)') from None
     log(f'{peer} asked for {shown(name)}: sent {len(content)} bytes')
+# ANCHOR_END: serve_original
 
 
+# ANCHOR: serve_framed
 def serve_framed(sock, peer, root):
     """The next step: a request line, then "OK <size>" or "ERROR <why>"."""
     try:
@@ -406,8 +421,10 @@ def serve_framed(sock, peer, root):
     send_file(sock, memoryview(content)[offset:])
     start = f' from byte {offset}' if offset else ''
     log(f'{peer} asked for {shown(name)}{start}: sent {len(content) - offset} bytes')
+# ANCHOR_END: serve_framed
 
 
+# ANCHOR: serve
 def serve(listener, root, framed):
     """Accepts one client at a time: read the request, answer, close, next."""
     serve_one = serve_framed if framed else serve_original
@@ -431,6 +448,7 @@ def serve(listener, root, framed):
                     'come, or it stopped reading); dropped it')
             except OSError as err:  # e.g. the client went away halfway
                 log(f'{peer}: {err.strerror or err}')
+# ANCHOR_END: serve
 
 
 def served_root(directory):

@@ -1,15 +1,8 @@
 //! The file client: ask for a name, save what comes back, and never leave
 //! a file that looks complete when it is not.
 //!
-//! Compare with the original's:
-//!
-//! ```python
-//! tcp_client_socket.send(file_name.encode("utf-8"))
-//! recv_data = tcp_client_socket.recv(1024)      # the first KiB only
-//! if recv_data:
-//!     with open("[接收]" + file_name, "wb") as f:
-//!         f.write(recv_data)
-//! ```
+//! The original client sends the name, makes one `recv(1024)` and writes
+//! what it got under "[接收]" and the name, over whatever was there.
 //!
 //! One `recv(1024)` returns whatever has arrived, up to 1024 bytes: the
 //! first KiB of a larger file, or less. A stream has no end marker but its

@@ -2,21 +2,16 @@
 //!
 //! The accept loop, the cap, the timeouts and the shutdown are netkit's
 //! ([`netkit::serve`]). This file answers one request: read a name, open
-//! that file inside the root, stream it out. Compare with the original's
-//! loop body:
+//! that file inside the root, stream it out.
 //!
-//! ```python
-//! client_socket, clientAddr = tcp_server_socket.accept()
-//! file_name = client_socket.recv(1024).decode("utf-8")
-//! with open(file_name, "rb") as f:     # any path at all
-//!     content = f.read()               # the whole file, in memory
-//! if content:
-//!     client_socket.send(content)      # may send only part of it
-//! client_socket.close()
-//! ```
+//! The original's loop does all of that on one thread, one client at a
+//! time: it takes one `recv` as the name, opens whatever path it names,
+//! reads the whole file into memory and hands it to a single `send`. Our
+//! Python port keeps the whole-file read and the single thread for
+//! comparison (`crates/file-downloader/python/server.py`).
 //!
-//! What changes: a thread per client instead of one client at a time; only
-//! regular files inside `--root` are served ([`crate::path`] and
+//! What changes here: a thread per client instead of one client at a time;
+//! only regular files inside `--root` are served ([`crate::path`] and
 //! [`Root::open_file`]); the file is streamed with a fixed amount of memory
 //! whatever its size ([`send_range`]); refusals and cut transfers are
 //! logged with the client's address; and with `--framed`, a header says
@@ -26,10 +21,10 @@
 //!
 //! ```text
 //! cargo run -p file-downloader -- server --root .            # terminal 1
-//! printf 'Cargo.toml' | nc 127.0.0.1 7890                   # terminal 2
-//! printf '../../etc/passwd' | nc 127.0.0.1 7890             # refused
+//! cargo run -q -p rawsock -- connect 127.0.0.1:7890 --send Cargo.toml
+//! cargo run -q -p rawsock -- connect 127.0.0.1:7890 --send ../Cargo.toml
 //! cargo run -p file-downloader -- server --root . --framed   # terminal 1
-//! printf 'FETCH 0 Cargo.toml\n' | nc 127.0.0.1 7890         # OK <size>
+//! cargo run -q -p rawsock -- connect 127.0.0.1:7890 --send 'FETCH 0 Cargo.toml\n'
 //! ```
 
 use std::fs::File;
@@ -433,6 +428,7 @@ fn send_with_sendfile(
 }
 // ANCHOR_END: sendfile
 
+// ANCHOR: copy_buffered
 /// The plain loop: read a buffer's worth, write all of it, repeat.
 fn copy_buffered(
     reader: &mut impl Read,
@@ -451,6 +447,7 @@ fn copy_buffered(
         sent += n as u64;
     }
 }
+// ANCHOR_END: copy_buffered
 
 #[cfg(test)]
 mod tests {

@@ -15,8 +15,9 @@
 //! With the size known, the client can check that it got every byte, so a
 //! cut connection is an error and not a short file; with the offset, it can
 //! resume a download that was cut. Decimal text rather than binary
-//! integers: a person can type the request into `nc`, and sizes past 4 GiB
-//! need no thought (a `u64` is up to 20 digits).
+//! integers: a person can type the request (with the raw-socket tool,
+//! `rawsock`), and sizes past 4 GiB need no thought (a `u64` is up to 20
+//! digits).
 //!
 //! The name is the rest of the line, so it may contain spaces but no
 //! newline. Everything here is pure: lines in, values out.

@@ -90,6 +90,7 @@ def connect(host, port):
     return sock
 
 
+# ANCHOR: talk_original
 def talk_original(sock, names):
     """The tutorial's conversation: one recv() per answer."""
     # original's defect: recv(1024) returns what has arrived so far, which
@@ -102,6 +103,7 @@ def talk_original(sock, names):
         sock.send(name.encode('utf-8'))
         print(sock.recv(1024).decode('utf-8'))
     sock.send(b'exit')
+# ANCHOR_END: talk_original
 
 
 def printable(data):
@@ -113,6 +115,7 @@ def printable(data):
                    for c in text)
 
 
+# ANCHOR: talk_lines
 def talk_lines(sock, names):
     """The next step: each message is one line, read with readline()."""
     with sock.makefile('rb') as replies:
@@ -131,6 +134,7 @@ def talk_lines(sock, names):
             sock.sendall(name.encode('utf-8') + b'\n')
             print_reply()
         sock.sendall(b'exit\n')
+# ANCHOR_END: talk_lines
 
 
 def main():

@@ -99,6 +99,7 @@ def bind_failure(addr, err):
     return f'cannot listen on {show(addr)}: {err.strerror}'
 
 
+# ANCHOR: open_listener
 def open_listener(host, port):
     """The steps of a TCP server: socket(), SO_REUSEADDR, bind(), listen().
 
@@ -124,8 +125,10 @@ def open_listener(host, port):
             listener.close()
             failure = bind_failure(addr, err)
     sys.exit(f'error: {failure}')  # sys.exit(text): text to stderr, exit 1
+# ANCHOR_END: open_listener
 
 
+# ANCHOR: serve_original
 def serve_original(sock, delay):
     """The tutorial's conversation, defects and all."""
     # original's defect: send() may write only part of the bytes and returns
@@ -145,8 +148,10 @@ def serve_original(sock, delay):
             break
         # original's defect: send() again, where sendall() is needed.
         sock.send(('Hello, %s!' % data.decode('utf-8')).encode('utf-8'))
+# ANCHOR_END: serve_original
 
 
+# ANCHOR: serve_lines
 def serve_lines(sock, delay):
     """The next step: each message is one line, ended by b'\\n'."""
     sock.sendall(b'Welcome!\n')
@@ -168,8 +173,10 @@ def serve_lines(sock, delay):
                 break
             # Bytes in, bytes out: nothing to decode, nothing to go wrong.
             sock.sendall(b'Hello, ' + line + b'!\n')
+# ANCHOR_END: serve_lines
 
 
+# ANCHOR: handle
 def handle(sock, addr, args):
     """Serves one client, from greeting to close."""
     log(f'Accept new connection from {show(addr)}...')
@@ -180,6 +187,7 @@ def handle(sock, addr, args):
         except OSError as err:  # e.g. the client reset the connection
             log(f'Connection from {show(addr)}: {err.strerror or err}')
     log(f'Connection from {show(addr)} closed.')
+# ANCHOR_END: handle
 
 
 def accept(listener):
@@ -212,6 +220,7 @@ def main():
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
 
+    # ANCHOR: accept_loop
     listener = open_listener(*args.bind)
     listener.settimeout(TICK)
     with listener:  # closes the listening socket however we leave
@@ -231,6 +240,7 @@ def main():
                                      daemon=True).start()
         except KeyboardInterrupt:
             log('Stopping.')
+    # ANCHOR_END: accept_loop
     return 0
 
 

@@ -1,20 +1,12 @@
 //! The hello-echo client: send each name, print each reply, say `exit`.
 //!
-//! The original client:
-//!
-//! ```python
-//! s.connect(('127.0.0.1', 9999))
-//! print(s.recv(1024).decode('utf-8'))
-//! for data in [b'Michael', b'Tracy', b'Sarah']:
-//!     s.send(data)
-//!     print(s.recv(1024).decode('utf-8'))
-//! s.send(b'exit')
-//! ```
-//!
-//! Its `recv(1024)` assumes one read returns one whole reply. This client
-//! knows how long each reply must be (`Welcome!`, `Hello, <name>!`) and
-//! reads until it has that many bytes, however the stream was cut. It also
-//! refuses names the protocol cannot carry, instead of hanging on them.
+//! Our Python port of the original client (`talk_original` in
+//! `python/client.py`) prints whatever one `recv(1024)` returns after the
+//! welcome and after each name, and assumes that is one whole reply. This
+//! client knows how long each reply must be (`Welcome!`, `Hello, <name>!`)
+//! and reads until it has that many bytes, however the stream was cut. It
+//! also refuses names the protocol cannot carry, instead of hanging on
+//! them.
 //!
 //! # Try it
 //!

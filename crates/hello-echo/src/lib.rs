@@ -26,10 +26,10 @@
 //! # Try it
 //!
 //! ```text
-//! cargo run -p hello-echo -- server            # terminal 1
-//! cargo run -p hello-echo -- client            # terminal 2
-//! python3 crates/hello-echo/python/client.py   # or the Python client
-//! nc 127.0.0.1 9999                            # or type at it yourself
+//! cargo run -p hello-echo -- server                # terminal 1
+//! cargo run -p hello-echo -- client                # terminal 2
+//! python3 crates/hello-echo/python/client.py       # or the Python client
+//! cargo run -p rawsock -- connect 127.0.0.1:9999   # or type at it yourself
 //! ```
 //!
 //! # Layout

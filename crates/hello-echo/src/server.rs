@@ -2,19 +2,10 @@
 //!
 //! The accept loop, the connection cap, the timeouts and the shutdown are
 //! netkit's ([`netkit::serve`]); this file is only the protocol. Compare it
-//! with the original's `tcplink`:
-//!
-//! ```python
-//! def tcplink(sock, addr):
-//!     sock.send(b'Welcome!')
-//!     while True:
-//!         data = sock.recv(1024)
-//!         time.sleep(1)
-//!         if not data or data.decode('utf-8') == 'exit':
-//!             break
-//!         sock.send(('Hello, %s!' % data.decode('utf-8')).encode('utf-8'))
-//!     sock.close()
-//! ```
+//! with `serve_original` in `python/server.py`, our Python port of the
+//! original's per-connection function: it sends the welcome with `send`,
+//! takes each `recv(1024)` as one name, sleeps a second, decodes the bytes
+//! as UTF-8 to compare them with `exit`, and formats the reply as text.
 //!
 //! What changes: bytes are never decoded (a name that is not UTF-8 got the
 //! original's thread killed by a `UnicodeDecodeError`), `write_all` replaces
@@ -25,8 +16,9 @@
 //! # Try it
 //!
 //! ```text
-//! cargo run -p hello-echo -- server --delay    # terminal 1
-//! nc 127.0.0.1 9999                             # terminals 2 and 3 at once
+//! cargo run -p hello-echo -- server --delay       # terminal 1
+//! cargo run -p rawsock -- connect 127.0.0.1:9999 --send Ada --send exit
+//!                                                 # terminals 2 and 3 at once
 //! ```
 
 use std::io::{self, Write};

@@ -91,6 +91,7 @@ def show(addr):
     return f'[{host}]:{port}' if ':' in host else f'{host}:{port}'
 
 
+# ANCHOR: ask_tcp
 def ask_tcp(host, port, form):
     """Connects and reads until the server closes; returns (answer, t0, t1).
 
@@ -144,8 +145,10 @@ def ask_tcp(host, port, form):
             sys.exit(f'error: lost the connection to {where}: {err.strerror or err}')
         t1 = time.time()
     return received, t0, t1
+# ANCHOR_END: ask_tcp
 
 
+# ANCHOR: read_original
 def read_original(sock, where):
     """The greeting client's read, defects kept on purpose, so that the
     checker (`cargo run -p checker -- time-server --python`) can show
@@ -159,8 +162,10 @@ def read_original(sock, where):
         return sock.recv(1024)
     except OSError as err:  # e.g. the connection was reset
         sys.exit(f'error: lost the connection to {where}: {err.strerror or err}')
+# ANCHOR_END: read_original
 
 
+# ANCHOR: ask_udp
 def ask_udp(host, port, form):
     """Sends an empty datagram until an answer comes; returns (answer, t0, t1)."""
     where = show((host, port))
@@ -194,6 +199,7 @@ def ask_udp(host, port, form):
                 sys.exit(f'error: could not reach {where}: {err.strerror or err}')
     sys.exit(f'error: no answer from {where} after {UDP_TRIES} tries '
              '(UDP datagrams can be lost)')
+# ANCHOR_END: ask_udp
 
 
 def shown(data):
@@ -216,6 +222,7 @@ def strip_line_end(text):
     return text
 
 
+# ANCHOR: parse_original
 def parse_original(text):
     """The server's time from str(datetime.now()), in seconds since 1970.
 
@@ -231,6 +238,7 @@ def parse_original(text):
         except (ValueError, OverflowError, OSError):
             pass  # not this layout (or a year that no clock can hold)
     return None
+# ANCHOR_END: parse_original
 
 
 def parse_daytime(text):
@@ -247,6 +255,7 @@ def parse_daytime(text):
         return None
 
 
+# ANCHOR: unix_time_of
 def unix_time_of(number, reference):
     """The Unix time an RFC 868 number stands for.
 
@@ -258,6 +267,7 @@ def unix_time_of(number, reference):
     base = number - SECONDS_1900_TO_1970
     era = (reference - base + 2**31) // 2**32
     return base + era * 2**32
+# ANCHOR_END: unix_time_of
 
 
 def describe_time(number, unix_time):
@@ -312,9 +322,11 @@ def main():
     data, t0, t1 = ask(*args.connect, args.form)
     said, server_time = understand(data, args.form)
 
+    # ANCHOR: offset
     half_step = RESOLUTION[args.form] / 2
     offset = server_time + half_step - (t0 + t1) / 2
     uncertainty = (t1 - t0) / 2 + half_step
+    # ANCHOR_END: offset
     print(said)
     print(f'clock offset: {offset:+.6f} s (±{uncertainty:.6f} s)')
     return 0

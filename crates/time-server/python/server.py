@@ -81,13 +81,14 @@ TICK = 0.5
 
 # English names for RFC 867, whatever the machine's language: strftime's %A
 # and %B follow the locale (LC_TIME), and a program that called
-# locale.setlocale() could get "Sonntag" or "星期日".
+# locale.setlocale() could get "Sonntag" or "dimanche".
 WEEKDAYS = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday',
             'Saturday', 'Sunday')  # datetime.weekday(): Monday is 0
 MONTHS = ('January', 'February', 'March', 'April', 'May', 'June', 'July',
           'August', 'September', 'October', 'November', 'December')
 
 
+# ANCHOR: original_answer
 def original_answer(now):
     """The tutorial's answer: str() of a datetime, as UTF-8 bytes.
 
@@ -96,8 +97,10 @@ def original_answer(now):
     show, so the reader has to guess which clock this is.
     """
     return str(now).encode('utf-8')
+# ANCHOR_END: original_answer
 
 
+# ANCHOR: daytime_answer
 def daytime_answer(now):
     """RFC 867 (Daytime): "Sunday, November 22, 2026 09:15:03 +0100\\r\\n".
 
@@ -108,8 +111,10 @@ def daytime_answer(now):
     text = (f'{WEEKDAYS[now.weekday()]}, {MONTHS[now.month - 1]} {now.day}, '
             f'{now:%Y %H:%M:%S %z}\r\n')
     return text.encode('ascii')
+# ANCHOR_END: daytime_answer
 
 
+# ANCHOR: time_answer
 def time_answer(unix_seconds):
     """RFC 868 (Time): seconds since 1900 as 4 bytes, most significant first.
 
@@ -118,8 +123,10 @@ def time_answer(unix_seconds):
     the modulo (struct.pack would refuse the larger number).
     """
     return struct.pack('!I', (int(unix_seconds) + SECONDS_1900_TO_1970) % 2**32)
+# ANCHOR_END: time_answer
 
 
+# ANCHOR: answer
 def answer(form):
     """What the server sends now, in the chosen format."""
     if form == 'rfc867':
@@ -127,6 +134,7 @@ def answer(form):
     if form == 'rfc868':
         return time_answer(time.time())
     return original_answer(datetime.now())
+# ANCHOR_END: answer
 
 
 def host_port(text):
@@ -165,6 +173,7 @@ def bind_failure(addr, err):
     return f'cannot listen on {show(addr)}: {err.strerror}'
 
 
+# ANCHOR: open_socket
 def open_socket(host, port, udp):
     """The first steps of a server: socket(), SO_REUSEADDR (TCP only),
     bind(), and for TCP listen().
@@ -198,6 +207,7 @@ def open_socket(host, port, udp):
             sock.close()
             failure = bind_failure(addr, err)
     sys.exit(f'error: {failure}')  # sys.exit(text): text to stderr, exit 1
+# ANCHOR_END: open_socket
 
 
 def accept(listener):
@@ -218,6 +228,7 @@ def receive(sock, size):
             pass
 
 
+# ANCHOR: serve_original
 def serve_original(listener):
     """The original's loop, defects kept on purpose: accept, send, close.
 
@@ -236,8 +247,10 @@ def serve_original(listener):
         # nobody read, turn it into a reset (RST) instead of an end of
         # stream (FIN).
         sock.close()
+# ANCHOR_END: serve_original
 
 
+# ANCHOR: serve_tcp
 def serve_tcp(listener, form):
     """Accepts one client at a time: answer, close, next."""
     while True:
@@ -259,8 +272,10 @@ def serve_tcp(listener, form):
                 log(f'connection from {show(addr)}: {err.strerror or err}')
         # Leaving `with` closes the socket: the client reads the end of the
         # stream, which tells it that the answer is complete.
+# ANCHOR_END: serve_tcp
 
 
+# ANCHOR: say_goodbye
 def say_goodbye(sock):
     """Ends the stream, then drops whatever the client had already sent.
 
@@ -277,8 +292,10 @@ def say_goodbye(sock):
             pass
     except OSError:  # BlockingIOError: nothing more has arrived yet
         pass  # (or the client has gone); either way we are done
+# ANCHOR_END: say_goodbye
 
 
+# ANCHOR: serve_udp
 def serve_udp(sock, form):
     """Answers every datagram, whatever it holds, to the address it came from."""
     while True:
@@ -292,6 +309,7 @@ def serve_udp(sock, form):
             sock.sendto(answer(form), addr)
         except OSError as err:
             log(f'datagram from {show(addr)}: no answer sent: {err.strerror or err}')
+# ANCHOR_END: serve_udp
 
 
 def main():

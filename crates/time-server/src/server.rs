@@ -1,14 +1,9 @@
 //! The time server: on every connection (or datagram), the time, then
 //! nothing more.
 //!
-//! The original, from chapter 05:
-//!
-//! ```python
-//! while True:
-//!     client, addr = server.accept()
-//!     client.send(str(datetime.now()).encode('utf-8'))
-//!     client.close()
-//! ```
+//! The original, as our Python port keeps it in its original mode
+//! (`serve_original` in `python/server.py`), loops on accept, one `send`
+//! of `str(datetime.now())`, and a plain close, all on one thread.
 //!
 //! One client at a time, on the accepting thread, is the right model here:
 //! the whole conversation is one short write, which never blocks (see
@@ -23,11 +18,9 @@
 //! # Try it
 //!
 //! ```text
-//! cargo run -p time-server -- server               # terminal 1
-//! cargo run -p time-server -- client               # terminal 2
-//! nc 127.0.0.1 6789                                # or read it raw
-//! cargo run -p time-server -- server --rfc868 --bind 127.0.0.1:3737
-//! rdate -p -o 3737 127.0.0.1                       # a client we did not write
+//! cargo run -p time-server -- server              # terminal 1
+//! cargo run -p time-server -- client              # terminal 2
+//! cargo run -p rawsock -- connect 127.0.0.1:6789  # or read it raw
 //! ```
 
 use std::io;
