@@ -163,6 +163,7 @@ def connect(host, port):
     return sock
 
 
+# ANCHOR: log_in
 def log_in(conn, name, shown):
     """Sends the name and reads the answer. Returns what came after
     "success" in the same recv() (usually nothing), or exits."""
@@ -190,6 +191,7 @@ def log_in(conn, name, shown):
     # What a server sends is shown escaped, here as in every message.
     why = printable(answer.removeprefix(b'error: '))
     sys.exit(f'error: the server refused the name: {why}')
+# ANCHOR_END: log_in
 
 
 def read_lines():
@@ -209,6 +211,7 @@ def read_lines():
         yield strip_newline(line)
 
 
+# ANCHOR: send_lines
 def send_lines(conn, interactive, said_quit):
     """The sending thread: every line of stdin, one send() each, until
     "quit" or the end of the input."""
@@ -238,6 +241,7 @@ def send_lines(conn, interactive, said_quit):
             conn.sock.shutdown(socket.SHUT_WR)
     except OSError:
         pass  # the connection is gone: the receiving side says why
+# ANCHOR_END: send_lines
 
 
 def prompt():
@@ -245,6 +249,7 @@ def prompt():
     sys.stdout.flush()
 
 
+# ANCHOR: receive
 def receive(conn, first, interactive, said_quit):
     """Prints what the server sends until it says "quit" or closes."""
     message = first
@@ -276,6 +281,7 @@ def receive(conn, first, interactive, said_quit):
             if not said_quit.is_set():
                 log('the server closed the connection')
             return
+# ANCHOR_END: receive
 
 
 def main():

@@ -45,11 +45,12 @@ Try it, from the repository root, in three or four terminals:
     python3 crates/chat-room/python/client.py -u alice
     python3 crates/chat-room/python/client.py -u bob
 
-or, with lines, which nc speaks too:
+or, with lines, which the workspace's raw-socket tool speaks too (it
+sends each line typed, newline and all):
 
     python3 crates/chat-room/python/server.py --lines
     python3 crates/chat-room/python/client.py --lines -u alice
-    nc 127.0.0.1 21567          (type a name and Enter, then messages)
+    cargo run -q -p rawsock -- connect 127.0.0.1:21567   (a name, Enter, ...)
 
 The server prints "listening on IP:PORT" on stdout once it is ready; with
 --bind 127.0.0.1:0 the system picks a free port and that line tells you which
@@ -171,6 +172,7 @@ class Connection:
         # Whether a send to this client has failed (it is gone).
         self.send_failed = False
 
+    # ANCHOR: receive
     def receive(self):
         """The next message, as bytes; None when the client has closed.
         Raises ValueError for a line longer than BUFSIZE bytes."""
@@ -184,6 +186,7 @@ class Connection:
             return None  # the end, perhaps in the middle of a line
         line = line[:-1]
         return line[:-1] if line.endswith(b'\r') else line  # nc -C: CR LF
+    # ANCHOR_END: receive
 
     def framed(self, message):
         """message as this room puts it on the wire."""
@@ -216,6 +219,7 @@ def shown(name):
                    for c in text)
 
 
+# ANCHOR: room
 class Room:
     """Who is logged in: a dict from name (bytes) to Connection, and its
     lock.
@@ -284,8 +288,10 @@ class Room:
                     conn.send_failed = True
                     log(f'could not send to {shown(name)}: '
                         f'{err.strerror or err}')
+# ANCHOR_END: room
 
 
+# ANCHOR: log_in
 def log_in(conn, addr, room):
     """Reads the name and answers it. Returns the name, or None if the
     client is not logged in (no name, or a name already taken)."""
@@ -304,8 +310,10 @@ def log_in(conn, addr, room):
         return None
     log(f'{shown(name)} joined from {show(addr)}')
     return name
+# ANCHOR_END: log_in
 
 
+# ANCHOR: chat
 def chat(conn, name, room):
     """Passes on what the client says until it leaves; returns how it left.
     (Without --lines, chat_original does this.)"""
@@ -328,6 +336,7 @@ def chat(conn, name, room):
             return 'quit'
         stamp = time.ctime().encode('ascii')
         room.broadcast(name, b'[%s] %s: %s' % (stamp, name, message))
+# ANCHOR_END: chat
 
 
 def handle(sock, addr, room, lines):
@@ -360,6 +369,7 @@ def handle(sock, addr, room, lines):
     log(f'{shown(name)} ({show(addr)}) left: {how}')
 
 
+# ANCHOR: chat_original
 def chat_original(conn, name, room):
     """The original's Deal(), defects and all: what the client says goes to
     everyone else until it says "quit". The caller (the accept loop) has
@@ -394,8 +404,10 @@ def chat_original(conn, name, room):
         said = '[%s] %s: %s' % (time.ctime(), name.decode('utf-8'),
                                 message.decode('utf-8'))
         room.broadcast(name, said.encode('utf-8'))
+# ANCHOR_END: chat_original
 
 
+# ANCHOR: log_in_original
 def log_in_original(sock, addr, room):
     """The original's login, in the accept loop. Returns the name and the
     connection to start a thread for, or None."""
@@ -421,8 +433,10 @@ def log_in_original(sock, addr, room):
         return None
     log(f'{shown(name)} joined from {show(addr)}')
     return name, conn
+# ANCHOR_END: log_in_original
 
 
+# ANCHOR: serve
 def serve(listener, lines):
     """Accepts clients forever, one thread each."""
     room = Room()
@@ -453,6 +467,7 @@ def serve(listener, lines):
         # is done: on Ctrl-C the process ends, and with it every connection.
         threading.Thread(target=handle, args=(sock, addr, room, lines),
                          daemon=True).start()
+# ANCHOR_END: serve
 
 
 def main():

@@ -3,6 +3,13 @@
 //! broadcast, a private message, `/who`, a leave, and the shutdown. All
 //! of them frame with lines (`--lines`), so that the server's notices,
 //! which the original's clients never get, are seen too.
+//!
+//! The server's threads log at their own pace. So that the demo prints
+//! the same lines in the same order on every run, its log goes into a
+//! channel, and the script prints it at the points where it waits for
+//! the server, as it does for what each client sees. The accept loop's
+//! routine lines (`ADDR: connected`, `ADDR: closed`) are left out: the
+//! broker's say the same with names.
 
 use std::net::SocketAddr;
 use std::thread::{self, JoinHandle};
@@ -10,8 +17,8 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use crossbeam_channel::{Receiver, Sender};
-use netkit::demo::{LineSender, stdout_log};
-use netkit::{ServerConfig, Shutdown};
+use netkit::demo::LineSender;
+use netkit::{Log, ServerConfig, Shutdown};
 
 use crate::client::{ANSWER_WAIT, chat, login};
 use crate::protocol::Framing;
@@ -32,9 +39,14 @@ struct Person {
 }
 
 impl Person {
-    fn join(addr: SocketAddr, name: &'static str) -> anyhow::Result<Person> {
+    fn join(
+        addr: SocketAddr,
+        name: &'static str,
+        server_log: &ServerLog,
+    ) -> anyhow::Result<Person> {
         let stream = netkit::connect(&addr.to_string())?;
         let early = login(&stream, name, FRAMING, ANSWER_WAIT)?;
+        server_log.shows("joined")?;
         println!("{name}: logged in");
         let (typing, input) = crossbeam_channel::unbounded();
         let (lines, seen) = crossbeam_channel::unbounded();
@@ -87,15 +99,51 @@ impl Person {
     }
 }
 
+/// The server's log, printed when the script says so.
+struct ServerLog {
+    lines: Receiver<String>,
+}
+
+impl ServerLog {
+    /// Prints the server's log up to a line containing `text`.
+    fn shows(&self, text: &str) -> anyhow::Result<()> {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(EXPECT_WAIT)
+                .with_context(|| format!("the server never logged {text:?}"))?;
+            println!("server: {line}");
+            if line.contains(text) {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Prints what is left of the log, once the server has stopped.
+    fn rest(&self) {
+        for line in self.lines.try_iter() {
+            println!("server: {line}");
+        }
+    }
+}
+
 /// Runs the demo; returns when the server has stopped.
 pub fn demo() -> anyhow::Result<()> {
     let listener = netkit::listen("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     println!("server: listening on {addr}");
     let shutdown = Shutdown::new();
+    let (log_lines, lines) = crossbeam_channel::unbounded();
+    let server_log = ServerLog { lines };
     let options = ServerOptions {
         net: ServerConfig {
-            log: stdout_log("server: "),
+            log: Log::to(move |line| {
+                if line.ends_with(": connected") || line.ends_with(": closed") {
+                    return;
+                }
+                // The demo stopped listening: nothing to print the line.
+                let _ = log_lines.send(line.to_owned());
+            }),
             ..Default::default()
         },
         framing: FRAMING,
@@ -105,16 +153,18 @@ pub fn demo() -> anyhow::Result<()> {
         thread::spawn(move || serve(listener, &shutdown, &options))
     };
 
-    let alice = Person::join(addr, "alice")?;
-    let bob = Person::join(addr, "bob")?;
+    let alice = Person::join(addr, "alice", &server_log)?;
+    let bob = Person::join(addr, "bob", &server_log)?;
     alice.sees("* bob joined")?;
     let stream = netkit::connect(&addr.to_string())?;
-    match login(&stream, "alice", FRAMING, ANSWER_WAIT) {
+    let refused = login(&stream, "alice", FRAMING, ANSWER_WAIT);
+    server_log.shows("refused")?;
+    match refused {
         Ok(_) => println!("another alice: logged in (this should not happen)"),
         Err(err) => println!("another alice: error: {err:#}"),
     }
     drop(stream);
-    let carol = Person::join(addr, "carol")?;
+    let carol = Person::join(addr, "carol", &server_log)?;
     alice.sees("* carol joined")?;
     bob.sees("* carol joined")?;
 
@@ -126,6 +176,7 @@ pub fn demo() -> anyhow::Result<()> {
     carol.says("/who")?;
     carol.sees("* online")?;
     carol.leaves()?;
+    server_log.shows("carol left")?;
     alice.sees("* carol left")?;
     bob.sees("* carol left")?;
 
@@ -138,6 +189,7 @@ pub fn demo() -> anyhow::Result<()> {
         .context("server")?;
     alice.leaves()?;
     bob.leaves()?;
+    server_log.rest();
     println!(
         "server: stopped; {} logins, {} refused, {} messages",
         report.broker.joined, report.broker.name_taken, report.broker.messages

@@ -17,12 +17,13 @@
 //! ```
 //!
 //! With `--lines` on the server and on every client, each message ends
-//! with a newline, so `nc` (which sends a line per Enter) can join too:
+//! with a newline, so the raw-socket tool (which sends a line per Enter)
+//! can join too:
 //!
 //! ```text
 //! cargo run -p chat-room -- server --lines
 //! cargo run -p chat-room -- client --lines -u alice
-//! nc 127.0.0.1 21567                                 # type a name, Enter
+//! cargo run -q -p rawsock -- connect 127.0.0.1:21567  # a name, Enter
 //! ```
 
 use std::io::{self, Write};
