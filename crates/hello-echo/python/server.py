@@ -144,10 +144,10 @@ def serve_original(sock, delay):
         # original's defect: decode() raises UnicodeDecodeError on bytes that
         # are not UTF-8 (or on a character that recv() cut in two), which
         # kills this connection's thread with a traceback.
-        if not data or data.decode('utf-8') == 'exit':
+        if data == b'' or data.decode('utf-8') == 'exit':
             break
         # original's defect: send() again, where sendall() is needed.
-        sock.send(('Hello, %s!' % data.decode('utf-8')).encode('utf-8'))
+        sock.send(f"Hello, {data.decode('utf-8')}!".encode('utf-8'))
 # ANCHOR_END: serve_original
 
 
