@@ -6,7 +6,7 @@
 //! How a page writes a transcript that can be run (the rules, in short;
 //! CONTRIBUTING.md has them in full):
 //!
-//! ```text
+//! ~~~text
 //! ## Two terminals                      <- a heading starts a session
 //!
 //! ```console                            <- terminal 1
@@ -20,7 +20,7 @@
 //! $ cargo run -q -p hello-echo -- client --connect 127.0.0.1:9999
 //! Welcome!                                 terminal 1 is listening
 //! ```
-//! ```
+//! ~~~
 //!
 //! The server runs on a free port, and that port replaces 9999 in the
 //! other terminals' commands. Ports, clock times, dates and decimal
