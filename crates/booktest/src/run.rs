@@ -170,11 +170,35 @@ impl Runner {
         // Then Ctrl-C to each server, the last started first.
         for (command, server) in servers.into_iter().rev() {
             let printed = server.interrupt();
-            if let Some(problem) = compare(command, &printed) {
+            if let Some(problem) = self.compare(command, &printed) {
                 problems.push(problem);
             }
         }
         problems
+    }
+
+    /// `None` if `printed` is what the page shows for `command`. Where
+    /// the clone is differs from one machine to the next (a page shows it
+    /// as `[..]`): it is taken out first, so that a clone under /tmp is
+    /// not taken for a temporary path.
+    fn compare(
+        &self,
+        command: &transcript::Command,
+        printed: &[String],
+    ) -> Option<String> {
+        let root = self.root.display().to_string();
+        let printed: Vec<String> =
+            printed.iter().map(|l| l.replace(&root, "REPO")).collect();
+        if transcript::matches(&command.expected, &printed) {
+            return None;
+        }
+        Some(format!(
+            "{}: `$ {}` printed something else.\n  the page shows:\n{}\n  it printed:\n{}",
+            command.line,
+            command.text,
+            indent(&command.expected.join("\n")),
+            indent(&printed.join("\n")),
+        ))
     }
 
     fn bash(&self, script: &str) -> Command {
@@ -232,7 +256,7 @@ impl Runner {
             let printed = outputs.next().unwrap_or("");
             let printed: Vec<String> =
                 printed.lines().map(String::from).collect();
-            if let Some(problem) = compare(command, &printed) {
+            if let Some(problem) = self.compare(command, &printed) {
                 problems.push(problem);
             }
         }
@@ -394,23 +418,6 @@ fn substitute(text: &str, ports: &[(u16, u16)]) -> String {
     ports.iter().fold(text.to_string(), |text, &(shown, real)| {
         transcript::with_port(&text, shown, real)
     })
-}
-
-/// `None` if `printed` is what the page shows for `command`.
-fn compare(
-    command: &transcript::Command,
-    printed: &[String],
-) -> Option<String> {
-    if transcript::matches(&command.expected, printed) {
-        return None;
-    }
-    Some(format!(
-        "{}: `$ {}` printed something else.\n  the page shows:\n{}\n  it printed:\n{}",
-        command.line,
-        command.text,
-        indent(&command.expected.join("\n")),
-        indent(&printed.join("\n")),
-    ))
 }
 
 fn indent(text: &str) -> String {
