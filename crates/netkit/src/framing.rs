@@ -53,6 +53,13 @@ pub struct LineTooLong {
     pub max_len: usize,
 }
 
+/// Said to the peer before closing, by every server that reads lines.
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line longer than {} bytes", self.max_len)
+    }
+}
+
 // ANCHOR: line_decoder
 /// Splits bytes into lines ending in `\n`, none longer than `max_len`.
 ///
@@ -159,7 +166,7 @@ impl<R: Read> LineReader<R> {
                 Err(too_long) => {
                     return Err(io::Error::new(
                         io::ErrorKind::InvalidData,
-                        format!("line longer than {} bytes", too_long.max_len),
+                        too_long.to_string(),
                     ));
                 }
             }
