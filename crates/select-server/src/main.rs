@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use hello_echo::{DEFAULT_ADDR, Protocol};
 use netkit::Shutdown;
-use netkit::cli::{announce_listener, exit_code};
+use netkit::cli::{ServerFlags, announce_listener, exit_code};
+use netkit::descriptors::SOCKET_ONLY;
 
 /// Lesson 7: hello-echo's protocol served to every client from one
 /// thread, with a readiness poller.
@@ -27,6 +28,8 @@ enum Command {
         /// End every message, both ways, in \n (lesson 1's --lines)
         #[arg(long)]
         lines: bool,
+        #[command(flatten)]
+        flags: ServerFlags,
     },
 }
 
@@ -36,17 +39,21 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Server { bind, lines } => {
+        Command::Server { bind, lines, flags } => {
             let listener = netkit::listen(&bind)?;
             let shutdown = Shutdown::new();
             shutdown.trigger_on_signals()?;
+            // The same cap and idle limit as lesson 1's server, from the
+            // same flags; each connection holds one descriptor, its socket.
+            let config = flags.config(SOCKET_ONLY)?;
             announce_listener(&listener)?;
-            let report = select_server::serve(
-                listener,
-                &shutdown,
-                Protocol::with_lines(lines),
-            )?;
-            eprintln!("stopped after {} connection(s)", report.connections);
+            let protocol = Protocol::with_lines(lines);
+            let report =
+                select_server::serve(listener, &shutdown, protocol, &config)?;
+            config.log.event(format_args!(
+                "stopped after {} connection(s)",
+                report.connections
+            ));
             Ok(())
         }
     }

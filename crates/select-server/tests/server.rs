@@ -7,12 +7,20 @@ use std::thread;
 use std::time::Duration;
 
 use hello_echo::Protocol;
+use netkit::ServerConfig;
 use netkit::testing::{TestServer, read_exactly, read_to_close};
 use select_server::{Report, serve};
 
 fn start(protocol: Protocol) -> TestServer<std::io::Result<Report>> {
+    start_with(protocol, ServerConfig::default())
+}
+
+fn start_with(
+    protocol: Protocol,
+    config: ServerConfig,
+) -> TestServer<std::io::Result<Report>> {
     TestServer::start(move |listener, shutdown| {
-        serve(listener, &shutdown, protocol)
+        serve(listener, &shutdown, protocol, &config)
     })
 }
 
@@ -113,4 +121,52 @@ fn stopping_closes_every_client() {
         let _ = client.read_to_end(&mut rest);
         assert_eq!(rest, b"", "closed, nothing more said");
     }
+}
+
+#[test]
+fn a_client_over_the_cap_is_told_and_closed_and_the_others_served() {
+    let config = ServerConfig {
+        max_connections: 2,
+        busy_message: b"busy\n".to_vec(),
+        ..ServerConfig::default()
+    };
+    let server = start_with(Protocol::Raw, config);
+    let mut first = server.connect();
+    let mut second = server.connect();
+    assert_eq!(read_exactly(&mut first, 8), b"Welcome!");
+    assert_eq!(read_exactly(&mut second, 8), b"Welcome!");
+    let mut third = server.connect();
+    assert_eq!(read_to_close(&mut third), b"busy\n");
+    first.write_all(b"Ada").expect("send");
+    assert_eq!(read_exactly(&mut first, 11), b"Hello, Ada!");
+    drop(first);
+    // A place is free again once a client has gone.
+    let mut fourth = server.connect();
+    assert_eq!(read_exactly(&mut fourth, 8), b"Welcome!");
+    assert_eq!(server.stop().expect("serve").connections, 3);
+}
+
+#[test]
+fn a_silent_client_is_closed_at_the_idle_limit_from_a_deadline_not_a_thread() {
+    let config = ServerConfig {
+        read_timeout: Some(Duration::from_millis(300)),
+        ..ServerConfig::default()
+    };
+    let server = start_with(Protocol::Raw, config);
+    let mut silent = server.connect();
+    let mut talker = server.connect();
+    assert_eq!(read_exactly(&mut silent, 8), b"Welcome!");
+    assert_eq!(read_exactly(&mut talker, 8), b"Welcome!");
+    // The one that talks every 150 ms lives well past the 300 ms limit
+    // (the pauses are the behaviour under test, not a wait for the server).
+    for round in 0..4 {
+        thread::sleep(Duration::from_millis(150));
+        let name = format!("round{round}");
+        talker.write_all(name.as_bytes()).expect("send");
+        let want = format!("Hello, {name}!");
+        assert_eq!(read_exactly(&mut talker, want.len()), want.as_bytes());
+    }
+    // The silent one was closed meanwhile, with nothing more said.
+    assert_eq!(read_to_close(&mut silent), b"");
+    server.stop().expect("serve");
 }
