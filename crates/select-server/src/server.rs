@@ -33,6 +33,9 @@ const FIRST_CLIENT: usize = 2;
 /// client's copy of the last reply.
 const LINGER: Duration = Duration::from_millis(500);
 
+/// How long to wait before trying `accept` again after it failed.
+const ACCEPT_AGAIN: Duration = Duration::from_millis(100);
+
 /// What a run served, for the log line when it stops.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Report {
@@ -64,6 +67,10 @@ struct Server<'a> {
     deadlines: BTreeSet<(Instant, Token)>,
     next_token: usize,
     report: Report,
+    /// When to try `accept` again after it failed (out of descriptors):
+    /// the listener, edge-triggered, will not say again that clients are
+    /// waiting until yet another one arrives.
+    accept_again: Option<Instant>,
 }
 
 /// Serves hello-echo's protocol to every client from this one thread,
@@ -101,14 +108,17 @@ pub fn serve(
         deadlines: BTreeSet::new(),
         next_token: FIRST_CLIENT,
         report: Report::default(),
+        accept_again: None,
     };
     let mut events = Events::with_capacity(1024);
     let mut buf = [0; READ_BUF_SIZE];
     while !shutdown.is_triggered() {
-        let timeout = server
-            .deadlines
-            .first()
-            .map(|(at, _)| at.saturating_duration_since(Instant::now()));
+        let first_deadline = server.deadlines.first().map(|&(at, _)| at);
+        let timeout = [first_deadline, server.accept_again]
+            .into_iter()
+            .flatten()
+            .min()
+            .map(|at| at.saturating_duration_since(Instant::now()));
         if let Err(err) = server.poll.poll(&mut events, timeout) {
             if err.kind() == io::ErrorKind::Interrupted {
                 continue;
@@ -122,7 +132,11 @@ pub fn serve(
                 token => server.drive(token, &mut buf),
             }
         }
-        server.expire(Instant::now());
+        let now = Instant::now();
+        server.expire(now);
+        if server.accept_again.is_some_and(|at| at <= now) {
+            server.accept_all(&listener);
+        }
     }
     // Nothing in this protocol tells a client the server is going: each is
     // closed, as the threaded server closes its connections.
@@ -137,6 +151,7 @@ impl Server<'_> {
     /// Accepts every connection waiting: one readiness event on the
     /// listener may stand for many clients.
     fn accept_all(&mut self, listener: &TcpListener) {
+        self.accept_again = None;
         loop {
             let (mut stream, peer) = match listener.accept() {
                 Ok(accepted) => accepted,
@@ -146,10 +161,12 @@ impl Server<'_> {
                 }
                 Err(err) => {
                     // Out of descriptors (EMFILE), or a client that reset
-                    // before it was accepted: the server goes on.
+                    // before it was accepted: the server goes on, and
+                    // tries again shortly, when a client may have left.
                     self.config
                         .log
                         .problem(format_args!("accept failed: {err}"));
+                    self.accept_again = Some(Instant::now() + ACCEPT_AGAIN);
                     return;
                 }
             };
