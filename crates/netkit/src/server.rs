@@ -78,8 +78,9 @@ pub const ERROR_BACKOFF: Duration = Duration::from_millis(100);
 /// read and drop before closing, so the close does not become a reset.
 const DISCARD_LIMIT: usize = 64 * 1024;
 
-/// How long [`lingering_close`] waits for the peer to stop sending.
-const LINGER_TIME: Duration = Duration::from_millis(500);
+/// How long [`lingering_close`] waits for the peer to stop sending (and
+/// lesson 7's one-thread server, for a client it has finished with).
+pub const LINGER_TIME: Duration = Duration::from_millis(500);
 
 /// How the accept loop treats connections. Lessons start from
 /// `ServerConfig::default()` and change what their flags set.

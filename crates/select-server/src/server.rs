@@ -28,10 +28,10 @@ const WAKE: Token = Token(1);
 const FIRST_CLIENT: usize = 2;
 
 /// How long a socket whose answer is all sent waits for the client's end
-/// of stream before it is closed anyway (as the threaded servers linger):
-/// closing with unread input would send a reset, which can destroy the
-/// client's copy of the last reply.
-const LINGER: Duration = Duration::from_millis(500);
+/// of stream before it is closed anyway: netkit's, as the threaded servers
+/// linger. Closing with unread input would send a reset, which can destroy
+/// the client's copy of the last reply.
+const LINGER: Duration = netkit::server::LINGER_TIME;
 
 /// How long to wait before trying `accept` again after it failed.
 const ACCEPT_AGAIN: Duration = Duration::from_millis(100);
