@@ -103,6 +103,25 @@ pub fn check_name(raw: &[u8]) -> Result<String, BadName> {
 }
 // ANCHOR_END: check_name
 
+/// A name that ends in a newline, refused by a server without `--lines`,
+/// most likely comes from a client that frames with lines (`nc`, or ours
+/// with `--lines`): the hint to add to the refusal, or nothing.
+pub fn wrong_framing_hint(
+    framing: Framing,
+    name: &[u8],
+    bad: &BadName,
+) -> &'static str {
+    if framing == Framing::Raw
+        && *bad == BadName::NotPrintable
+        && name.ends_with(b"\n")
+    {
+        " (the name ends with a newline: for clients that send lines, \
+         start the server with --lines)"
+    } else {
+        ""
+    }
+}
+
 /// What a user's message asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request<'a> {

@@ -41,7 +41,7 @@ use netkit::{
 
 use crate::broker::{self, BrokerReport, Event, OUTBOX_CAPACITY, Outgoing};
 use crate::protocol::{
-    BadName, Framing, Login, MAX_MESSAGE, check_name, read_login,
+    Framing, Login, MAX_MESSAGE, check_name, read_login, wrong_framing_hint,
 };
 
 /// How many events may wait for the broker before readers wait too.
@@ -208,25 +208,6 @@ fn login(stream: &TcpStream, framing: Framing) -> io::Result<Option<LoggedIn>> {
     }
 }
 // ANCHOR_END: login
-
-/// A name that ends in a newline, refused by a server without `--lines`,
-/// most likely comes from a client that frames with lines (`nc`, or ours
-/// with `--lines`): say how to fix it.
-fn wrong_framing_hint(
-    framing: Framing,
-    name: &[u8],
-    bad: &BadName,
-) -> &'static str {
-    if framing == Framing::Raw
-        && *bad == BadName::NotPrintable
-        && name.ends_with(b"\n")
-    {
-        " (the name ends with a newline: for clients that send lines, \
-         start the server with --lines)"
-    } else {
-        ""
-    }
-}
 
 // ANCHOR: read_messages
 /// Reads messages and hands them to the broker until the client leaves.

@@ -414,7 +414,12 @@ pub fn say_and_close(stream: &TcpStream, message: &[u8]) -> io::Result<()> {
 /// FIN (power lost, cable pulled) on a connection meant to stay silent
 /// for hours, where a read timeout would cut a client that is only
 /// listening.
-pub fn keep_alive(stream: &TcpStream) -> io::Result<()> {
+///
+/// Any TCP socket will do: std's, or a poller's non-blocking one (mio's).
+pub fn keep_alive<'s, S>(stream: &'s S) -> io::Result<()>
+where
+    socket2::SockRef<'s>: From<&'s S>,
+{
     let probes = socket2::TcpKeepalive::new()
         .with_time(KEEPALIVE_IDLE)
         .with_interval(KEEPALIVE_INTERVAL)

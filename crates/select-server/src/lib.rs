@@ -1,23 +1,31 @@
-//! Lesson 7: one thread, many sockets. The same hello-echo protocol as
-//! lesson 1 (`Welcome!`, then `Hello, X!` for each message, `exit` to
-//! leave; `--lines` to end each message in `\n`), served without a thread
-//! per client: every socket is non-blocking, a poller says which are
-//! ready, and each client's place in the conversation is a value, not a
-//! thread's stack. It is the `select` the chat-room tutorial names at its
-//! end and never shows.
+//! Lesson 7: one thread, many sockets. Lesson 1's hello-echo protocol and
+//! lesson 5's chat room, served without a thread per client: every socket
+//! is non-blocking, a poller says which are ready, and each client's
+//! place in the conversation is a value, not a thread's stack. It is the
+//! `select` the chat-room tutorial names at its end and never shows.
 //!
 //! Layout:
-//! - [`conversation`]: one client's state, with no socket in it;
-//! - [`server`]: the event loop that reads, writes and accepts.
+//! - [`server`]: the event loop that accepts, reads and writes, and the
+//!   [`Service`] a protocol implements for it;
+//! - [`hello`]: lesson 1's protocol, one [`hello::Conversation`] per
+//!   client;
+//! - [`room`]: lesson 5's chat room, with no broker and no writer threads.
 //!
-//! Try it (the client is lesson 1's, unchanged):
+//! Try it (the clients are lessons 1 and 5's, unchanged):
 //!
 //! ```text
 //! $ cargo run -p select-server -- server --bind 127.0.0.1:9999     # terminal 1
 //! $ cargo run -p hello-echo -- client --connect 127.0.0.1:9999     # terminal 2
+//!
+//! $ cargo run -p select-server -- server --protocol chat           # terminal 1
+//! $ cargo run -p chat-room -- client -u alice                      # terminal 2
+//! $ cargo run -p chat-room -- client -u bob                        # terminal 3
 //! ```
 
-pub mod conversation;
+pub mod hello;
+pub mod room;
 pub mod server;
 
-pub use server::{Report, serve};
+pub use hello::Hello;
+pub use room::Room;
+pub use server::{Outboxes, Report, Service, serve};

@@ -6,6 +6,12 @@
 //! ready, once. So every time a socket is looked at, it is read until
 //! `WouldBlock` and written until `WouldBlock`; whatever is left is picked
 //! up by the next event, never by the same one twice.
+//!
+//! The loop knows sockets, not protocols. What the clients say is a
+//! [`Service`]'s business ([`crate::hello`], [`crate::room`]): it is handed
+//! the bytes each read returned, and answers by putting bytes in the
+//! [`Outboxes`], for the client that spoke or for any other. The loop
+//! writes them out when each socket has room.
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read, Write};
@@ -14,18 +20,31 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use hello_echo::{Protocol, READ_BUF_SIZE};
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
-use netkit::server::say_and_close;
+use netkit::server::{keep_alive, say_and_close};
 use netkit::{ServerConfig, Shutdown};
-
-use crate::conversation::Conversation;
 
 const LISTENER: Token = Token(0);
 const WAKE: Token = Token(1);
 /// The first token given to a client; each new client gets the next one.
 const FIRST_CLIENT: usize = 2;
+
+/// The most one read takes: the originals' `recv(1024)`. In both original
+/// protocols one read is one message, so this size is part of the
+/// protocol, not a tuning knob.
+pub const READ_SIZE: usize = 1024;
+const _: () = assert!(
+    READ_SIZE == hello_echo::READ_BUF_SIZE
+        && READ_SIZE == chat_room::protocol::MAX_MESSAGE
+);
+
+/// How many bytes may be owed to a client before its input is left
+/// unread. A client that sends and never reads the answers would
+/// otherwise grow its outbox without end; left unread, its bytes fill the
+/// kernel's buffers and TCP's flow control stops the client instead
+/// (back-pressure).
+pub const MAX_OWED: usize = 64 * 1024;
 
 /// How long a socket whose answer is all sent waits for the client's end
 /// of stream before it is closed anyway: netkit's, as the threaded servers
@@ -36,6 +55,130 @@ const LINGER: Duration = netkit::server::LINGER_TIME;
 /// How long to wait before trying `accept` again after it failed.
 const ACCEPT_AGAIN: Duration = Duration::from_millis(100);
 
+// ANCHOR: service
+/// A protocol, as the loop sees it: told what happened to each client,
+/// it answers through the [`Outboxes`]. It never touches a socket, so it
+/// can be tested without one.
+pub trait Service {
+    /// A client was accepted.
+    fn connected(
+        &mut self,
+        client: Token,
+        peer: SocketAddr,
+        out: &mut Outboxes,
+    );
+    /// One read from `client` returned `bytes`.
+    fn received(&mut self, client: Token, bytes: &[u8], out: &mut Outboxes);
+    /// `client` closed its side, or its connection failed or timed out:
+    /// nothing more will be read from it.
+    fn left(&mut self, client: Token, out: &mut Outboxes);
+    /// The server is stopping: the last words to each client. Everything
+    /// owed is then sent, and every connection closed.
+    fn stopping(&mut self, out: &mut Outboxes);
+}
+// ANCHOR_END: service
+
+// ANCHOR: outboxes
+/// What each client is owed, and what becomes of its connection: the
+/// service writes here, the loop empties it into the sockets.
+#[derive(Debug, Default)]
+pub struct Outboxes {
+    boxes: HashMap<Token, Outbox>,
+    /// Clients given bytes or an order since the loop last looked. With
+    /// edge-triggered readiness a socket that is already writable will
+    /// not say so again, so the loop writes to these itself.
+    touched: Vec<Token>,
+}
+
+#[derive(Debug, Default)]
+struct Outbox {
+    /// Bytes owed, not yet accepted by the socket.
+    owed: Vec<u8>,
+    /// No more input wanted: close once `owed` is written.
+    finished: bool,
+    /// Close at once, and drop what is owed.
+    cut: bool,
+    /// No idle limit: the client may stay silent for hours.
+    patient: bool,
+    /// Already in `touched`.
+    touched: bool,
+}
+
+impl Outboxes {
+    /// Owes `bytes` to `to`, after what it is owed already.
+    pub fn send(&mut self, to: Token, bytes: &[u8]) {
+        if let Some(outbox) = self.boxes.get_mut(&to) {
+            if !outbox.cut {
+                outbox.owed.extend_from_slice(bytes);
+                self.touch(to);
+            }
+        }
+    }
+
+    /// How many bytes `to` is owed.
+    pub fn owed(&self, to: Token) -> usize {
+        self.boxes.get(&to).map_or(0, |outbox| outbox.owed.len())
+    }
+
+    /// Reads no more from `to`: its connection closes once everything it
+    /// is owed is written.
+    pub fn finish(&mut self, to: Token) {
+        if let Some(outbox) = self.boxes.get_mut(&to) {
+            outbox.finished = true;
+            self.touch(to);
+        }
+    }
+
+    /// Closes `to`'s connection now, dropping what it is owed.
+    pub fn cut(&mut self, to: Token) {
+        if let Some(outbox) = self.boxes.get_mut(&to) {
+            outbox.cut = true;
+            outbox.owed = Vec::new();
+            self.touch(to);
+        }
+    }
+
+    /// Lifts the idle limit for `to`, for a client that may listen without
+    /// a word for hours; TCP keepalive finds it if it vanishes.
+    pub fn be_patient(&mut self, to: Token) {
+        if let Some(outbox) = self.boxes.get_mut(&to) {
+            outbox.patient = true;
+            self.touch(to);
+        }
+    }
+
+    /// Every client with a connection.
+    pub fn clients(&self) -> Vec<Token> {
+        self.boxes.keys().copied().collect()
+    }
+
+    fn touch(&mut self, to: Token) {
+        if let Some(outbox) = self.boxes.get_mut(&to) {
+            if !outbox.touched {
+                outbox.touched = true;
+                self.touched.push(to);
+            }
+        }
+    }
+
+    fn next_touched(&mut self) -> Option<Token> {
+        let token = self.touched.pop()?;
+        if let Some(outbox) = self.boxes.get_mut(&token) {
+            outbox.touched = false;
+        }
+        Some(token)
+    }
+
+    /// Whether to read from this client now: not once it is finished, and
+    /// not while it is owed too much (see [`MAX_OWED`]).
+    fn wants_input(&self, client: Token) -> bool {
+        self.boxes.get(&client).is_some_and(|outbox| {
+            !outbox.finished && !outbox.cut && outbox.owed.len() < MAX_OWED
+        })
+    }
+}
+// ANCHOR_END: outboxes
+
 /// What a run served, for the log line when it stops.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Report {
@@ -43,25 +186,27 @@ pub struct Report {
     pub connections: u64,
 }
 
-/// One client: its socket and its conversation.
+/// One client's socket: the loop's side of a connection.
 struct Client {
     stream: TcpStream,
     peer: SocketAddr,
-    conversation: Conversation,
     /// When this client is closed unless something happens first: the
     /// idle limit while it is read, the linger once all is said.
     deadline: Option<Instant>,
     /// Everything is said and our side is shut: waiting for its FIN.
     lingering: bool,
+    /// TCP keepalive is on (the service lifted the idle limit).
+    kept_alive: bool,
 }
 
 /// Everything the loop owns. One thread, so no locks: the clients and
 /// their deadlines are plain collections.
-struct Server<'a> {
+struct Server<'a, S> {
     poll: Poll,
     config: &'a ServerConfig,
-    protocol: Protocol,
+    service: S,
     clients: HashMap<Token, Client>,
+    out: Outboxes,
     /// Every client's deadline, soonest first: the poller sleeps until the
     /// first one, and no thread is needed to time anyone out.
     deadlines: BTreeSet<(Instant, Token)>,
@@ -71,23 +216,28 @@ struct Server<'a> {
     /// the listener, edge-triggered, will not say again that clients are
     /// waiting until yet another one arrives.
     accept_again: Option<Instant>,
+    /// Where each read lands; one buffer serves every client in turn.
+    buf: Box<[u8; READ_SIZE]>,
 }
 
-/// Serves hello-echo's protocol to every client from this one thread,
-/// until `shutdown` is triggered. `config` gives the connection cap, the
-/// idle limit (`read_timeout`), what a client over the cap is told, and
-/// the log.
-pub fn serve(
+// ANCHOR: serve
+/// Serves `service` to every client from this one thread, until
+/// `shutdown` is triggered. `config` gives the connection cap, the idle
+/// limit (`read_timeout`), what a client over the cap is told, and the
+/// log.
+pub fn serve<S: Service>(
     listener: net::TcpListener,
     shutdown: &Shutdown,
-    protocol: Protocol,
+    service: S,
     config: &ServerConfig,
 ) -> io::Result<Report> {
     listener.set_nonblocking(true)?;
-    let mut listener = TcpListener::from_std(listener);
+    let mut listener = Some(TcpListener::from_std(listener));
     let poll = Poll::new()?;
-    poll.registry()
-        .register(&mut listener, LISTENER, Interest::READABLE)?;
+    if let Some(listener) = &mut listener {
+        poll.registry()
+            .register(listener, LISTENER, Interest::READABLE)?;
+    }
     // Ctrl-C arrives on another thread (the signal handler's); the waker is
     // how it interrupts `poll`, which would otherwise sleep until a socket
     // is ready. The loop keeps its own handle on the waker: dropped, it
@@ -103,18 +253,32 @@ pub fn serve(
     let mut server = Server {
         poll,
         config,
-        protocol,
+        service,
         clients: HashMap::new(),
+        out: Outboxes::default(),
         deadlines: BTreeSet::new(),
         next_token: FIRST_CLIENT,
         report: Report::default(),
         accept_again: None,
+        buf: Box::new([0; READ_SIZE]),
     };
     let mut events = Events::with_capacity(1024);
-    let mut buf = [0; READ_BUF_SIZE];
-    while !shutdown.is_triggered() {
-        let first_deadline = server.deadlines.first().map(|&(at, _)| at);
-        let timeout = [first_deadline, server.accept_again]
+    // Set once the shutdown is seen: the last moment to wait for clients
+    // to take their last bytes.
+    let mut stop_by = None;
+    loop {
+        if stop_by.is_none() && shutdown.is_triggered() {
+            // No new clients: dropping the listener closes it.
+            listener = None;
+            server.begin_stop();
+            stop_by = Some(Instant::now() + LINGER);
+        }
+        if let Some(by) = stop_by {
+            if server.clients.is_empty() || Instant::now() >= by {
+                break;
+            }
+        }
+        let timeout = [server.first_deadline(), server.accept_again, stop_by]
             .into_iter()
             .flatten()
             .min()
@@ -126,28 +290,31 @@ pub fn serve(
             return Err(err);
         }
         for event in events.iter() {
-            match event.token() {
-                LISTENER => server.accept_all(&listener),
-                WAKE => {}
-                token => server.drive(token, &mut buf),
+            match (event.token(), &listener) {
+                (LISTENER, Some(listener)) => server.accept_all(listener),
+                (LISTENER | WAKE, _) => {}
+                (token, _) => server.drive(token),
             }
         }
+        server.flush();
         let now = Instant::now();
         server.expire(now);
-        if server.accept_again.is_some_and(|at| at <= now) {
-            server.accept_all(&listener);
+        if let Some(listener) = &listener {
+            if server.accept_again.is_some_and(|at| at <= now) {
+                server.accept_all(listener);
+                server.flush();
+            }
         }
     }
-    // Nothing in this protocol tells a client the server is going: each is
-    // closed, as the threaded server closes its connections.
-    let tokens: Vec<Token> = server.clients.keys().copied().collect();
-    for token in tokens {
+    for token in server.out.clients() {
         server.close(token, None);
     }
     Ok(server.report)
 }
+// ANCHOR_END: serve
 
-impl Server<'_> {
+impl<S: Service> Server<'_, S> {
+    // ANCHOR: accept_all
     /// Accepts every connection waiting: one readiness event on the
     /// listener may stand for many clients.
     fn accept_all(&mut self, listener: &TcpListener) {
@@ -171,20 +338,7 @@ impl Server<'_> {
                 }
             };
             if self.clients.len() >= self.config.max_connections {
-                // Told why, without waiting on it: a fresh socket's send
-                // buffer has room for a short message.
-                let stream = net::TcpStream::from(stream);
-                let _ = say_and_close(&stream, &self.config.busy_message);
-                let cap = self.config.max_connections;
-                self.config.log.problem(format_args!(
-                    "{peer}: refused: the cap of {cap} open {} is reached \
-                     (--max-clients)",
-                    if cap == 1 {
-                        "connection"
-                    } else {
-                        "connections"
-                    }
-                ));
+                self.refuse(stream, peer);
                 continue;
             }
             let token = Token(self.next_token);
@@ -207,36 +361,123 @@ impl Server<'_> {
             let _ = stream.set_nodelay(true);
             self.config.log.event(format_args!("{peer}: connected"));
             self.report.connections += 1;
-            self.clients.insert(
-                token,
-                Client {
-                    stream,
-                    peer,
-                    conversation: Conversation::new(self.protocol),
-                    deadline: None,
-                    lingering: false,
-                },
-            );
-            self.drive(token, &mut [0; READ_BUF_SIZE]);
+            let client = Client {
+                stream,
+                peer,
+                deadline: None,
+                lingering: false,
+                kept_alive: false,
+            };
+            self.clients.insert(token, client);
+            self.out.boxes.insert(token, Outbox::default());
+            self.service.connected(token, peer, &mut self.out);
+            self.drive(token);
+        }
+    }
+    // ANCHOR_END: accept_all
+
+    /// Over the cap: told why, without waiting on it (a fresh socket's
+    /// send buffer has room for a short message), and closed.
+    fn refuse(&self, stream: TcpStream, peer: SocketAddr) {
+        let stream = net::TcpStream::from(stream);
+        let _ = say_and_close(&stream, &self.config.busy_message);
+        let cap = self.config.max_connections;
+        let connections = if cap == 1 {
+            "connection"
+        } else {
+            "connections"
+        };
+        self.config.log.problem(format_args!(
+            "{peer}: refused: the cap of {cap} open {connections} is \
+             reached (--max-clients)"
+        ));
+    }
+
+    /// Writes to every client the service gave bytes or an order to.
+    fn flush(&mut self) {
+        while let Some(token) = self.out.next_touched() {
+            self.drive(token);
         }
     }
 
-    /// Does all the work a client's socket allows now, then closes it or
-    /// sets its next deadline.
-    fn drive(&mut self, token: Token, buf: &mut [u8]) {
+    // ANCHOR: drive
+    /// Does all the work a client's socket allows now: writes what it is
+    /// owed and reads what it sent, until either would block; then closes
+    /// it or sets its next deadline.
+    fn drive(&mut self, token: Token) {
         let Some(client) = self.clients.get_mut(&token) else {
             return;
         };
-        let was_lingering = client.lingering;
-        let (open, received) = work(client, buf);
-        if !open {
+        let Some(outbox) = self.out.boxes.get_mut(&token) else {
+            return;
+        };
+        if outbox.cut {
             self.close(token, None);
             return;
         }
-        let deadline = if client.lingering && !was_lingering {
-            Some(Instant::now() + LINGER)
-        } else if client.lingering {
-            client.deadline
+        if client.lingering {
+            if !discard_input(&mut client.stream) {
+                self.close(token, None);
+            }
+            return;
+        }
+        if outbox.patient && !client.kept_alive {
+            client.kept_alive = true;
+            let _ = keep_alive(&client.stream);
+        }
+        let mut received = false;
+        loop {
+            let Some(client) = self.clients.get_mut(&token) else {
+                return;
+            };
+            if write_owed(&mut client.stream, &mut self.out, token).is_err() {
+                return self.gone(token);
+            }
+            if !self.out.wants_input(token) {
+                break;
+            }
+            match client.stream.read(&mut self.buf[..]) {
+                // A read of 0 bytes: the client closed its side.
+                Ok(0) => {
+                    self.service.left(token, &mut self.out);
+                    self.out.finish(token);
+                }
+                Ok(n) => {
+                    received = true;
+                    let bytes = &self.buf[..n];
+                    self.service.received(token, bytes, &mut self.out);
+                }
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return self.gone(token),
+            }
+            if self.out.boxes.get(&token).is_none_or(|outbox| outbox.cut) {
+                return self.close(token, None);
+            }
+        }
+        self.after_work(token, received);
+    }
+    // ANCHOR_END: drive
+
+    /// Once a client's socket would block: FIN if all is said, and the
+    /// deadline it now has.
+    fn after_work(&mut self, token: Token, received: bool) {
+        let (Some(client), Some(outbox)) =
+            (self.clients.get_mut(&token), self.out.boxes.get(&token))
+        else {
+            return;
+        };
+        if outbox.finished && outbox.owed.is_empty() {
+            // All said: send our FIN, then wait a little for the client's.
+            let _ = client.stream.shutdown(net::Shutdown::Write);
+            client.lingering = true;
+            if !discard_input(&mut client.stream) {
+                return self.close(token, None);
+            }
+            return self.set_deadline(token, Some(Instant::now() + LINGER));
+        }
+        let deadline = if outbox.patient {
+            None
         } else if received || client.deadline.is_none() {
             // Idle means nothing received while we wait for input.
             self.config.read_timeout.map(|limit| Instant::now() + limit)
@@ -244,6 +485,16 @@ impl Server<'_> {
             client.deadline
         };
         self.set_deadline(token, deadline);
+    }
+
+    /// The connection failed: the service is told, and it is closed.
+    fn gone(&mut self, token: Token) {
+        self.service.left(token, &mut self.out);
+        self.close(token, None);
+    }
+
+    fn first_deadline(&self) -> Option<Instant> {
+        self.deadlines.first().map(|&(at, _)| at)
     }
 
     fn set_deadline(&mut self, token: Token, deadline: Option<Instant>) {
@@ -259,6 +510,7 @@ impl Server<'_> {
         }
     }
 
+    // ANCHOR: expire
     /// Closes every client whose deadline has passed.
     fn expire(&mut self, now: Instant) {
         while let Some(&(at, token)) = self.deadlines.first() {
@@ -270,18 +522,41 @@ impl Server<'_> {
                 continue;
             };
             client.deadline = None;
-            let why = match (client.lingering, self.config.read_timeout) {
-                (false, Some(limit)) if client.conversation.wants_input() => {
-                    Some(format!("timed out (idle limit {limit:?})"))
-                }
-                (false, _) => continue, // waiting to write: no idle limit
-                (true, _) => None,
+            if client.lingering {
+                self.close(token, None);
+                continue;
+            }
+            let Some(limit) = self.config.read_timeout else {
+                continue;
             };
-            self.close(token, why);
+            if !self.out.wants_input(token) {
+                continue; // waiting to write: no idle limit
+            }
+            self.service.left(token, &mut self.out);
+            self.close(
+                token,
+                Some(format!("timed out (idle limit {limit:?})")),
+            );
         }
+        self.flush();
     }
+    // ANCHOR_END: expire
+
+    // ANCHOR: begin_stop
+    /// The shutdown: the service says its last words, then every client is
+    /// finished: what it is owed is written, then FIN, then the socket is
+    /// closed once the client closes too, or when the linger ends.
+    fn begin_stop(&mut self) {
+        self.service.stopping(&mut self.out);
+        for token in self.out.clients() {
+            self.out.finish(token);
+        }
+        self.flush();
+    }
+    // ANCHOR_END: begin_stop
 
     fn close(&mut self, token: Token, why: Option<String>) {
+        self.out.boxes.remove(&token);
         let Some(mut client) = self.clients.remove(&token) else {
             return;
         };
@@ -300,46 +575,29 @@ impl Server<'_> {
     }
 }
 
-/// Writes what is owed and reads what has come, until either would block.
-/// Returns whether the socket stays open, and whether anything was read.
-fn work(client: &mut Client, buf: &mut [u8]) -> (bool, bool) {
-    if client.lingering {
-        return (discard_input(&mut client.stream), false);
-    }
-    let mut received = false;
-    loop {
-        while !client.conversation.owed().is_empty() {
-            match client.stream.write(client.conversation.owed()) {
-                // A write may take fewer bytes than it was given.
-                Ok(n) if n > 0 => client.conversation.sent(n),
-                Ok(_) => return (false, received),
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return (false, received),
-            }
-        }
-        if !client.conversation.wants_input() {
-            break;
-        }
-        match client.stream.read(buf) {
-            // A read of 0 bytes: the client closed its side.
-            Ok(0) => client.conversation.peer_closed(),
+/// Writes what `token` is owed until it is all written or the socket
+/// would block. A write may take fewer bytes than it was given: the rest
+/// stays owed, for the next time the socket is writable.
+fn write_owed(
+    stream: &mut TcpStream,
+    out: &mut Outboxes,
+    token: Token,
+) -> io::Result<()> {
+    let Some(outbox) = out.boxes.get_mut(&token) else {
+        return Ok(());
+    };
+    while !outbox.owed.is_empty() {
+        match stream.write(&outbox.owed) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => {
-                received = true;
-                client.conversation.received(&buf[..n]);
+                outbox.owed.drain(..n);
             }
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return (false, received),
+            Err(err) => return Err(err),
         }
     }
-    if client.conversation.finished() {
-        // All said: send our FIN, then wait a little for the client's.
-        let _ = client.stream.shutdown(net::Shutdown::Write);
-        client.lingering = true;
-        return (discard_input(&mut client.stream), received);
-    }
-    (true, received)
+    Ok(())
 }
 
 /// Reads and drops what a finished client still sends; false once it has

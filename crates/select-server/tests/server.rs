@@ -9,7 +9,7 @@ use std::time::Duration;
 use hello_echo::Protocol;
 use netkit::ServerConfig;
 use netkit::testing::{TestServer, read_exactly, read_to_close};
-use select_server::{Report, serve};
+use select_server::{Hello, Report, serve};
 
 fn start(protocol: Protocol) -> TestServer<std::io::Result<Report>> {
     start_with(protocol, ServerConfig::default())
@@ -20,7 +20,7 @@ fn start_with(
     config: ServerConfig,
 ) -> TestServer<std::io::Result<Report>> {
     TestServer::start(move |listener, shutdown| {
-        serve(listener, &shutdown, protocol, &config)
+        serve(listener, &shutdown, Hello::new(protocol), &config)
     })
 }
 

@@ -1,0 +1,333 @@
+//! Lesson 5's chat room as a [`Service`]: the same names, messages,
+//! commands and notices as `chat-room`'s threaded server, from the same
+//! pure functions (`chat_room::protocol`), with no broker thread, no
+//! channel and no writer thread.
+//!
+//! In the threaded room each message hops from the sender's reader
+//! thread to the broker, then to one writer thread per user, which each
+//! wake to write it. Here the loop's thread reads the message, appends it
+//! to every other user's outbox, and writes each outbox when the loop
+//! next looks: one thread, no hops, and several messages that arrived
+//! together go out in one write.
+//!
+//! A user who stops reading costs nobody anything: what it is owed waits
+//! in its own outbox, never in a blocking write. When that outbox passes
+//! [`MAX_BEHIND`], the user is cut off at once.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use chat_room::broker::OUTBOX_CAPACITY;
+use chat_room::protocol::{
+    Framing, Login, MAX_MESSAGE, QUIT, REUSE, Request, SUCCESS, check_name,
+    notice, parse_request, read_login, said, whispered, wrong_framing_hint,
+};
+use jiff::Zoned;
+use mio::Token;
+use netkit::Log;
+use netkit::framing::LineDecoder;
+
+use crate::server::{Outboxes, Service};
+
+// ANCHOR: limits
+/// The most one user may be behind, in bytes, before it is cut off: the
+/// threaded room's bound, its outbox of [`OUTBOX_CAPACITY`] messages of up
+/// to [`MAX_MESSAGE`] bytes. The kernel's buffers for the socket hold
+/// more before anything waits here, so only a user that has stopped
+/// reading gets this far.
+pub const MAX_BEHIND: usize = OUTBOX_CAPACITY * MAX_MESSAGE;
+// ANCHOR_END: limits
+
+/// Where one connection is in the room.
+#[derive(Debug)]
+enum Person {
+    /// Connected; its name is not all here yet.
+    Arriving {
+        peer: SocketAddr,
+        /// What it has sent so far (`--lines`: a name may come in pieces).
+        sent: Vec<u8>,
+    },
+    /// Logged in.
+    Joined {
+        name: String,
+        /// `--lines`: bytes received but not yet a whole line.
+        lines: LineDecoder,
+    },
+}
+
+/// The room: everyone in it, by the loop's token for their connection.
+#[derive(Debug)]
+pub struct Room {
+    framing: Framing,
+    log: Log,
+    people: HashMap<Token, Person>,
+    /// Who has each name.
+    names: HashMap<String, Token>,
+}
+
+impl Room {
+    /// An empty room whose clients frame their messages as `framing` says.
+    pub fn new(framing: Framing, log: Log) -> Room {
+        Room {
+            framing,
+            log,
+            people: HashMap::new(),
+            names: HashMap::new(),
+        }
+    }
+
+    // ANCHOR: login
+    /// A connection said who it is.
+    fn log_in(
+        &mut self,
+        client: Token,
+        peer: SocketAddr,
+        raw_name: &[u8],
+        rest: &[u8],
+        out: &mut Outboxes,
+    ) {
+        let name = match check_name(raw_name) {
+            Ok(name) => name,
+            Err(bad) => {
+                // Neither "success" nor "reuse": an original client stops.
+                let hint = wrong_framing_hint(self.framing, raw_name, &bad);
+                let refusal = format!("error: {bad}{hint}");
+                self.people.remove(&client);
+                out.send(client, &self.framing.encode(refusal.as_bytes()));
+                out.finish(client);
+                self.log
+                    .problem(format_args!("{peer}: refused: {bad}{hint}"));
+                return;
+            }
+        };
+        if self.names.contains_key(&name) {
+            // The original's "reuse", then the connection closes.
+            self.people.remove(&client);
+            out.send(client, &self.framing.encode(REUSE));
+            out.finish(client);
+            self.log.event(format_args!("{name:?} is taken; refused"));
+            return;
+        }
+        let mut lines = LineDecoder::new(MAX_MESSAGE);
+        lines.push(rest);
+        self.names.insert(name.clone(), client);
+        self.people.insert(
+            client,
+            Person::Joined {
+                name: name.clone(),
+                lines,
+            },
+        );
+        // A chat user may listen for hours without a word: the idle limit
+        // that bounds a login ends here (keepalive takes over).
+        out.be_patient(client);
+        self.send(client, SUCCESS, out);
+        self.log.event(format_args!("{name} joined"));
+        self.announce(client, &format!("{name} joined"), out);
+        // Lines that came in the same reads as the name.
+        self.read_lines(client, out);
+    }
+    // ANCHOR_END: login
+
+    /// Every whole line a `--lines` user has sent, as messages.
+    fn read_lines(&mut self, client: Token, out: &mut Outboxes) {
+        loop {
+            let next = match self.people.get_mut(&client) {
+                Some(Person::Joined { lines, .. }) => lines.next_line(),
+                _ => return,
+            };
+            match next {
+                Ok(Some(line)) if line.is_empty() => {}
+                Ok(Some(line)) => self.message(client, &line, out),
+                Ok(None) => return,
+                Err(too_long) => {
+                    let rule = format!(
+                        "a message longer than {} bytes",
+                        too_long.max_len
+                    );
+                    let told = notice(&format!("disconnected: {rule}"));
+                    self.send(client, &told, out);
+                    out.finish(client);
+                    self.remove(
+                        client,
+                        &format!("was disconnected: {rule}"),
+                        out,
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    // ANCHOR: message
+    /// One message from a logged-in user, as the threaded room's broker
+    /// handles it.
+    fn message(&mut self, client: Token, bytes: &[u8], out: &mut Outboxes) {
+        let Some(Person::Joined { name, .. }) = self.people.get(&client) else {
+            return;
+        };
+        let name = name.clone();
+        let now = Zoned::now();
+        match parse_request(bytes) {
+            Request::Say(text) => {
+                self.tell(client, &said(&now, &name, text), false, out)
+            }
+            Request::Quit => {
+                // The original answers "quit" and closes.
+                self.send(client, QUIT, out);
+                out.finish(client);
+                self.remove(client, "left", out);
+            }
+            Request::Who => {
+                let mut names: Vec<&str> =
+                    self.names.keys().map(String::as_str).collect();
+                names.sort_unstable();
+                let online =
+                    format!("online ({}): {}", names.len(), names.join(", "));
+                self.send(client, &notice(&online), out);
+            }
+            Request::Private { to, text } => {
+                let to = String::from_utf8_lossy(to);
+                match self.names.get(to.as_ref()).copied() {
+                    Some(target) => {
+                        self.send(target, &whispered(&now, &name, text), out)
+                    }
+                    None => {
+                        let nobody = notice(&format!("nobody is called {to}"));
+                        self.send(client, &nobody, out)
+                    }
+                }
+            }
+            Request::Unknown => {
+                let help = notice("commands: /who, /msg NAME text, quit");
+                self.send(client, &help, out)
+            }
+        }
+    }
+    // ANCHOR_END: message
+
+    // ANCHOR: send
+    /// Owes `message` to one user, framed. A user now more than
+    /// [`MAX_BEHIND`] bytes behind has stopped reading: it is cut off
+    /// at once, and the others are told. Nobody waits for it.
+    fn send(&mut self, to: Token, message: &[u8], out: &mut Outboxes) {
+        out.send(to, &self.framing.encode(message));
+        if out.owed(to) > MAX_BEHIND {
+            out.cut(to);
+            self.remove(to, "was disconnected: not reading its messages", out);
+        }
+    }
+    // ANCHOR_END: send
+
+    /// Sends `message` to everyone but `from`: everyone, or (`notices`)
+    /// only those who frame with lines. The original server sent no
+    /// notices, and an original client, which takes one read as one
+    /// message, would often read a notice glued to the message after it.
+    fn tell(
+        &mut self,
+        from: Token,
+        message: &[u8],
+        notices: bool,
+        out: &mut Outboxes,
+    ) {
+        if notices && self.framing != Framing::Lines {
+            return;
+        }
+        let others: Vec<Token> = self
+            .people
+            .iter()
+            .filter(|&(&id, person)| {
+                id != from && matches!(person, Person::Joined { .. })
+            })
+            .map(|(&id, _)| id)
+            .collect();
+        for id in others {
+            self.send(id, message, out);
+        }
+    }
+
+    /// Tells everyone but `from` who came or went, in a notice.
+    fn announce(&mut self, from: Token, news: &str, out: &mut Outboxes) {
+        self.tell(from, &notice(news), true, out);
+    }
+
+    /// Forgets a user, frees its name at once, and tells the others.
+    fn remove(&mut self, client: Token, how: &str, out: &mut Outboxes) {
+        let Some(Person::Joined { name, .. }) = self.people.remove(&client)
+        else {
+            return;
+        };
+        self.names.remove(&name);
+        self.log.event(format_args!("{name} {how}"));
+        self.announce(client, &format!("{name} {how}"), out);
+    }
+}
+
+impl Service for Room {
+    fn connected(&mut self, client: Token, peer: SocketAddr, _: &mut Outboxes) {
+        let sent = Vec::new();
+        self.people.insert(client, Person::Arriving { peer, sent });
+    }
+
+    fn received(&mut self, client: Token, bytes: &[u8], out: &mut Outboxes) {
+        match self.people.get_mut(&client) {
+            Some(Person::Arriving { peer, sent }) => {
+                sent.extend_from_slice(bytes);
+                let peer = *peer;
+                let (name, rest) = match self.framing {
+                    // The original's rule: the first read is the name.
+                    Framing::Raw => (std::mem::take(sent), Vec::new()),
+                    Framing::Lines => match read_login(sent) {
+                        Login::Line { name, rest } => (name, rest),
+                        // Part of a name: read on; the idle limit ends a
+                        // client that never finishes it.
+                        Login::Incomplete => return,
+                        // No name is this long: refuse it as it is.
+                        Login::TooLong => (std::mem::take(sent), Vec::new()),
+                    },
+                };
+                self.log_in(client, peer, &name, &rest, out);
+            }
+            Some(Person::Joined { lines, .. }) => match self.framing {
+                // The original's rule: one read is one message.
+                Framing::Raw => self.message(client, bytes, out),
+                Framing::Lines => {
+                    lines.push(bytes);
+                    self.read_lines(client, out);
+                }
+            },
+            None => {}
+        }
+    }
+
+    fn left(&mut self, client: Token, out: &mut Outboxes) {
+        match self.people.get(&client) {
+            Some(Person::Arriving { .. }) => {
+                self.people.remove(&client);
+            }
+            Some(Person::Joined { .. }) => self.remove(client, "left", out),
+            None => {}
+        }
+    }
+
+    // ANCHOR: stopping
+    /// Tells every user the server is going, as the threaded room does:
+    /// a notice for those who frame with lines, then `quit`, which makes
+    /// an original client close. A user far behind may not have read that
+    /// far before the loop stops waiting, as one whose outbox is full
+    /// misses it there.
+    fn stopping(&mut self, out: &mut Outboxes) {
+        for (&client, person) in &self.people {
+            if let Person::Joined { .. } = person {
+                if self.framing == Framing::Lines {
+                    let bye = notice("the server is shutting down");
+                    out.send(client, &self.framing.encode(&bye));
+                }
+                out.send(client, &self.framing.encode(QUIT));
+            }
+        }
+        self.people.clear();
+        self.names.clear();
+    }
+    // ANCHOR_END: stopping
+}
