@@ -10,6 +10,7 @@ use hello_echo::Protocol;
 use netkit::ServerConfig;
 use netkit::testing::{TestServer, read_exactly, read_to_close};
 use select_server::{Hello, Report, serve};
+use socket2::SockRef;
 
 fn start(protocol: Protocol) -> TestServer<std::io::Result<Report>> {
     start_with(protocol, ServerConfig::default())
@@ -20,6 +21,21 @@ fn start_with(
     config: ServerConfig,
 ) -> TestServer<std::io::Result<Report>> {
     TestServer::start(move |listener, shutdown| {
+        serve(listener, &shutdown, Hello::new(protocol), &config)
+    })
+}
+
+/// A server whose connections have kernel buffers of `size` bytes each
+/// way: accepted sockets take the listener's sizes.
+fn start_with_small_buffers(
+    protocol: Protocol,
+    size: usize,
+) -> TestServer<std::io::Result<Report>> {
+    TestServer::start(move |listener, shutdown| {
+        let socket = SockRef::from(&listener);
+        socket.set_send_buffer_size(size).expect("SO_SNDBUF");
+        socket.set_recv_buffer_size(size).expect("SO_RCVBUF");
+        let config = ServerConfig::default();
         serve(listener, &shutdown, Hello::new(protocol), &config)
     })
 }
@@ -106,6 +122,59 @@ fn a_client_that_never_reads_holds_up_nobody() {
     );
     drop(greedy);
     server.stop().expect("serve");
+}
+
+/// With 4 KiB buffers, 5,000 names and their 90 KB of replies cannot
+/// pass in one read or one write: the server reads them in pieces, writes
+/// the replies in pieces each time the socket has room again, and stops
+/// reading while too much is owed. Every reply arrives, in order.
+#[test]
+fn small_socket_buffers_force_partial_reads_and_writes() {
+    const NAMES: usize = 5_000;
+    let server = start_with_small_buffers(Protocol::Lines, 4096);
+    let client = server.connect();
+    let mut writer = client.try_clone().expect("clone");
+    // Sent from another thread: this one reads at the same time, or both
+    // ends would wait for the other to read.
+    let sending = thread::spawn(move || {
+        let names: String = (0..NAMES).map(|i| format!("name{i}\n")).collect();
+        writer.write_all(names.as_bytes()).expect("send the names");
+        writer.write_all(b"exit\n").expect("send exit");
+        names.len()
+    });
+    let replies = read_to_close(&mut &client);
+    let sent = sending.join().expect("the sender");
+    let want: String = std::iter::once("Welcome!\n".to_owned())
+        .chain((0..NAMES).map(|i| format!("Hello, name{i}!\n")))
+        .collect();
+    assert!(sent > 4 * 4096 && want.len() > 16 * 4096, "far over 4 KiB");
+    assert_eq!(String::from_utf8(replies).expect("UTF-8"), want);
+    server.stop().expect("serve");
+}
+
+/// 500 clients that connect and go at once, half with a FIN and half
+/// with a reset, some before the server has accepted them: the server
+/// goes on serving.
+#[test]
+fn a_flood_of_clients_that_connect_and_drop_leaves_it_serving() {
+    let server = start(Protocol::Raw);
+    for i in 0..500 {
+        let client = server.connect();
+        if i % 2 == 0 {
+            // SO_LINGER 0: close() sends a reset instead of a FIN.
+            SockRef::from(&client)
+                .set_linger(Some(Duration::ZERO))
+                .expect("SO_LINGER");
+        }
+        drop(client);
+    }
+    let mut client = server.connect();
+    assert_eq!(read_exactly(&mut client, 8), b"Welcome!");
+    client.write_all(b"Ada").expect("send");
+    assert_eq!(read_exactly(&mut client, 11), b"Hello, Ada!");
+    drop(client);
+    let report = server.stop().expect("serve");
+    assert!(report.connections <= 501, "{report:?}");
 }
 
 #[test]

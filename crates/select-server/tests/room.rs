@@ -1,0 +1,207 @@
+//! The one-thread chat room: the original's bytes, a user who never
+//! reads cut off at the bound while everyone else gets every message,
+//! and the goodbye on shutdown. (Everything else the room does is graded
+//! from outside by the checker's chat-room stages: see the checker's
+//! tests.)
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::sync::mpsc;
+use std::thread;
+
+use chat_room::protocol::Framing;
+use netkit::ServerConfig;
+use netkit::testing::{TestServer, read_exactly, read_to_close};
+use select_server::room::MAX_BEHIND;
+use select_server::{Report, Room, serve};
+use socket2::SockRef;
+
+fn start(framing: Framing) -> TestServer<std::io::Result<Report>> {
+    start_with_buffers(framing, None)
+}
+
+/// A room whose connections have kernel buffers of `buffers` bytes each
+/// way (accepted sockets take the listener's sizes), so that a user who
+/// stops reading fills them after a few kilobytes, not megabytes.
+fn start_with_buffers(
+    framing: Framing,
+    buffers: Option<usize>,
+) -> TestServer<std::io::Result<Report>> {
+    TestServer::start(move |listener, shutdown| {
+        if let Some(size) = buffers {
+            let socket = SockRef::from(&listener);
+            socket.set_send_buffer_size(size).expect("SO_SNDBUF");
+            socket.set_recv_buffer_size(size).expect("SO_RCVBUF");
+        }
+        let default = ServerConfig::default();
+        let config = ServerConfig {
+            log: default.log.clone().quiet(),
+            ..default
+        };
+        let room = Room::new(framing, config.log.clone());
+        serve(listener, &shutdown, room, &config)
+    })
+}
+
+/// A `--lines` user, logged in, with a line reader.
+struct User {
+    lines: BufReader<TcpStream>,
+}
+
+impl User {
+    fn join(server: &TestServer<std::io::Result<Report>>, name: &str) -> User {
+        let mut stream = server.connect();
+        stream
+            .write_all(format!("{name}\n").as_bytes())
+            .expect("name");
+        let mut user = User {
+            lines: BufReader::new(stream),
+        };
+        assert_eq!(user.line(), "success");
+        user
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.lines.read_line(&mut line).expect("a line");
+        line.trim_end_matches('\n').to_owned()
+    }
+
+    fn say(&mut self, text: &str) {
+        let stream = self.lines.get_mut();
+        stream
+            .write_all(format!("{text}\n").as_bytes())
+            .expect("say");
+    }
+}
+
+#[test]
+fn the_original_chat_byte_for_byte() {
+    let server = start(Framing::Raw);
+    let mut alice = server.connect();
+    alice.write_all(b"alice").expect("name");
+    assert_eq!(read_exactly(&mut alice, 7), b"success");
+    let mut bob = server.connect();
+    bob.write_all(b"bob").expect("name");
+    assert_eq!(read_exactly(&mut bob, 7), b"success");
+    // No notice that bob joined: the original sends none.
+    alice.write_all(b"hi bob").expect("say");
+    let heard = read_exactly(
+        &mut bob,
+        "[Sun Nov 22 09:15:03 2026] alice: hi bob".len(),
+    );
+    let heard = String::from_utf8(heard).expect("UTF-8");
+    assert!(
+        heard.starts_with('[') && heard.ends_with("] alice: hi bob"),
+        "{heard}"
+    );
+    bob.write_all(b"quit").expect("quit");
+    assert_eq!(read_to_close(&mut bob), b"quit");
+    assert_eq!(server.stop().expect("serve").connections, 2);
+}
+
+/// One user never reads while another receives 2,000 messages of 1 KB.
+/// The reader gets every one, in order; the stuck one is cut off once
+/// it is more than `MAX_BEHIND` bytes behind, and everyone is told.
+#[test]
+fn a_user_who_never_reads_is_cut_off_and_the_others_get_everything() {
+    const MESSAGES: usize = 2_000;
+    const BATCH: usize = 100;
+    let server = start_with_buffers(Framing::Lines, Some(8 * 1024));
+    let mut sender = User::join(&server, "sender");
+    let stuck = {
+        // Its own receive buffer is small too: it holds little.
+        let socket = socket2::Socket::new(
+            socket2::Domain::IPV4,
+            socket2::Type::STREAM,
+            None,
+        )
+        .expect("socket");
+        socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+        socket.connect(&server.addr().into()).expect("connect");
+        let mut stream = TcpStream::from(socket);
+        stream.write_all(b"stuck\n").expect("name");
+        stream
+    };
+    let mut reader = User::join(&server, "reader");
+    assert_eq!(sender.line(), "* stuck joined");
+    assert_eq!(sender.line(), "* reader joined");
+    let filler = "x".repeat(1000);
+    // The reader reads in its own thread and says how far it got, so the
+    // sender is never more than a batch ahead of it: only the stuck user
+    // falls behind.
+    let (progress, got) = mpsc::channel();
+    let reading = thread::spawn(move || {
+        let mut notices = Vec::new();
+        let mut heard = 0;
+        while heard < MESSAGES {
+            let line = reader.line();
+            if line.starts_with('*') {
+                notices.push(line);
+                continue;
+            }
+            let want = format!("] sender: {heard} {filler}");
+            assert!(line.ends_with(&want), "message {heard}: {line:.60}");
+            heard += 1;
+            if heard % BATCH == 0 {
+                let _ = progress.send(heard);
+            }
+        }
+        (reader, notices)
+    });
+    let filler = "x".repeat(1000);
+    for batch in 0..MESSAGES / BATCH {
+        let lines: String = (batch * BATCH..(batch + 1) * BATCH)
+            .map(|i| format!("{i} {filler}\n"))
+            .collect();
+        sender
+            .lines
+            .get_mut()
+            .write_all(lines.as_bytes())
+            .expect("send");
+        got.recv().expect("the reader goes on");
+    }
+    let (_reader, notices) =
+        reading.join().expect("the reader got every message");
+    assert_eq!(
+        notices,
+        ["* stuck was disconnected: not reading its messages"]
+    );
+    assert!(
+        MESSAGES * filler.len() > 4 * MAX_BEHIND,
+        "enough to overflow the stuck user's outbox and buffers"
+    );
+    // The stuck user's connection ends, somewhere in what it was sent.
+    let mut stuck = stuck;
+    let mut sink = Vec::new();
+    let _ = stuck.read_to_end(&mut sink);
+    assert!(sink.len() < MESSAGES * filler.len(), "cut off, not served");
+    assert_eq!(
+        sender.line(),
+        "* stuck was disconnected: not reading its messages"
+    );
+    sender.say("/who");
+    assert_eq!(sender.line(), "* online (2): reader, sender");
+    server.stop().expect("serve");
+}
+
+#[test]
+fn stopping_tells_every_user_as_the_threaded_room_does() {
+    let server = start(Framing::Lines);
+    let mut alice = User::join(&server, "alice");
+    let mut bob = User::join(&server, "bob");
+    assert_eq!(alice.line(), "* bob joined");
+    server.stop().expect("serve");
+    for user in [&mut alice, &mut bob] {
+        assert_eq!(user.line(), "* the server is shutting down");
+        assert_eq!(user.line(), "quit");
+        assert_eq!(user.line(), "", "then the end of the stream");
+    }
+
+    let server = start(Framing::Raw);
+    let mut carol = server.connect();
+    carol.write_all(b"carol").expect("name");
+    assert_eq!(read_exactly(&mut carol, 7), b"success");
+    server.stop().expect("serve");
+    assert_eq!(read_to_close(&mut carol), b"quit");
+}
