@@ -4,6 +4,9 @@
 //! of them frame with lines (`--lines`), so that the server's notices,
 //! which the original's clients never get, are seen too.
 //!
+//! The script is the same against lesson 7's one-thread room
+//! ([`run_with`]).
+//!
 //! The server's threads log at their own pace. So that the demo prints
 //! the same lines in the same order on every run, its log goes into a
 //! channel, and the script prints it at the points where it waits for
@@ -11,7 +14,7 @@
 //! routine lines (`ADDR: connected`, `ADDR: closed`) are left out: the
 //! broker's say the same with names.
 
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -129,28 +132,50 @@ impl ServerLog {
 
 /// Runs the demo; returns when the server has stopped.
 pub fn demo() -> anyhow::Result<()> {
+    run_with(|listener, shutdown, log| {
+        let options = ServerOptions {
+            net: ServerConfig {
+                log,
+                ..Default::default()
+            },
+            framing: FRAMING,
+        };
+        let report = serve(listener, &shutdown, &options)?;
+        let broker = report.broker;
+        Ok(format!(
+            "stopped; {} logins, {} refused, {} messages",
+            broker.joined, broker.name_taken, broker.messages
+        ))
+    })
+}
+
+/// The demo's script, against the chat server that `serve` runs (in a
+/// thread of its own): on `listener`, with `--lines`, logging to the
+/// `Log` it is given, until the `Shutdown` triggers; it returns the line
+/// the demo ends with. Lesson 7 runs the same script against its
+/// one-thread room.
+pub fn run_with<F>(serve: F) -> anyhow::Result<()>
+where
+    F: FnOnce(TcpListener, Shutdown, Log) -> anyhow::Result<String>
+        + Send
+        + 'static,
+{
     let listener = netkit::listen("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     println!("server: listening on {addr}");
     let shutdown = Shutdown::new();
     let (log_lines, lines) = crossbeam_channel::unbounded();
     let server_log = ServerLog { lines };
-    let options = ServerOptions {
-        net: ServerConfig {
-            log: Log::to(move |line| {
-                if line.ends_with(": connected") || line.ends_with(": closed") {
-                    return;
-                }
-                // The demo stopped listening: nothing to print the line.
-                let _ = log_lines.send(line.to_owned());
-            }),
-            ..Default::default()
-        },
-        framing: FRAMING,
-    };
+    let log = Log::to(move |line| {
+        if line.ends_with(": connected") || line.ends_with(": closed") {
+            return;
+        }
+        // The demo stopped listening: nothing to print the line.
+        let _ = log_lines.send(line.to_owned());
+    });
     let server = {
         let shutdown = shutdown.clone();
-        thread::spawn(move || serve(listener, &shutdown, &options))
+        thread::spawn(move || serve(listener, shutdown, log))
     };
 
     let alice = Person::join(addr, "alice", &server_log)?;
@@ -183,16 +208,13 @@ pub fn demo() -> anyhow::Result<()> {
     shutdown.trigger();
     alice.sees("* the server is shutting down")?;
     bob.sees("* the server is shutting down")?;
-    let report = server
+    let last = server
         .join()
         .map_err(|_| anyhow!("the server thread panicked"))?
         .context("server")?;
     alice.leaves()?;
     bob.leaves()?;
     server_log.rest();
-    println!(
-        "server: stopped; {} logins, {} refused, {} messages",
-        report.broker.joined, report.broker.name_taken, report.broker.messages
-    );
+    println!("server: {last}");
     Ok(())
 }

@@ -2,32 +2,50 @@
 //! against it, in one process, both sides printed on stdout.
 
 use std::io;
+use std::net::TcpListener;
 use std::thread;
 
 use anyhow::Context;
 use netkit::demo::{Prefixed, stdout_log};
-use netkit::{ServerConfig, Shutdown};
+use netkit::{Log, ServerConfig, Shutdown};
 
 use crate::{DEFAULT_NAMES, Protocol, ServerOptions, run_client, serve};
 
 /// Runs the demo; returns when the server has stopped.
 pub fn demo() -> anyhow::Result<()> {
+    run_with(|listener, shutdown, log| {
+        let options = ServerOptions {
+            net: ServerConfig {
+                log,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let report = serve(listener, &shutdown, &options)?;
+        Ok(report.accepted)
+    })
+}
+
+/// The demo against the server that `serve` runs (in a thread of its
+/// own): the original protocol on `listener`, logging to the `Log` it is
+/// given, until the `Shutdown` triggers; it returns how many connections
+/// it served. Lesson 7 runs the same demo against its one-thread server.
+pub fn run_with<F>(serve: F) -> anyhow::Result<()>
+where
+    F: FnOnce(TcpListener, Shutdown, Log) -> anyhow::Result<u64>
+        + Send
+        + 'static,
+{
     // Bound before the server thread starts, so the client cannot be early.
     let listener = netkit::listen("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     println!("server: listening on {addr}");
 
     let shutdown = Shutdown::new();
-    let options = ServerOptions {
-        net: ServerConfig {
-            log: stdout_log("server: "),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
     let server = {
         let shutdown = shutdown.clone();
-        thread::spawn(move || serve(listener, &shutdown, &options))
+        let log = stdout_log("server: ");
+        thread::spawn(move || serve(listener, shutdown, log))
     };
 
     let names: Vec<String> = DEFAULT_NAMES.map(String::from).to_vec();
@@ -37,10 +55,10 @@ pub fn demo() -> anyhow::Result<()> {
     drop(stream);
 
     shutdown.trigger();
-    let report = server
+    let connections = server
         .join()
         .map_err(|_| anyhow::anyhow!("the server thread panicked"))?
         .context("server")?;
-    println!("server: stopped after {} connection(s)", report.accepted);
+    println!("server: stopped after {connections} connection(s)");
     Ok(())
 }

@@ -9,7 +9,8 @@
 //!   [`Service`] a protocol implements for it;
 //! - [`hello`]: lesson 1's protocol, one [`hello::Conversation`] per
 //!   client;
-//! - [`room`]: lesson 5's chat room, with no broker and no writer threads.
+//! - [`room`]: lesson 5's chat room, with no broker and no writer threads;
+//! - [`demo`]: lessons 1 and 5's demos against this server.
 //!
 //! Try it (the clients are lessons 1 and 5's, unchanged):
 //!
@@ -22,6 +23,7 @@
 //! $ cargo run -p chat-room -- client -u bob                        # terminal 3
 //! ```
 
+pub mod demo;
 pub mod hello;
 pub mod room;
 pub mod server;

@@ -37,6 +37,8 @@ enum Command {
         #[command(flatten)]
         flags: ServerFlags,
     },
+    /// Lessons 1 and 5's demos, against this server: both sides printed
+    Demo,
 }
 
 /// The two protocols the learner already knows.
@@ -53,12 +55,15 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let Command::Server {
-        protocol,
-        bind,
-        lines,
-        flags,
-    } = cli.command;
+    let (protocol, bind, lines, flags) = match cli.command {
+        Command::Server {
+            protocol,
+            bind,
+            lines,
+            flags,
+        } => (protocol, bind, lines, flags),
+        Command::Demo => return select_server::demo::demo(),
+    };
     let bind = bind.unwrap_or_else(|| {
         match protocol {
             Which::Hello => hello_echo::DEFAULT_ADDR,
