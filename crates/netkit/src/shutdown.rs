@@ -9,7 +9,8 @@
 //! on it (`wait`), poll it (`is_triggered`) or put it in a `select!` beside
 //! its other channels.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
@@ -17,29 +18,71 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 /// A cloneable stop handle. All clones see the same signal.
 #[derive(Clone, Debug)]
 pub struct Shutdown {
-    /// The only sender. `trigger` takes it out and drops it.
-    sender: Arc<Mutex<Option<Sender<()>>>>,
+    /// The only sender, and what to run on the trigger.
+    trigger: Arc<Mutex<Trigger>>,
     /// Reports `Disconnected` once the sender is gone.
     receiver: Receiver<()>,
+}
+
+/// What `trigger` takes out: the sender, which it drops, and the hooks,
+/// which it runs.
+struct Trigger {
+    sender: Option<Sender<()>>,
+    hooks: Vec<Box<dyn FnOnce() + Send>>,
+}
+
+impl fmt::Debug for Trigger {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Trigger")
+            .field("triggered", &self.sender.is_none())
+            .field("hooks", &self.hooks.len())
+            .finish()
+    }
 }
 
 impl Shutdown {
     /// A handle that has not been triggered yet.
     pub fn new() -> Shutdown {
         let (sender, receiver) = crossbeam_channel::bounded(0);
+        let trigger = Trigger {
+            sender: Some(sender),
+            hooks: Vec::new(),
+        };
         Shutdown {
-            sender: Arc::new(Mutex::new(Some(sender))),
+            trigger: Arc::new(Mutex::new(trigger)),
             receiver,
         }
     }
 
     /// Asks everyone holding a clone to stop. Calling it twice is harmless.
     pub fn trigger(&self) {
-        // A poisoned lock still holds a valid Option: take the sender anyway.
-        let mut sender =
-            self.sender.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut trigger = self.lock();
         // Dropping the last sender is what wakes every receiver.
-        drop(sender.take());
+        drop(trigger.sender.take());
+        let hooks = std::mem::take(&mut trigger.hooks);
+        drop(trigger);
+        for hook in hooks {
+            hook();
+        }
+    }
+
+    /// Runs `hook` when the handle triggers, on the thread that triggers
+    /// it (at once, if it has already): for a thread that sleeps in
+    /// something other than this handle, such as a poller, to be woken
+    /// without a thread of its own waiting on the handle.
+    pub fn on_trigger(&self, hook: impl FnOnce() + Send + 'static) {
+        let mut trigger = self.lock();
+        if trigger.sender.is_some() {
+            trigger.hooks.push(Box::new(hook));
+            return;
+        }
+        drop(trigger);
+        hook();
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Trigger> {
+        // A poisoned lock still holds a valid state: use it anyway.
+        self.trigger.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether `trigger` has been called, without blocking.
@@ -124,6 +167,26 @@ mod tests {
     }
 
     /// `wait_timeout` reports false when nobody triggers.
+    #[test]
+    fn hooks_run_once_on_the_trigger_or_at_once_after_it() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let shutdown = Shutdown::new();
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = Arc::clone(&runs);
+        shutdown.on_trigger(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!(runs.load(Ordering::SeqCst), 0, "not before the trigger");
+        shutdown.clone().trigger();
+        shutdown.trigger();
+        assert_eq!(runs.load(Ordering::SeqCst), 1, "once, however often");
+        let counted = Arc::clone(&runs);
+        shutdown.on_trigger(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+        });
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "at once once triggered");
+    }
+
     #[test]
     fn wait_timeout_without_trigger_is_false() {
         let shutdown = Shutdown::new();

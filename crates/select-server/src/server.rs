@@ -17,7 +17,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Read, Write};
 use std::net::{self, SocketAddr};
 use std::sync::Arc;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use mio::net::{TcpListener, TcpStream};
@@ -51,6 +50,13 @@ pub const MAX_OWED: usize = 64 * 1024;
 /// linger. Closing with unread input would send a reset, which can destroy
 /// the client's copy of the last reply.
 const LINGER: Duration = netkit::server::LINGER_TIME;
+
+/// How many reads one client gets in a turn before the others get
+/// theirs. Reading until `WouldBlock` is the rule, but a quick client can
+/// send its next message before the read that would block: without a
+/// limit it would keep the thread while the others wait. A client cut
+/// short is driven again after the next poll.
+const READS_PER_TURN: usize = 4;
 
 /// How long to wait before trying `accept` again after it failed.
 const ACCEPT_AGAIN: Duration = Duration::from_millis(100);
@@ -161,12 +167,26 @@ impl Outboxes {
         }
     }
 
+    /// The next client that still needs the loop to look at it. One the
+    /// loop has driven since it was touched is skipped: what it was given
+    /// is written already, or waits for its socket's next event.
     fn next_touched(&mut self) -> Option<Token> {
-        let token = self.touched.pop()?;
-        if let Some(outbox) = self.boxes.get_mut(&token) {
+        while let Some(token) = self.touched.pop() {
+            if let Some(outbox) = self.boxes.get_mut(&token) {
+                if outbox.touched {
+                    outbox.touched = false;
+                    return Some(token);
+                }
+            }
+        }
+        None
+    }
+
+    /// The loop has done all it can for `client` just now.
+    fn driven(&mut self, client: Token) {
+        if let Some(outbox) = self.boxes.get_mut(&client) {
             outbox.touched = false;
         }
-        Some(token)
     }
 
     /// Whether to read from this client now: not once it is finished, and
@@ -218,6 +238,9 @@ struct Server<'a, S> {
     accept_again: Option<Instant>,
     /// Where each read lands; one buffer serves every client in turn.
     buf: Box<[u8; READ_SIZE]>,
+    /// Clients whose turn ended before a read said `WouldBlock`: their
+    /// input may be waiting, and no new event will say so.
+    again: Vec<Token>,
 }
 
 // ANCHOR: serve
@@ -244,9 +267,8 @@ pub fn serve<S: Service>(
     // would close its descriptor, and a wake-up not yet collected would go
     // with it.
     let waker = Arc::new(Waker::new(poll.registry(), WAKE)?);
-    let (stop, wake) = (shutdown.clone(), Arc::clone(&waker));
-    thread::spawn(move || {
-        stop.wait();
+    let wake = Arc::clone(&waker);
+    shutdown.on_trigger(move || {
         let _ = wake.wake();
     });
 
@@ -261,6 +283,7 @@ pub fn serve<S: Service>(
         report: Report::default(),
         accept_again: None,
         buf: Box::new([0; READ_SIZE]),
+        again: Vec::new(),
     };
     let mut events = Events::with_capacity(1024);
     // Set once the shutdown is seen: the last moment to wait for clients
@@ -278,11 +301,16 @@ pub fn serve<S: Service>(
                 break;
             }
         }
-        let timeout = [server.first_deadline(), server.accept_again, stop_by]
-            .into_iter()
-            .flatten()
-            .min()
-            .map(|at| at.saturating_duration_since(Instant::now()));
+        let again = std::mem::take(&mut server.again);
+        let timeout = if again.is_empty() {
+            [server.first_deadline(), server.accept_again, stop_by]
+                .into_iter()
+                .flatten()
+                .min()
+                .map(|at| at.saturating_duration_since(Instant::now()))
+        } else {
+            Some(Duration::ZERO) // look for events, then go on with these
+        };
         if let Err(err) = server.poll.poll(&mut events, timeout) {
             if err.kind() == io::ErrorKind::Interrupted {
                 continue;
@@ -295,6 +323,9 @@ pub fn serve<S: Service>(
                 (LISTENER | WAKE, _) => {}
                 (token, _) => server.drive(token),
             }
+        }
+        for token in again {
+            server.drive(token);
         }
         server.flush();
         let now = Instant::now();
@@ -426,6 +457,7 @@ impl<S: Service> Server<'_, S> {
             let _ = keep_alive(&client.stream);
         }
         let mut received = false;
+        let mut reads = 0;
         loop {
             let Some(client) = self.clients.get_mut(&token) else {
                 return;
@@ -444,6 +476,7 @@ impl<S: Service> Server<'_, S> {
                 }
                 Ok(n) => {
                     received = true;
+                    reads += 1;
                     let bytes = &self.buf[..n];
                     self.service.received(token, bytes, &mut self.out);
                 }
@@ -454,7 +487,20 @@ impl<S: Service> Server<'_, S> {
             if self.out.boxes.get(&token).is_none_or(|outbox| outbox.cut) {
                 return self.close(token, None);
             }
+            if reads == READS_PER_TURN {
+                // The others' turn; what was owed is written below.
+                let Some(client) = self.clients.get_mut(&token) else {
+                    return;
+                };
+                if write_owed(&mut client.stream, &mut self.out, token).is_err()
+                {
+                    return self.gone(token);
+                }
+                self.again.push(token);
+                break;
+            }
         }
+        self.out.driven(token);
         self.after_work(token, received);
     }
     // ANCHOR_END: drive

@@ -126,8 +126,10 @@ fn a_client_that_never_reads_holds_up_nobody() {
 
 /// With 4 KiB buffers, 5,000 names and their 90 KB of replies cannot
 /// pass in one read or one write: the server reads them in pieces, writes
-/// the replies in pieces each time the socket has room again, and stops
-/// reading while too much is owed. Every reply arrives, in order.
+/// the replies in pieces each time the socket has room again, stops
+/// reading while too much is owed, and, its turn over after a few reads,
+/// comes back for the rest of the input with no new event to say it is
+/// there. Every reply arrives, in order.
 #[test]
 fn small_socket_buffers_force_partial_reads_and_writes() {
     const NAMES: usize = 5_000;
