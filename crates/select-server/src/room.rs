@@ -211,7 +211,13 @@ impl Room {
     /// [`MAX_BEHIND`] bytes behind has stopped reading: it is cut off
     /// at once, and the others are told. Nobody waits for it.
     fn send(&mut self, to: Token, message: &[u8], out: &mut Outboxes) {
-        out.send(to, &self.framing.encode(message));
+        self.send_framed(to, &self.framing.encode(message), out);
+    }
+
+    /// [`Room::send`], for bytes framed already: a message to everyone is
+    /// framed once.
+    fn send_framed(&mut self, to: Token, framed: &[u8], out: &mut Outboxes) {
+        out.send(to, framed);
         if out.owed(to) > MAX_BEHIND {
             out.cut(to);
             self.remove(to, "was disconnected: not reading its messages", out);
@@ -241,8 +247,9 @@ impl Room {
             })
             .map(|(&id, _)| id)
             .collect();
+        let framed = self.framing.encode(message);
         for id in others {
-            self.send(id, message, out);
+            self.send_framed(id, &framed, out);
         }
     }
 

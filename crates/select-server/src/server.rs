@@ -3,9 +3,11 @@
 //! are ready. Python's `selectors.DefaultSelector` is the same idea.
 //!
 //! mio's readiness is edge-triggered: an event says a socket *became*
-//! ready, once. So every time a socket is looked at, it is read until
-//! `WouldBlock` and written until `WouldBlock`; whatever is left is picked
-//! up by the next event, never by the same one twice.
+//! ready, once. So a socket is written until `WouldBlock` and read until
+//! `WouldBlock`, and the loop remembers when it stopped reading early:
+//! at the end of a client's turn ([`READS_PER_TURN`]), or because the
+//! client is owed too much ([`MAX_OWED`]). No event will come for input
+//! that was already there.
 //!
 //! The loop knows sockets, not protocols. What the clients say is a
 //! [`Service`]'s business ([`crate::hello`], [`crate::room`]): it is handed
@@ -215,6 +217,13 @@ struct Client {
     deadline: Option<Instant>,
     /// Everything is said and our side is shut: waiting for its FIN.
     lingering: bool,
+    /// Input may be waiting: an event said the socket is readable, and no
+    /// read has said `WouldBlock` since. Only then is it read: a client
+    /// the loop writes to because another spoke has nothing to read.
+    unread: bool,
+    /// Owed bytes wait for the socket to take them: the deadline is the
+    /// write timeout's, not the idle limit's.
+    writing: bool,
     /// TCP keepalive is on (the service lifted the idle limit).
     kept_alive: bool,
 }
@@ -321,7 +330,16 @@ pub fn serve<S: Service>(
             match (event.token(), &listener) {
                 (LISTENER, Some(listener)) => server.accept_all(listener),
                 (LISTENER | WAKE, _) => {}
-                (token, _) => server.drive(token),
+                (token, _) => {
+                    // Readable, or closed, or failed: a read will say.
+                    if event.is_readable()
+                        || event.is_read_closed()
+                        || event.is_error()
+                    {
+                        server.readable(token);
+                    }
+                    server.drive(token);
+                }
             }
         }
         for token in again {
@@ -397,6 +415,9 @@ impl<S: Service> Server<'_, S> {
                 peer,
                 deadline: None,
                 lingering: false,
+                // It may have sent something already.
+                unread: true,
+                writing: false,
                 kept_alive: false,
             };
             self.clients.insert(token, client);
@@ -424,6 +445,12 @@ impl<S: Service> Server<'_, S> {
         ));
     }
 
+    fn readable(&mut self, token: Token) {
+        if let Some(client) = self.clients.get_mut(&token) {
+            client.unread = true;
+        }
+    }
+
     /// Writes to every client the service gave bytes or an order to.
     fn flush(&mut self) {
         while let Some(token) = self.out.next_touched() {
@@ -447,8 +474,10 @@ impl<S: Service> Server<'_, S> {
             return;
         }
         if client.lingering {
-            if !discard_input(&mut client.stream) {
-                self.close(token, None);
+            match discard_input(&mut client.stream) {
+                Discarded::Closed => self.close(token, None),
+                Discarded::More => self.again.push(token),
+                Discarded::Drained => {}
             }
             return;
         }
@@ -456,16 +485,17 @@ impl<S: Service> Server<'_, S> {
             client.kept_alive = true;
             let _ = keep_alive(&client.stream);
         }
-        let mut received = false;
+        let (mut received, mut wrote) = (false, false);
         let mut reads = 0;
         loop {
             let Some(client) = self.clients.get_mut(&token) else {
                 return;
             };
-            if write_owed(&mut client.stream, &mut self.out, token).is_err() {
-                return self.gone(token);
+            match write_owed(&mut client.stream, &mut self.out, token) {
+                Ok(n) => wrote |= n > 0,
+                Err(_) => return self.gone(token),
             }
-            if !self.out.wants_input(token) {
+            if !client.unread || !self.out.wants_input(token) {
                 break;
             }
             match client.stream.read(&mut self.buf[..]) {
@@ -480,7 +510,10 @@ impl<S: Service> Server<'_, S> {
                     let bytes = &self.buf[..n];
                     self.service.received(token, bytes, &mut self.out);
                 }
-                Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
+                Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                    client.unread = false;
+                    break;
+                }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return self.gone(token),
             }
@@ -492,22 +525,22 @@ impl<S: Service> Server<'_, S> {
                 let Some(client) = self.clients.get_mut(&token) else {
                     return;
                 };
-                if write_owed(&mut client.stream, &mut self.out, token).is_err()
-                {
-                    return self.gone(token);
+                match write_owed(&mut client.stream, &mut self.out, token) {
+                    Ok(n) => wrote |= n > 0,
+                    Err(_) => return self.gone(token),
                 }
                 self.again.push(token);
                 break;
             }
         }
         self.out.driven(token);
-        self.after_work(token, received);
+        self.after_work(token, received, wrote);
     }
     // ANCHOR_END: drive
 
     /// Once a client's socket would block: FIN if all is said, and the
     /// deadline it now has.
-    fn after_work(&mut self, token: Token, received: bool) {
+    fn after_work(&mut self, token: Token, received: bool, wrote: bool) {
         let (Some(client), Some(outbox)) =
             (self.clients.get_mut(&token), self.out.boxes.get(&token))
         else {
@@ -517,16 +550,30 @@ impl<S: Service> Server<'_, S> {
             // All said: send our FIN, then wait a little for the client's.
             let _ = client.stream.shutdown(net::Shutdown::Write);
             client.lingering = true;
-            if !discard_input(&mut client.stream) {
-                return self.close(token, None);
+            match discard_input(&mut client.stream) {
+                Discarded::Closed => return self.close(token, None),
+                Discarded::More => self.again.push(token),
+                Discarded::Drained => {}
             }
             return self.set_deadline(token, Some(Instant::now() + LINGER));
         }
-        let deadline = if outbox.patient {
+        let now = Instant::now();
+        let was_writing = client.writing;
+        client.writing = !outbox.owed.is_empty();
+        let deadline = if client.writing {
+            // Waiting for the client to take what it is owed: a write that
+            // makes no progress for the write timeout ends the connection,
+            // as it ends a threaded server's blocked `write`.
+            if wrote || !was_writing || client.deadline.is_none() {
+                self.config.write_timeout.map(|limit| now + limit)
+            } else {
+                client.deadline
+            }
+        } else if outbox.patient {
             None
-        } else if received || client.deadline.is_none() {
+        } else if received || was_writing || client.deadline.is_none() {
             // Idle means nothing received while we wait for input.
-            self.config.read_timeout.map(|limit| Instant::now() + limit)
+            self.config.read_timeout.map(|limit| now + limit)
         } else {
             client.deadline
         };
@@ -572,17 +619,22 @@ impl<S: Service> Server<'_, S> {
                 self.close(token, None);
                 continue;
             }
-            let Some(limit) = self.config.read_timeout else {
-                continue;
+            let why = if client.writing {
+                let Some(limit) = self.config.write_timeout else {
+                    continue;
+                };
+                format!("not reading (nothing written for {limit:?})")
+            } else {
+                let Some(limit) = self.config.read_timeout else {
+                    continue;
+                };
+                if !self.out.wants_input(token) {
+                    continue;
+                }
+                format!("timed out (idle limit {limit:?})")
             };
-            if !self.out.wants_input(token) {
-                continue; // waiting to write: no idle limit
-            }
             self.service.left(token, &mut self.out);
-            self.close(
-                token,
-                Some(format!("timed out (idle limit {limit:?})")),
-            );
+            self.close(token, Some(why));
         }
         self.flush();
     }
@@ -622,41 +674,59 @@ impl<S: Service> Server<'_, S> {
 }
 
 /// Writes what `token` is owed until it is all written or the socket
-/// would block. A write may take fewer bytes than it was given: the rest
-/// stays owed, for the next time the socket is writable.
+/// would block; returns how many bytes it took. A write may take fewer
+/// bytes than it was given: the rest stays owed, for the next time the
+/// socket is writable.
 fn write_owed(
     stream: &mut TcpStream,
     out: &mut Outboxes,
     token: Token,
-) -> io::Result<()> {
+) -> io::Result<usize> {
     let Some(outbox) = out.boxes.get_mut(&token) else {
-        return Ok(());
+        return Ok(0);
     };
+    let mut written = 0;
     while !outbox.owed.is_empty() {
         match stream.write(&outbox.owed) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => {
                 outbox.owed.drain(..n);
+                written += n;
             }
             Err(err) if err.kind() == io::ErrorKind::WouldBlock => break,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(err) => return Err(err),
         }
     }
-    Ok(())
+    Ok(written)
 }
 
-/// Reads and drops what a finished client still sends; false once it has
-/// closed its side (or failed), so the socket can close without a reset.
-fn discard_input(stream: &mut TcpStream) -> bool {
+/// What [`discard_input`] found.
+enum Discarded {
+    /// The client has closed its side (or failed): close the socket.
+    Closed,
+    /// All it sent is dropped; wait for more, or for its end of stream.
+    Drained,
+    /// Its turn is over with input left: drive it again after the poll.
+    More,
+}
+
+/// Reads and drops what a finished client still sends, so that the
+/// socket can close without a reset once the client closes its side. At
+/// most a turn's reads, like any client.
+fn discard_input(stream: &mut TcpStream) -> Discarded {
     let mut sink = [0; 4096];
-    loop {
+    let mut reads = 0;
+    while reads < READS_PER_TURN {
         match stream.read(&mut sink) {
-            Ok(0) => return false,
-            Ok(_) => {}
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => return true,
+            Ok(0) => return Discarded::Closed,
+            Ok(_) => reads += 1,
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => {
+                return Discarded::Drained;
+            }
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return false,
+            Err(_) => return Discarded::Closed,
         }
     }
+    Discarded::More
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use hello_echo::Protocol;
 use netkit::ServerConfig;
-use netkit::testing::{TestServer, read_exactly, read_to_close};
+use netkit::testing::{TEST_TIMEOUT, TestServer, read_exactly, read_to_close};
 use select_server::{Hello, Report, serve};
 use socket2::SockRef;
 
@@ -177,6 +177,50 @@ fn a_flood_of_clients_that_connect_and_drop_leaves_it_serving() {
     drop(client);
     let report = server.stop().expect("serve");
     assert!(report.connections <= 501, "{report:?}");
+}
+
+/// A client that sends and never reads is closed once its replies have
+/// made no progress for the write timeout, as a threaded server's blocked
+/// `write` gives up on it: it would otherwise hold its place forever.
+#[test]
+fn a_client_that_never_reads_is_closed_at_the_write_timeout() {
+    let (lines, log) = std::sync::mpsc::channel();
+    let config = ServerConfig {
+        write_timeout: Some(Duration::from_millis(200)),
+        log: netkit::Log::to(move |line| {
+            let _ = lines.send(line.to_owned());
+        }),
+        ..ServerConfig::default()
+    };
+    let server = start_with(Protocol::Lines, config);
+    let mut greedy = server.connect();
+    greedy
+        .set_write_timeout(Some(Duration::from_millis(300)))
+        .expect("write timeout");
+    let names = b"greedy\n".repeat(64 * 1024);
+    // Until the server stops reading and the buffers are full, or it is
+    // closed; 64 MiB bounds it if neither happens.
+    let mut sent = 0;
+    while sent < 64 * 1024 * 1024 {
+        match greedy.write(&names) {
+            Ok(n) => sent += n,
+            Err(_) => break,
+        }
+    }
+    let deadline = std::time::Instant::now() + TEST_TIMEOUT;
+    let closed = loop {
+        let left =
+            deadline.saturating_duration_since(std::time::Instant::now());
+        let line = log
+            .recv_timeout(left)
+            .expect("the server logs why it closed the client");
+        if line.contains("not reading") {
+            break line;
+        }
+    };
+    assert!(closed.contains("nothing written for 200ms"), "{closed}");
+    drop(greedy);
+    server.stop().expect("serve");
 }
 
 #[test]
