@@ -58,7 +58,7 @@ const LINGER: Duration = netkit::server::LINGER_TIME;
 /// send its next message before the read that would block: without a
 /// limit it would keep the thread while the others wait. A client cut
 /// short is driven again after the next poll.
-const READS_PER_TURN: usize = 4;
+pub const READS_PER_TURN: usize = 4;
 
 /// How long to wait before trying `accept` again after it failed.
 const ACCEPT_AGAIN: Duration = Duration::from_millis(100);
