@@ -28,7 +28,7 @@
 //!
 //! - [`stage`]: what a stage is, and the runner that reports on each.
 //! - [`lessons`]: each lesson's stages ([`lessons::hello_echo`] to
-//!   [`lessons::http_get`]), and what they check alike
+//!   [`lessons::select_server`]), and what they check alike
 //!   ([`lessons::shared`]).
 //! - [`wire`]: the checker's end of a connection: reads to a known
 //!   length or a newline, each with a deadline, everything recorded.

@@ -88,6 +88,9 @@ pub struct Ctx<'a> {
     program: Option<Running>,
     /// The checker's listening socket, when it plays the server.
     listener: Option<TcpListener>,
+    /// Why the stage could not check its idea on this system, if it
+    /// skipped itself ([`skip`](Ctx::skip)).
+    skipped: Option<String>,
 }
 
 impl Ctx<'_> {
@@ -134,6 +137,14 @@ impl Ctx<'_> {
                  it to learn the port.",
             )),
         }
+    }
+
+    /// Skips the stage, saying why in its place in the report: for a
+    /// check that this system cannot make (a thread count, where there
+    /// is no /proc). The stage returns what this returns.
+    pub fn skip(&mut self, reason: impl Into<String>) -> Result<(), Failure> {
+        self.skipped = Some(reason.into());
+        Ok(())
     }
 
     /// The program this stage started.
@@ -311,7 +322,8 @@ pub struct Outcome {
     pub passed: Vec<&'static str>,
     /// Stages that failed, in order.
     pub failed: Vec<&'static str>,
-    /// Stages not run because the target has no program for their end.
+    /// Stages not run because the target has no program for their end,
+    /// or that skipped themselves on this system ([`Ctx::skip`]).
     pub skipped: Vec<&'static str>,
 }
 
@@ -371,9 +383,15 @@ pub fn run_stages(
             program: None,
             listener: None,
             typed: false,
+            skipped: None,
         };
         let result = (stage.run)(&mut ctx);
         match result {
+            Ok(()) if ctx.skipped.is_some() => {
+                let reason = ctx.skipped.take().unwrap_or_default();
+                writeln!(out, "skip {number:>2} {}: {reason}", stage.slug)?;
+                outcome.skipped.push(stage.slug);
+            }
             Ok(()) => {
                 writeln!(
                     out,
@@ -450,4 +468,49 @@ fn write_output(
         writeln!(out, "{}", textwrap::fill(&todo, wrap))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::Program;
+
+    fn skips(ctx: &mut Ctx) -> Result<(), Failure> {
+        ctx.skip("no /proc here")
+    }
+
+    fn passes(_: &mut Ctx) -> Result<(), Failure> {
+        Ok(())
+    }
+
+    /// A stage that skips itself says why in its place, counts as
+    /// skipped, and fails nothing: the run goes on and succeeds.
+    #[test]
+    fn a_stage_that_skips_itself_is_reported_skipped_with_its_reason() {
+        let stage = |slug, run| Stage {
+            slug,
+            checks: "checks",
+            why: "why",
+            book: "page.md#section",
+            hint: "hint",
+            end: End::Server,
+            flags: &[],
+            run,
+        };
+        let stages = [stage("counted", skips), stage("after", passes)];
+        let target = Target::commands(Program::parse("true"), None, None);
+        let options = RunOptions {
+            seed: 1,
+            up_to: None,
+            keep_going: false,
+        };
+        let mut out = Vec::new();
+        let outcome = run_stages(&stages, &target, options, &mut out)
+            .expect("written to memory");
+        let out = String::from_utf8(out).expect("UTF-8");
+        assert!(out.starts_with("skip  1 counted: no /proc here\n"), "{out}");
+        assert_eq!(outcome.skipped, ["counted"]);
+        assert_eq!(outcome.passed, ["after"]);
+        assert!(outcome.success());
+    }
 }

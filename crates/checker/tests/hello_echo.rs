@@ -166,31 +166,3 @@ fn a_traceback_when_the_server_goes_fails_client_server_gone() {
         ["client-server-gone"]
     );
 }
-
-/// Lesson 7's one-thread servers, Rust (mio) and Python (selectors),
-/// pass every server stage of lesson 1: the same behaviour, another
-/// model. (The client stages are skipped: lesson 7 has no client.)
-#[test]
-fn the_one_thread_servers_of_lesson_7_pass_every_server_stage() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-    let status = std::process::Command::new("cargo")
-        .args(["build", "-q", "-p", "select-server"])
-        .current_dir(root)
-        .status()
-        .expect("run cargo");
-    assert!(status.success(), "select-server builds");
-    // This test runs from target/<profile>/deps; the binary is one up.
-    let exe = std::env::current_exe().expect("the test's path");
-    let bins = exe
-        .parent()
-        .and_then(std::path::Path::parent)
-        .expect("target/<profile>");
-    let rust = format!("{} server", bins.join("select-server").display());
-    let python =
-        format!("python3 {root}/crates/select-server/python/server.py");
-    for server in [rust, python] {
-        let run = checker(&[LESSON, "--cmd", &server, "--seed", SEED]);
-        assert_eq!(run.code, Some(0), "{server}: {run:?}");
-        assert_eq!(run.passed().len(), 13, "{server}: {run:?}");
-    }
-}

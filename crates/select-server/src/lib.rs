@@ -10,7 +10,8 @@
 //! - [`hello`]: lesson 1's protocol, one [`hello::Conversation`] per
 //!   client;
 //! - [`room`]: lesson 5's chat room, with no broker and no writer threads;
-//! - [`demo`]: lessons 1 and 5's demos against this server.
+//! - [`demo`]: lessons 1 and 5's demos against this server;
+//! - [`cli`]: the server's flags, shared with the lesson's exercise.
 //!
 //! Try it (the clients are lessons 1 and 5's, unchanged):
 //!
@@ -23,6 +24,7 @@
 //! $ cargo run -p chat-room -- client -u bob                        # terminal 3
 //! ```
 
+pub mod cli;
 pub mod demo;
 pub mod hello;
 pub mod room;

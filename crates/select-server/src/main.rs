@@ -4,11 +4,12 @@
 use std::process::ExitCode;
 
 use chat_room::protocol::Framing;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use hello_echo::Protocol;
 use netkit::Shutdown;
 use netkit::cli::{ServerFlags, announce_listener, exit_code};
 use netkit::descriptors::SOCKET_ONLY;
+use select_server::cli::{ServerArgs, Which};
 use select_server::{Hello, Room, serve};
 
 /// Lesson 7: lesson 1's and lesson 5's servers, every client served from
@@ -24,16 +25,8 @@ struct Cli {
 enum Command {
     /// Serve every client from one thread
     Server {
-        /// Which lesson's protocol to speak
-        #[arg(long, value_enum, default_value_t = Which::Hello)]
-        protocol: Which,
-        /// The address to listen on [default: hello's 127.0.0.1:9999,
-        /// chat's 127.0.0.1:21567]
-        #[arg(long, value_name = "HOST:PORT")]
-        bind: Option<String>,
-        /// End every message, both ways, in \n (lessons 1 and 5's --lines)
-        #[arg(long)]
-        lines: bool,
+        #[command(flatten)]
+        args: ServerArgs,
         #[command(flatten)]
         flags: ServerFlags,
     },
@@ -41,50 +34,33 @@ enum Command {
     Demo,
 }
 
-/// The two protocols the learner already knows.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Which {
-    /// Lesson 1: Welcome!, then Hello, X! for each message
-    Hello,
-    /// Lesson 5: the chat room
-    Chat,
-}
-
 fn main() -> ExitCode {
     exit_code(run(Cli::parse()))
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let (protocol, bind, lines, flags) = match cli.command {
-        Command::Server {
-            protocol,
-            bind,
-            lines,
-            flags,
-        } => (protocol, bind, lines, flags),
+    let (args, flags) = match cli.command {
+        Command::Server { args, flags } => (args, flags),
         Command::Demo => return select_server::demo::demo(),
     };
-    let bind = bind.unwrap_or_else(|| {
-        match protocol {
-            Which::Hello => hello_echo::DEFAULT_ADDR,
-            Which::Chat => chat_room::DEFAULT_ADDR,
-        }
-        .to_owned()
-    });
-    let listener = netkit::listen(&bind)?;
+    let listener = netkit::listen(args.address())?;
     let shutdown = Shutdown::new();
     shutdown.trigger_on_signals()?;
     // The same cap and idle limit as the threaded servers, from the same
     // flags; each connection holds one descriptor, its socket.
     let config = flags.config(SOCKET_ONLY)?;
     announce_listener(&listener)?;
-    let report = match protocol {
+    let report = match args.protocol {
         Which::Hello => {
-            let hello = Hello::new(Protocol::with_lines(lines));
+            let hello = Hello::new(Protocol::with_lines(args.lines));
             serve(listener, &shutdown, hello, &config)?
         }
         Which::Chat => {
-            let framing = if lines { Framing::Lines } else { Framing::Raw };
+            let framing = if args.lines {
+                Framing::Lines
+            } else {
+                Framing::Raw
+            };
             let room = Room::new(framing, config.log.clone());
             serve(listener, &shutdown, room, &config)?
         }

@@ -22,6 +22,10 @@
 //! message, as the original does, must pass. Names and messages are
 //! random (from the run's seed); the time stamps are checked against the
 //! clock, with a second's margin either side.
+//!
+//! The server's stages are lesson 7's too ([`super::select_server`]),
+//! run by these same functions with `--protocol chat` on the command
+//! line of a server with one thread.
 
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -595,7 +599,7 @@ fn join_again(
 // ---------------------------------------------------------------------
 // The server's stages, original protocol.
 
-fn listen(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn listen(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let peer = Peer::connect(addr, "the connection")?;
     still_running(ctx, "printing `listening on`")?;
@@ -603,14 +607,14 @@ fn listen(ctx: &mut Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
-fn login(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn login(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let name = random_name(&mut ctx.rng);
     let mut user = User::join(addr, &name, false)?;
     user.hears_nothing("`success`")
 }
 
-fn reuse(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn reuse(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let names = random_names(&mut ctx.rng, 2);
     let message = random_message(&mut ctx.rng);
@@ -629,7 +633,7 @@ fn reuse(ctx: &mut Ctx) -> Result<(), Failure> {
     })
 }
 
-fn broadcast(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn broadcast(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let names = random_names(&mut ctx.rng, 3);
     let mut users = names
@@ -649,7 +653,7 @@ fn broadcast(ctx: &mut Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
-fn quit(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn quit(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let names = random_names(&mut ctx.rng, 2);
     let message = random_message(&mut ctx.rng);
@@ -667,7 +671,7 @@ fn quit(ctx: &mut Ctx) -> Result<(), Failure> {
     back.hears(&clock, &names[1], &message)
 }
 
-fn vanish(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn vanish(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let names = random_names(&mut ctx.rng, 3);
     let message = random_message(&mut ctx.rng);
@@ -688,7 +692,7 @@ fn vanish(ctx: &mut Ctx) -> Result<(), Failure> {
     still_running(ctx, "two users vanished")
 }
 
-fn not_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn not_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let names = random_names(&mut ctx.rng, 3);
     let bad = random_non_utf8(&mut ctx.rng);
@@ -717,7 +721,7 @@ fn not_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
     next.hears(&Clock::start(), &names[0], &good)
 }
 
-fn silent_login(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn silent_login(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let name = random_name(&mut ctx.rng);
     let silent = Peer::connect(addr, "a connection that sends no name")?;
@@ -731,7 +735,7 @@ fn silent_login(ctx: &mut Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
-fn stop(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn stop(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let names = random_names(&mut ctx.rng, 2);
     let mut users = names
@@ -759,7 +763,7 @@ fn stop(ctx: &mut Ctx) -> Result<(), Failure> {
 // ---------------------------------------------------------------------
 // The server's stages, with --lines.
 
-fn lines_login(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn lines_login(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let name = random_name(&mut ctx.rng);
     let message = line(name.as_bytes());
@@ -774,7 +778,7 @@ fn lines_login(ctx: &mut Ctx) -> Result<(), Failure> {
     second.expect_close("`reuse`", true)
 }
 
-fn lines_messages(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn lines_messages(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let names = random_names(&mut ctx.rng, 2);
     let count = ctx.rng.usize(3..=6);
@@ -840,7 +844,7 @@ fn stuck_message(n: usize) -> Vec<u8> {
     message
 }
 
-fn lines_stuck(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn lines_stuck(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let names = random_names(&mut ctx.rng, 3);
     // The stuck user logs in, then never reads again.
@@ -1013,7 +1017,7 @@ fn crowd_reader(
     Ok(())
 }
 
-fn lines_crowd(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn lines_crowd(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let names = random_names(&mut ctx.rng, CROWD);
     let messages: Vec<Vec<Vec<u8>>> = (0..CROWD)

@@ -33,7 +33,7 @@ use file_downloader::{MAX_NAME_LEN, MAX_REQUEST_LINE};
 use tempfile::TempDir;
 
 use crate::lessons::shared::{
-    LIVES, exit_code, still_running, stops_on_ctrl_c,
+    LIVES, exit_code, group_members, still_running, stops_on_ctrl_c,
 };
 use crate::lessons::{CLIENT, Lesson, SERVER};
 use crate::report::{Failure, shown};
@@ -487,30 +487,6 @@ fn write_big(
     };
     write().map_err(|err| cannot("write the big file", &err))?;
     Ok(pattern)
-}
-
-/// The processes of the group `group`: the program, and any it started
-/// (a wrapper's child, an interpreter), from /proc. Empty where there is
-/// no /proc.
-fn group_members(group: u32) -> Vec<u32> {
-    let Ok(entries) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            // /proc/PID/stat: "pid (comm) state ppid pgrp ...", and comm
-            // may hold spaces and parentheses: count from the last ')'.
-            let stat = fs::read_to_string(format!("/proc/{pid}/stat"))
-                .unwrap_or_default();
-            let pgrp = stat
-                .rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(2))
-                .and_then(|pgrp| pgrp.parse::<u32>().ok());
-            pgrp == Some(group)
-        })
-        .collect()
 }
 
 /// The resident memory (VmRSS) of the processes `pids`, in bytes; a

@@ -14,6 +14,9 @@
 //!
 //! Names are random (from the run's seed), so a program that knows the
 //! sample session by heart does not pass.
+//!
+//! The server's stages are lesson 7's too ([`super::select_server`]),
+//! run by these same functions against a server with one thread.
 
 use std::net::SocketAddr;
 use std::thread;
@@ -230,7 +233,10 @@ pub const LESSON: Lesson = Lesson {
 };
 
 /// `count` random names, as the client's arguments take them.
-fn random_names(rng: &mut fastrand::Rng, count: usize) -> Vec<Vec<u8>> {
+pub(crate) fn random_names(
+    rng: &mut fastrand::Rng,
+    count: usize,
+) -> Vec<Vec<u8>> {
     (0..count).map(|_| random_name(rng)).collect()
 }
 
@@ -250,19 +256,19 @@ fn random_non_utf8(rng: &mut fastrand::Rng) -> Vec<u8> {
 }
 
 /// One name sent and its greeting expected.
-fn greet(peer: &mut Peer, name: &[u8]) -> Result<(), Failure> {
+pub(crate) fn greet(peer: &mut Peer, name: &[u8]) -> Result<(), Failure> {
     peer.send(name)?;
     peer.expect(&greeting(name), "the reply")
 }
 
 /// A connection that has been welcomed.
-fn welcomed(addr: SocketAddr, label: &str) -> Result<Peer, Failure> {
+pub(crate) fn welcomed(addr: SocketAddr, label: &str) -> Result<Peer, Failure> {
     let mut peer = Peer::connect(addr, label)?;
     peer.expect(WELCOME, "the welcome")?;
     Ok(peer)
 }
 
-fn listen(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn listen(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let peer = Peer::connect(addr, "the connection")?;
     still_running(ctx, "printing `listening on`")?;
@@ -270,13 +276,13 @@ fn listen(ctx: &mut Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
-fn welcome(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn welcome(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     welcomed(addr, "the connection")?;
     Ok(())
 }
 
-fn hello(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn hello(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let name = random_name(&mut ctx.rng);
     let mut peer = welcomed(addr, "the connection")?;
@@ -286,7 +292,7 @@ fn hello(ctx: &mut Ctx) -> Result<(), Failure> {
     peer.expect_quiet(QUIET, "the reply")
 }
 
-fn exit(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn exit(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let count = ctx.rng.usize(2..=5);
     let names = random_names(&mut ctx.rng, count);
@@ -298,7 +304,7 @@ fn exit(ctx: &mut Ctx) -> Result<(), Failure> {
     peer.expect_close("`exit`", false)
 }
 
-fn two_clients(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn two_clients(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let names = random_names(&mut ctx.rng, 2);
     let mut first = welcomed(addr, "client A")?;
@@ -315,7 +321,7 @@ fn two_clients(ctx: &mut Ctx) -> Result<(), Failure> {
     })
 }
 
-fn not_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn not_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let bad = random_non_utf8(&mut ctx.rng);
     let good = random_name(&mut ctx.rng);
@@ -328,7 +334,7 @@ fn not_utf8(ctx: &mut Ctx) -> Result<(), Failure> {
     })
 }
 
-fn burst(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn burst(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let names = random_names(&mut ctx.rng, BURST);
     let start = Instant::now();
@@ -363,7 +369,7 @@ fn burst(ctx: &mut Ctx) -> Result<(), Failure> {
     Ok(())
 }
 
-fn vanish(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn vanish(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let names = random_names(&mut ctx.rng, 3);
     // Gone before the welcome: connected, then reset.
@@ -384,7 +390,7 @@ fn vanish(ctx: &mut Ctx) -> Result<(), Failure> {
     still_running(ctx, "three clients vanished")
 }
 
-fn stop(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn stop(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let mut idle = welcomed(addr, "an idle client")?;
     stops_on_ctrl_c(ctx, ", with a client connected", "accept() or read()")?;
@@ -540,7 +546,7 @@ fn line(bytes: &[u8]) -> Vec<u8> {
     [bytes, b"\n"].concat()
 }
 
-fn lines_hello(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn lines_hello(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let name = random_name(&mut ctx.rng);
     let mut peer = Peer::connect(addr, "the connection")?;
@@ -551,7 +557,7 @@ fn lines_hello(ctx: &mut Ctx) -> Result<(), Failure> {
     peer.expect_close("`exit`", false)
 }
 
-fn lines_split(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn lines_split(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let name = random_name(&mut ctx.rng);
     let message = line(&name);
@@ -564,7 +570,7 @@ fn lines_split(ctx: &mut Ctx) -> Result<(), Failure> {
     peer.expect_quiet(QUIET, "one reply")
 }
 
-fn lines_pipelined(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn lines_pipelined(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let count = ctx.rng.usize(3..=6);
     let names = random_names(&mut ctx.rng, count);
@@ -579,7 +585,7 @@ fn lines_pipelined(ctx: &mut Ctx) -> Result<(), Failure> {
     peer.expect_close("`exit`", false)
 }
 
-fn lines_too_long(ctx: &mut Ctx) -> Result<(), Failure> {
+pub(crate) fn lines_too_long(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     let over = ctx.rng.usize(1..=2000);
     let long = vec![b'x'; MAX_LINE_NAME + over];

@@ -5,6 +5,7 @@ pub mod chat_room;
 pub mod file_downloader;
 pub mod hello_echo;
 pub mod http_get;
+pub mod select_server;
 pub mod shared;
 pub mod time_server;
 pub mod udp_chat;
@@ -83,4 +84,5 @@ pub const LESSONS: &[Lesson] = &[
     file_downloader::LESSON,
     chat_room::LESSON,
     http_get::LESSON,
+    select_server::LESSON,
 ];

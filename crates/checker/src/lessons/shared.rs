@@ -1,8 +1,10 @@
 //! What the lessons' stages check alike, written once: a server that
 //! outlives its clients, a server that stops on Ctrl-C, a crowd of
-//! clients at once; and the random data they send: names, bytes that are
-//! not UTF-8, and the cuts and pauses that split a message.
+//! clients at once, the processes a server runs as; and the random data
+//! they send: names, bytes that are not UTF-8, and the cuts and pauses
+//! that split a message.
 
+use std::fs;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -96,6 +98,30 @@ pub fn join_crowd<T>(
         })?);
     }
     Ok(found)
+}
+
+/// The processes of the group `group`: the program, and any it started
+/// (a wrapper's child, an interpreter), from /proc. Empty where there is
+/// no /proc.
+pub fn group_members(group: u32) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // /proc/PID/stat: "pid (comm) state ppid pgrp ...", and comm
+            // may hold spaces and parentheses: count from the last ')'.
+            let stat = fs::read_to_string(format!("/proc/{pid}/stat"))
+                .unwrap_or_default();
+            let pgrp = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(2))
+                .and_then(|pgrp| pgrp.parse::<u32>().ok());
+            pgrp == Some(group)
+        })
+        .collect()
 }
 
 /// An exit code in words.
