@@ -29,7 +29,8 @@ use jiff::Zoned;
 use netkit::{Log, Shutdown};
 
 use crate::protocol::{
-    Framing, QUIT, REUSE, Request, SUCCESS, notice, parse_request, said,
+    Framing, NOT_READING, QUIT, REUSE, Request, SUCCESS, commands,
+    nobody_called, notice, online, parse_request, said, shutting_down,
     whispered,
 };
 
@@ -204,12 +205,8 @@ impl Broker {
                 self.remove(id, "left");
             }
             Request::Who => {
-                let mut names: Vec<&str> =
-                    self.ids.keys().map(String::as_str).collect();
-                names.sort_unstable();
-                let online =
-                    format!("online ({}): {}", names.len(), names.join(", "));
-                self.send(id, &notice(&online));
+                let online = online(self.ids.keys().map(String::as_str));
+                self.send(id, &online);
             }
             Request::Private { to, text } => {
                 let to = String::from_utf8_lossy(to);
@@ -217,13 +214,10 @@ impl Broker {
                     Some(target) => {
                         self.send(target, &whispered(&now, &name, text));
                     }
-                    None => self
-                        .send(id, &notice(&format!("nobody is called {to}"))),
+                    None => self.send(id, &nobody_called(&to)),
                 }
             }
-            Request::Unknown => {
-                self.send(id, &notice("commands: /who, /msg NAME text, quit"))
-            }
+            Request::Unknown => self.send(id, &commands()),
         }
     }
 
@@ -253,7 +247,7 @@ impl Broker {
                 // end: shutting the socket down makes that write fail at
                 // once, and the writer thread exits.
                 let _ = user.stream.shutdown(Half::Both);
-                self.remove(id, "was disconnected: not reading its messages");
+                self.remove(id, NOT_READING);
             }
             // Its writer has stopped (the connection broke): it is leaving.
             Err(false) => self.remove(id, "left"),
@@ -306,7 +300,7 @@ impl Broker {
         // the goodbye, and gets the end of the stream all the same.
         for user in self.users.values() {
             if user.framing == Framing::Lines {
-                let bye = notice("the server is shutting down");
+                let bye = shutting_down();
                 let _ = user.outbox.try_send(user.framing.encode(&bye).into());
             }
             // "quit" is what makes the original client close; ours too.

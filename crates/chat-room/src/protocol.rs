@@ -197,6 +197,31 @@ pub fn notice(text: &str) -> Vec<u8> {
     format!("* {text}").into_bytes()
 }
 
+/// The answer to `/who`: `* online (2): alice, bob`, names sorted.
+pub fn online<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
+    let mut names: Vec<&str> = names.into_iter().collect();
+    names.sort_unstable();
+    notice(&format!("online ({}): {}", names.len(), names.join(", ")))
+}
+
+/// The answer to `/msg NAME text` when nobody has that name.
+pub fn nobody_called(name: &str) -> Vec<u8> {
+    notice(&format!("nobody is called {name}"))
+}
+
+/// The answer to a command the server does not know.
+pub fn commands() -> Vec<u8> {
+    notice("commands: /who, /msg NAME text, quit")
+}
+
+/// What every `--lines` user is told as the server stops, before `quit`.
+pub fn shutting_down() -> Vec<u8> {
+    notice("the server is shutting down")
+}
+
+/// How the others hear that a user who stopped reading was cut off.
+pub const NOT_READING: &str = "was disconnected: not reading its messages";
+
 /// What a `--lines` client has sent so far, before it is logged in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Login {
@@ -304,6 +329,12 @@ mod tests {
         );
         assert_eq!(read_login(b"alice"), Login::Incomplete);
         assert_eq!(read_login(&[b'a'; 200]), Login::TooLong);
+    }
+
+    #[test]
+    fn who_is_online_is_sorted_and_counted() {
+        assert_eq!(online(["bob", "alice"]), b"* online (2): alice, bob");
+        assert_eq!(online([]), b"* online (0): ");
     }
 
     #[test]

@@ -19,8 +19,9 @@ use std::net::SocketAddr;
 
 use chat_room::broker::OUTBOX_CAPACITY;
 use chat_room::protocol::{
-    Framing, Login, MAX_MESSAGE, QUIT, REUSE, Request, SUCCESS, check_name,
-    notice, parse_request, read_login, said, whispered, wrong_framing_hint,
+    Framing, Login, MAX_MESSAGE, NOT_READING, QUIT, REUSE, Request, SUCCESS,
+    check_name, commands, nobody_called, notice, online, parse_request,
+    read_login, said, shutting_down, whispered, wrong_framing_hint,
 };
 use jiff::Zoned;
 use mio::Token;
@@ -179,12 +180,8 @@ impl Room {
                 self.remove(client, "left", out);
             }
             Request::Who => {
-                let mut names: Vec<&str> =
-                    self.names.keys().map(String::as_str).collect();
-                names.sort_unstable();
-                let online =
-                    format!("online ({}): {}", names.len(), names.join(", "));
-                self.send(client, &notice(&online), out);
+                let online = online(self.names.keys().map(String::as_str));
+                self.send(client, &online, out);
             }
             Request::Private { to, text } => {
                 let to = String::from_utf8_lossy(to);
@@ -192,16 +189,10 @@ impl Room {
                     Some(target) => {
                         self.send(target, &whispered(&now, &name, text), out)
                     }
-                    None => {
-                        let nobody = notice(&format!("nobody is called {to}"));
-                        self.send(client, &nobody, out)
-                    }
+                    None => self.send(client, &nobody_called(&to), out),
                 }
             }
-            Request::Unknown => {
-                let help = notice("commands: /who, /msg NAME text, quit");
-                self.send(client, &help, out)
-            }
+            Request::Unknown => self.send(client, &commands(), out),
         }
     }
     // ANCHOR_END: message
@@ -220,7 +211,7 @@ impl Room {
         out.send(to, framed);
         if out.owed(to) > MAX_BEHIND {
             out.cut(to);
-            self.remove(to, "was disconnected: not reading its messages", out);
+            self.remove(to, NOT_READING, out);
         }
     }
     // ANCHOR_END: send
@@ -327,7 +318,7 @@ impl Service for Room {
         for (&client, person) in &self.people {
             if let Person::Joined { .. } = person {
                 if self.framing == Framing::Lines {
-                    let bye = notice("the server is shutting down");
+                    let bye = shutting_down();
                     out.send(client, &self.framing.encode(&bye));
                 }
                 out.send(client, &self.framing.encode(QUIT));

@@ -40,6 +40,28 @@ fn start_with_small_buffers(
     })
 }
 
+/// The most a flood sends: it stops before if nothing stops it.
+const FLOOD_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Sends names and never reads: the replies pile up until the server
+/// stops reading this client and TCP stops its writes (or the server
+/// closes it). A write that makes no progress for 300 ms ends the flood;
+/// [`FLOOD_LIMIT`] bounds it. Returns the bytes sent.
+fn flood_without_reading(client: &mut std::net::TcpStream) -> usize {
+    client
+        .set_write_timeout(Some(Duration::from_millis(300)))
+        .expect("write timeout");
+    let names = b"greedy\n".repeat(64 * 1024);
+    let mut sent = 0;
+    while sent < FLOOD_LIMIT {
+        match client.write(&names) {
+            Ok(n) => sent += n,
+            Err(_) => break,
+        }
+    }
+    sent
+}
+
 #[test]
 fn the_original_protocol_byte_for_byte() {
     let server = start(Protocol::Raw);
@@ -94,22 +116,8 @@ fn many_clients_are_served_side_by_side() {
 fn a_client_that_never_reads_holds_up_nobody() {
     let server = start(Protocol::Lines);
     let mut greedy = server.connect();
-    // A write that makes no progress for this long ends the flood.
-    greedy
-        .set_write_timeout(Some(Duration::from_millis(300)))
-        .expect("write timeout");
     let flood = thread::spawn(move || {
-        // Names, and never a read: the replies pile up until the server
-        // stops reading this client and TCP stops its writes. The write
-        // timeout ends the flood; 64 MiB bounds it if nothing stops it.
-        let names = b"greedy\n".repeat(64 * 1024);
-        let mut sent = 0;
-        while sent < 64 * 1024 * 1024 {
-            match greedy.write(&names) {
-                Ok(n) => sent += n,
-                Err(_) => break,
-            }
-        }
+        let sent = flood_without_reading(&mut greedy);
         (greedy, sent)
     });
     let mut polite = server.connect();
@@ -117,7 +125,7 @@ fn a_client_that_never_reads_holds_up_nobody() {
     assert_eq!(read_exactly(&mut polite, 24), b"Welcome!\nHello, polite!\n");
     let (greedy, sent) = flood.join().expect("the flood");
     assert!(
-        sent < 64 * 1024 * 1024,
+        sent < FLOOD_LIMIT,
         "back-pressure stopped the flood at {sent} bytes"
     );
     drop(greedy);
@@ -194,19 +202,7 @@ fn a_client_that_never_reads_is_closed_at_the_write_timeout() {
     };
     let server = start_with(Protocol::Lines, config);
     let mut greedy = server.connect();
-    greedy
-        .set_write_timeout(Some(Duration::from_millis(300)))
-        .expect("write timeout");
-    let names = b"greedy\n".repeat(64 * 1024);
-    // Until the server stops reading and the buffers are full, or it is
-    // closed; 64 MiB bounds it if neither happens.
-    let mut sent = 0;
-    while sent < 64 * 1024 * 1024 {
-        match greedy.write(&names) {
-            Ok(n) => sent += n,
-            Err(_) => break,
-        }
-    }
+    flood_without_reading(&mut greedy);
     let deadline = std::time::Instant::now() + TEST_TIMEOUT;
     let closed = loop {
         let left =
