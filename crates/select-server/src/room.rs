@@ -10,14 +10,19 @@
 //! next looks: one thread, no hops, and several messages that arrived
 //! together go out in one write.
 //!
-//! A user who stops reading costs nobody anything: what it is owed waits
-//! in its own outbox, never in a blocking write. When that outbox passes
-//! [`MAX_BEHIND`], the user is cut off at once.
+//! What a user is owed waits in its own outbox, never in a blocking
+//! write. The room goes at its slowest reader's pace, as the threaded
+//! room does: while anyone is [`MAX_OWED`] behind, nobody is read, so a
+//! sender faster than its readers is slowed to theirs by TCP's flow
+//! control. A user who stays behind and takes nothing for
+//! [`SLOW_CLIENT_WAIT`] has stopped reading, and is cut off: everyone
+//! waits that long for it, once.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::time::Duration;
 
-use chat_room::broker::OUTBOX_CAPACITY;
+use chat_room::broker::{OUTBOX_CAPACITY, SLOW_CLIENT_WAIT};
 use chat_room::protocol::{
     Framing, Login, MAX_MESSAGE, NOT_READING, QUIT, REUSE, Request, SUCCESS,
     check_name, commands, nobody_called, notice, online, parse_request,
@@ -30,12 +35,17 @@ use netkit::framing::LineDecoder;
 
 use crate::server::{Outboxes, Service};
 
+#[cfg(doc)]
+use crate::server::MAX_OWED;
+
 // ANCHOR: limits
-/// The most one user may be behind, in bytes, before it is cut off: the
-/// threaded room's bound, its outbox of [`OUTBOX_CAPACITY`] messages of up
-/// to [`MAX_MESSAGE`] bytes. The kernel's buffers for the socket hold
-/// more before anything waits here, so only a user that has stopped
-/// reading gets this far.
+/// The most one user may be behind, in bytes, before it is cut off at
+/// once: the threaded room's bound, its outbox of [`OUTBOX_CAPACITY`]
+/// messages of up to [`MAX_MESSAGE`] bytes. Through the loop a user gets
+/// nowhere near it: the room's pace ([`Room::shared_pace`]) stops all
+/// reading once anyone is owed [`MAX_OWED`], a quarter of this. The bound
+/// is what holds whatever calls the room, as the threaded room's
+/// bounded outbox does.
 pub const MAX_BEHIND: usize = OUTBOX_CAPACITY * MAX_MESSAGE;
 // ANCHOR_END: limits
 
@@ -328,4 +338,65 @@ impl Service for Room {
         self.names.clear();
     }
     // ANCHOR_END: stopping
+
+    // ANCHOR: pace
+    /// The room goes at its slowest reader's pace, as the threaded room
+    /// does when its broker waits for room in a full outbox: while anyone
+    /// is [`MAX_OWED`] behind, nobody is read,
+    /// and a user who takes nothing for [`SLOW_CLIENT_WAIT`] meanwhile is
+    /// cut off. Without it, a sender faster than its readers would be read
+    /// at full speed, and a reader who reads, only more slowly, would be
+    /// cut off like one who never reads.
+    fn shared_pace(&self) -> Option<Duration> {
+        Some(SLOW_CLIENT_WAIT)
+    }
+
+    fn too_slow(&mut self, client: Token, out: &mut Outboxes) {
+        match self.people.get(&client) {
+            Some(Person::Joined { .. }) => {
+                self.remove(client, NOT_READING, out)
+            }
+            _ => self.left(client, out),
+        }
+    }
+    // ANCHOR_END: pace
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A user the loop has accepted and the room has logged in.
+    fn join(room: &mut Room, out: &mut Outboxes, id: usize, name: &str) {
+        let token = Token(id);
+        out.open(token);
+        let peer = SocketAddr::from(([127, 0, 0, 1], 40_000));
+        room.connected(token, peer, out);
+        room.received(token, format!("{name}\n").as_bytes(), out);
+    }
+
+    /// With no loop to write or to stop reading, a user is owed at most
+    /// [`MAX_BEHIND`] (and one message): then it is cut off, and the
+    /// others are told.
+    #[test]
+    fn nobody_is_owed_more_than_max_behind() {
+        let mut room = Room::new(Framing::Lines, Log::default().quiet());
+        let mut out = Outboxes::default();
+        join(&mut room, &mut out, 2, "alice");
+        join(&mut room, &mut out, 3, "bob");
+        let line = format!("{}\n", "x".repeat(1000));
+        let (alice, bob) = (Token(2), Token(3));
+        let mut most = 0;
+        for _ in 0..2 * MAX_BEHIND / line.len() {
+            room.received(alice, line.as_bytes(), &mut out);
+            most = most.max(out.owed(bob));
+        }
+        assert!(most > MAX_BEHIND - MAX_MESSAGE, "it got near: {most}");
+        assert!(most <= MAX_BEHIND + 2 * MAX_MESSAGE, "{most}");
+        assert_eq!(out.owed(bob), 0, "cut off: nothing kept for it");
+        room.received(alice, b"/who\n", &mut out);
+        let told = String::from_utf8_lossy(&out.take(alice)).into_owned();
+        assert!(told.contains("* bob was disconnected: not reading"));
+        assert!(told.ends_with("* online (1): alice\n"), "{told:.80}");
+    }
 }

@@ -15,7 +15,7 @@
 //! [`Outboxes`], for the client that spoke or for any other. The loop
 //! writes them out when each socket has room.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::{self, Read, Write};
 use std::net::{self, SocketAddr};
 use std::sync::Arc;
@@ -83,6 +83,23 @@ pub trait Service {
     /// The server is stopping: the last words to each client. Everything
     /// owed is then sent, and every connection closed.
     fn stopping(&mut self, out: &mut Outboxes);
+
+    /// Whether the clients go at one pace, and how long they wait for the
+    /// slowest. `None`, the default: each client is held back only by
+    /// what it is owed itself. `Some(wait)`: while any client is owed
+    /// [`MAX_OWED`] or more, *no* client is read, so a sender faster than
+    /// its readers is slowed to theirs; a client that stays that far
+    /// behind and takes nothing for `wait` is cut ([`Service::too_slow`]).
+    fn shared_pace(&self) -> Option<Duration> {
+        None
+    }
+
+    /// `client` kept the others waiting for longer than
+    /// [`Service::shared_pace`] allows: its connection is closed once this
+    /// returns. By default it is treated as having left.
+    fn too_slow(&mut self, client: Token, out: &mut Outboxes) {
+        self.left(client, out);
+    }
 }
 // ANCHOR_END: service
 
@@ -96,6 +113,8 @@ pub struct Outboxes {
     /// edge-triggered readiness a socket that is already writable will
     /// not say so again, so the loop writes to these itself.
     touched: Vec<Token>,
+    /// Clients owed [`MAX_OWED`] or more: those a shared pace waits for.
+    behind: HashSet<Token>,
 }
 
 #[derive(Debug, Default)]
@@ -119,6 +138,7 @@ impl Outboxes {
             if !outbox.cut {
                 outbox.owed.extend_from_slice(bytes);
                 self.touch(to);
+                self.recount(to);
             }
         }
     }
@@ -143,6 +163,7 @@ impl Outboxes {
             outbox.cut = true;
             outbox.owed = Vec::new();
             self.touch(to);
+            self.recount(to);
         }
     }
 
@@ -158,6 +179,48 @@ impl Outboxes {
     /// Every client with a connection.
     pub fn clients(&self) -> Vec<Token> {
         self.boxes.keys().copied().collect()
+    }
+
+    /// Keeps [`Outboxes::behind`] true to what `to` is owed.
+    fn recount(&mut self, to: Token) {
+        let owed = self.owed(to);
+        if owed >= MAX_OWED {
+            self.behind.insert(to);
+        } else {
+            self.behind.remove(&to);
+        }
+    }
+
+    /// Whether anyone is [`MAX_OWED`] behind.
+    fn anyone_behind(&self) -> bool {
+        !self.behind.is_empty()
+    }
+
+    /// Whether `to` is [`MAX_OWED`] behind.
+    fn is_behind(&self, to: Token) -> bool {
+        self.behind.contains(&to)
+    }
+
+    /// Forgets a closed client.
+    fn remove(&mut self, client: Token) {
+        self.boxes.remove(&client);
+        self.behind.remove(&client);
+    }
+
+    /// Gives `client` an outbox; the loop does this when it accepts one.
+    pub(crate) fn open(&mut self, client: Token) {
+        self.boxes.insert(client, Outbox::default());
+    }
+
+    /// Everything `to` is owed, as if written: for tests of a service.
+    #[cfg(test)]
+    pub(crate) fn take(&mut self, to: Token) -> Vec<u8> {
+        let owed = self
+            .boxes
+            .get_mut(&to)
+            .map(|outbox| std::mem::take(&mut outbox.owed));
+        self.recount(to);
+        owed.unwrap_or_default()
     }
 
     fn touch(&mut self, to: Token) {
@@ -226,6 +289,12 @@ struct Client {
     writing: bool,
     /// TCP keepalive is on (the service lifted the idle limit).
     kept_alive: bool,
+    /// Has input waiting and is not read, because the clients share a
+    /// pace and someone is behind: it is in [`Server::paused`].
+    paused: bool,
+    /// Was behind when its deadline was last set: the others wait for it,
+    /// so the deadline is the shared pace's.
+    holding_up: bool,
 }
 
 /// Everything the loop owns. One thread, so no locks: the clients and
@@ -250,6 +319,11 @@ struct Server<'a, S> {
     /// Clients whose turn ended before a read said `WouldBlock`: their
     /// input may be waiting, and no new event will say so.
     again: Vec<Token>,
+    /// The service's [`Service::shared_pace`].
+    pace: Option<Duration>,
+    /// Clients left unread because someone is behind: driven again once
+    /// nobody is, since no new event will say their input is there.
+    paused: Vec<Token>,
 }
 
 // ANCHOR: serve
@@ -281,6 +355,7 @@ pub fn serve<S: Service>(
         let _ = wake.wake();
     });
 
+    let pace = service.shared_pace();
     let mut server = Server {
         poll,
         config,
@@ -293,6 +368,8 @@ pub fn serve<S: Service>(
         accept_again: None,
         buf: Box::new([0; READ_SIZE]),
         again: Vec::new(),
+        pace,
+        paused: Vec::new(),
     };
     let mut events = Events::with_capacity(1024);
     // Set once the shutdown is seen: the last moment to wait for clients
@@ -348,6 +425,7 @@ pub fn serve<S: Service>(
         server.flush();
         let now = Instant::now();
         server.expire(now);
+        server.resume();
         if let Some(listener) = &listener {
             if server.accept_again.is_some_and(|at| at <= now) {
                 server.accept_all(listener);
@@ -419,9 +497,11 @@ impl<S: Service> Server<'_, S> {
                 unread: true,
                 writing: false,
                 kept_alive: false,
+                paused: false,
+                holding_up: false,
             };
             self.clients.insert(token, client);
-            self.out.boxes.insert(token, Outbox::default());
+            self.out.open(token);
             self.service.connected(token, peer, &mut self.out);
             self.drive(token);
         }
@@ -498,6 +578,16 @@ impl<S: Service> Server<'_, S> {
             if !client.unread || !self.out.wants_input(token) {
                 break;
             }
+            if self.pace.is_some() && self.out.anyone_behind() {
+                // One pace for all: what this client says would go to one
+                // who is already behind, so it waits (and TCP's flow
+                // control makes it wait) until nobody is.
+                if !client.paused {
+                    client.paused = true;
+                    self.paused.push(token);
+                }
+                break;
+            }
             match client.stream.read(&mut self.buf[..]) {
                 // A read of 0 bytes: the client closed its side.
                 Ok(0) => {
@@ -560,12 +650,21 @@ impl<S: Service> Server<'_, S> {
         let now = Instant::now();
         let was_writing = client.writing;
         client.writing = !outbox.owed.is_empty();
+        let was_holding_up = client.holding_up;
+        client.holding_up = self.pace.is_some() && self.out.is_behind(token);
         let deadline = if client.writing {
             // Waiting for the client to take what it is owed: a write that
             // makes no progress for the write timeout ends the connection,
-            // as it ends a threaded server's blocked `write`.
-            if wrote || !was_writing || client.deadline.is_none() {
-                self.config.write_timeout.map(|limit| now + limit)
+            // as it ends a threaded server's blocked `write`. One that
+            // keeps everyone waiting gets the shared pace's time instead.
+            let starts = !was_writing || client.holding_up && !was_holding_up;
+            if wrote || starts || client.deadline.is_none() {
+                let pace = self.pace.filter(|_| client.holding_up);
+                [pace, self.config.write_timeout]
+                    .into_iter()
+                    .flatten()
+                    .min()
+                    .map(|limit| now + limit)
             } else {
                 client.deadline
             }
@@ -619,6 +718,17 @@ impl<S: Service> Server<'_, S> {
                 self.close(token, None);
                 continue;
             }
+            let pace = self.pace.filter(|_| client.holding_up);
+            if let (true, Some(wait)) = (client.writing, pace) {
+                let owed = self.out.owed(token);
+                self.service.too_slow(token, &mut self.out);
+                let why = format!(
+                    "not reading ({owed} bytes behind, nothing written for \
+                     {wait:?} while the others waited)"
+                );
+                self.close(token, Some(why));
+                continue;
+            }
             let why = if client.writing {
                 let Some(limit) = self.config.write_timeout else {
                     continue;
@@ -628,7 +738,7 @@ impl<S: Service> Server<'_, S> {
                 let Some(limit) = self.config.read_timeout else {
                     continue;
                 };
-                if !self.out.wants_input(token) {
+                if !self.out.wants_input(token) || client.paused {
                     continue;
                 }
                 format!("timed out (idle limit {limit:?})")
@@ -639,6 +749,20 @@ impl<S: Service> Server<'_, S> {
         self.flush();
     }
     // ANCHOR_END: expire
+
+    /// Once nobody is behind, the clients left unread for it are driven
+    /// again: their input is still waiting, and no event will say so.
+    fn resume(&mut self) {
+        if self.out.anyone_behind() {
+            return;
+        }
+        for token in std::mem::take(&mut self.paused) {
+            if let Some(client) = self.clients.get_mut(&token) {
+                client.paused = false;
+                self.again.push(token);
+            }
+        }
+    }
 
     // ANCHOR: begin_stop
     /// The shutdown: the service says its last words, then every client is
@@ -654,7 +778,7 @@ impl<S: Service> Server<'_, S> {
     // ANCHOR_END: begin_stop
 
     fn close(&mut self, token: Token, why: Option<String>) {
-        self.out.boxes.remove(&token);
+        self.out.remove(token);
         let Some(mut client) = self.clients.remove(&token) else {
             return;
         };
@@ -698,6 +822,7 @@ fn write_owed(
             Err(err) => return Err(err),
         }
     }
+    out.recount(token);
     Ok(written)
 }
 

@@ -27,10 +27,22 @@ fn start_with_buffers(
     framing: Framing,
     buffers: Option<usize>,
 ) -> TestServer<std::io::Result<Report>> {
+    start_with(framing, buffers, buffers)
+}
+
+/// A room whose connections have send buffers of `send` bytes and
+/// receive buffers of `receive`, when given.
+fn start_with(
+    framing: Framing,
+    send: Option<usize>,
+    receive: Option<usize>,
+) -> TestServer<std::io::Result<Report>> {
     TestServer::start(move |listener, shutdown| {
-        if let Some(size) = buffers {
-            let socket = SockRef::from(&listener);
+        let socket = SockRef::from(&listener);
+        if let Some(size) = send {
             socket.set_send_buffer_size(size).expect("SO_SNDBUF");
+        }
+        if let Some(size) = receive {
             socket.set_recv_buffer_size(size).expect("SO_RCVBUF");
         }
         let default = ServerConfig::default();
@@ -180,6 +192,47 @@ fn a_user_who_never_reads_is_cut_off_and_the_others_get_everything() {
         sender.line(),
         "* stuck was disconnected: not reading its messages"
     );
+    sender.say("/who");
+    assert_eq!(sender.line(), "* online (2): reader, sender");
+    server.stop().expect("serve");
+}
+
+/// A sender faster than its reader: it writes 600 messages of 1 KB as
+/// fast as TCP lets it, while the reader takes one a millisecond. Read
+/// at full speed, the sender would put the reader more than
+/// [`MAX_BEHIND`] behind, and the reader would be cut off like one that
+/// never reads. The room goes at the reader's pace instead: the reader
+/// gets every message, in order, and nobody is cut off.
+#[test]
+fn a_sender_faster_than_its_reader_is_slowed_and_the_reader_kept() {
+    const MESSAGES: usize = 600;
+    // Small send buffers, so that a reader falls behind after a few
+    // kilobytes; the receive buffers are left alone, because a receive
+    // window smaller than loopback's 64 KiB segments stalls TCP itself
+    // (the sender waits for its persist timer, 200 ms and more).
+    let server = start_with(Framing::Lines, Some(8 * 1024), None);
+    let mut sender = User::join(&server, "sender");
+    let mut reader = User::join(&server, "reader");
+    assert_eq!(sender.line(), "* reader joined");
+    let filler = "x".repeat(1000);
+    assert!(
+        MESSAGES * filler.len() > 2 * MAX_BEHIND,
+        "enough to cut the reader off if the sender were read at full speed"
+    );
+    let sending = {
+        let lines: String =
+            (0..MESSAGES).map(|i| format!("{i} {filler}\n")).collect();
+        let mut stream = sender.lines.get_ref().try_clone().expect("clone");
+        thread::spawn(move || stream.write_all(lines.as_bytes()))
+    };
+    for i in 0..MESSAGES {
+        let heard = reader.line();
+        let want = format!("] sender: {i} {filler}");
+        assert!(heard.ends_with(&want), "message {i}: {heard:.60}");
+        // A slow reader, not a stopped one.
+        thread::sleep(std::time::Duration::from_millis(1));
+    }
+    sending.join().expect("thread").expect("every message sent");
     sender.say("/who");
     assert_eq!(sender.line(), "* online (2): reader, sender");
     server.stop().expect("serve");
