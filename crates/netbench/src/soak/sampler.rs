@@ -74,7 +74,10 @@ pub fn sample_until(
     let mut watch = log.map(LogWatch::new);
     let mut samples = Vec::new();
     let mut panicked = false;
-    let mut next = start;
+    // The first sample a beat in, not at `start`: the normal clients of
+    // the judged part are only then connecting, and a sample without
+    // them would set the first window's least far below the rest.
+    let mut next = start + SAMPLE_PERIOD;
     while next <= until {
         if let Some(wait) = next.checked_duration_since(Instant::now()) {
             thread::sleep(wait);
@@ -217,8 +220,10 @@ mod tests {
         assert!(own.rss_kib > 0 && own.threads >= 1 && own.descriptors >= 3);
         assert_eq!(usage(u32::MAX), None);
         let start = Instant::now();
-        let samples = sample_until(u32::MAX, None, start, start);
-        assert_eq!(samples.len(), 1);
+        let samples =
+            sample_until(u32::MAX, None, start, start + SAMPLE_PERIOD);
+        assert_eq!(samples.len(), 1, "the first a beat after the start");
+        assert_eq!(samples[0].at, SAMPLE_PERIOD);
         assert_eq!(samples[0].usage, None);
     }
 }
