@@ -31,10 +31,17 @@ message and answer ends with b'\\n', and users hear who joins and leaves
 selectors is level-triggered: a socket that is still readable is reported
 again at the next select(). So this server asks only for what it can use
 now (EVENT_WRITE only while something is owed, EVENT_READ only while it
-wants input), where the Rust server, edge-triggered, reads and writes
-until the kernel says "would block". Nothing here ever blocks: what is
-owed to a client waits in its own buffer, and a chat user who stops
-reading is cut off once it is owed more than the threaded room would keep.
+wants input), and does one recv() and one send() per report: what is left
+is reported again. The Rust server, edge-triggered, is told only when a
+socket becomes ready, so it writes until the kernel says "would block",
+and reads until then too, or until the client's turn of READS_PER_TURN
+(4) reads ends and it must remember to come back.
+
+Nothing here ever blocks: what is owed to a client waits in its own
+buffer. The chat room goes at its slowest reader's pace, as lesson 5's
+room does: while any user is owed MAX_OWED, nobody is read, and TCP's
+flow control slows the senders; a user that takes nothing for
+SLOW_CLIENT_WAIT meanwhile has stopped reading, and is cut off.
 
 Try it (the clients are lesson 1's and lesson 5's, unchanged):
 
@@ -64,9 +71,13 @@ import unicodedata
 DEFAULT_ADDRESS = {'hello': '127.0.0.1:9999', 'chat': '127.0.0.1:21567'}
 READ_SIZE = 1024  # the originals' recv(1024): without --lines, a message
 MAX_OWED = 64 * 1024  # owed this much, a client is not read (back-pressure)
-# Owed more than this, a chat user is cut off: the threaded room's outbox
-# of 256 messages of up to 1024 bytes.
+# Owed more than this, a chat user is cut off at once: the threaded room's
+# outbox of 256 messages of up to 1024 bytes. With the pace, a hard bound
+# that is normally not reached.
 MAX_BEHIND = 256 * 1024
+# Seconds a chat user MAX_OWED behind may take nothing while the others
+# wait for it: lesson 5's SLOW_CLIENT_WAIT (crates/chat-room/src/broker.rs).
+SLOW_CLIENT_WAIT = 0.25
 LINGER = 0.5  # seconds a finished client has to send its FIN (netkit's)
 WRITE_TIMEOUT = 10.0  # owed bytes the kernel takes none of this long (netkit's)
 IDLE_TIMEOUT = 60.0  # netkit's --timeout default
@@ -85,6 +96,7 @@ MAX_NAME_CHARS = 32
 NOT_PRINTABLE = 'name has a space or a control character'
 NAME_RULE = ('a name is 1 to 32 printable characters, no spaces, '
              'not starting with / or *')
+NOT_READING = 'was disconnected: not reading its messages'  # lesson 5's
 
 OPEN, FINISHING, LINGERING, CLOSED = 'open', 'finishing', 'lingering', 'closed'
 VERBOSE = True  # --quiet: problems only
@@ -175,7 +187,7 @@ class Conn:
     FINISHING (all said, the last bytes going out), LINGERING (our FIN
     sent, waiting for its own), CLOSED. No protocol in it."""
 
-    def __init__(self, sock, addr, touched):
+    def __init__(self, sock, addr, touched, behind):
         self.sock, self.addr = sock, addr
         self.state = None  # the protocol's part: Hello, Login or Member
         self.owed = bytearray()  # said, not yet taken by the kernel
@@ -185,11 +197,18 @@ class Conn:
         self.deadline = None  # its entry in the loop's heap, if any
         self.events = selectors.EVENT_READ  # what the selector watches
         self.touched = touched  # the loop's: connections to settle
+        # The loop's set of those owed MAX_OWED or more, when the clients
+        # go at one pace (the chat); None when each goes at its own.
+        self.behind = behind
 
     def say(self, data):
         if not self.owed:
             self.stuck_since = time.monotonic()  # the write clock starts
         self.owed += data
+        if self.behind is not None and len(self.owed) >= MAX_OWED \
+                and self not in self.behind:
+            self.behind.add(self)  # the others wait for it from now:
+            self.stuck_since = time.monotonic()  # its clock restarts
         self.touched.add(self)
 
     def finish(self):
@@ -211,6 +230,8 @@ class Conn:
         del self.owed[:sent]
         if sent:
             self.stuck_since = time.monotonic()
+        if self.behind is not None and len(self.owed) < MAX_OWED:
+            self.behind.discard(self)
         return sent
 
 
@@ -387,12 +408,13 @@ class Room:
         if len(conn.owed) > MAX_BEHIND:
             conn.send_owed()  # what the kernel takes now is not behind
         if len(conn.owed) > MAX_BEHIND and self.has(conn):
-            # It stopped reading: its receive window and our send buffer
-            # are full, and MAX_BEHIND bytes more wait. Waiting for it (the
-            # original's blocking send()) would stop the room; keeping it
-            # all would fill our memory. It goes, without a word: there is
-            # no room left for one.
-            self.remove(conn, 'was disconnected: not reading its messages')
+            # The hard bound, the threaded room's. The pace keeps what the
+            # others say far below it: reading stops once anyone is owed
+            # MAX_OWED (Server.held), and one read brings at most 512
+            # lines, some 80 KiB. Keeping more would fill our memory, and
+            # waiting for it (the original's blocking send()) would stop
+            # the room. It goes, without a word: there is no room left.
+            self.remove(conn, NOT_READING)
             self.close(conn, f'cut off: owed {len(conn.owed)} bytes, not reading')
     # ANCHOR_END: cut_off
 
@@ -468,6 +490,11 @@ class Server:
         self.max_clients, self.timeout = max_clients, timeout
         self.selector = selectors.DefaultSelector()
         self.conns, self.touched = set(), set()  # touched: to settle
+        # The chat room goes at its slowest reader's pace; hello-echo's
+        # clients cost each other nothing, and are read independently.
+        self.pace = SLOW_CLIENT_WAIT if protocol == 'chat' else None
+        self.behind = set()  # chat: connections owed MAX_OWED or more
+        self.paused = False  # held(), as the selector was last told
         self.deadlines = []  # a heap of (when, n, conn), soonest first
         self.numbers = itertools.count()  # n: equal times never compare conns
         self.accept_again = None
@@ -503,6 +530,7 @@ class Server:
             # One send per client per turn, however much the turn owed it.
             while self.touched:
                 self.settle(self.touched.pop())
+            self.keep_pace()
         self.shut_down()
     # ANCHOR_END: serve
 
@@ -538,7 +566,8 @@ class Server:
             # Small replies, each awaited: Nagle's algorithm would hold one
             # back, waiting for an ACK.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn = Conn(sock, addr, self.touched)
+            behind = self.behind if self.pace else None
+            conn = Conn(sock, addr, self.touched, behind)
             self.conns.add(conn)
             self.selector.register(sock, conn.events, conn)
             event(f'{show(addr)}: connected')
@@ -557,8 +586,9 @@ class Server:
                 self.discard(conn)
                 return
             # epoll reports a hang-up as readable, asked or not: read only
-            # while input is wanted.
-            wanted = conn.phase == OPEN and conn.events & selectors.EVENT_READ
+            # while input is wanted, and not once someone fell behind,
+            # even earlier in this turn.
+            wanted = interest(conn, self.held()) & selectors.EVENT_READ
             if mask & selectors.EVENT_READ and wanted:
                 data = conn.sock.recv(READ_SIZE)
                 if data:
@@ -566,6 +596,8 @@ class Server:
                     conn.state.received(data)
                 else:  # a read of 0 bytes: the client closed its side
                     conn.state.peer_closed()
+            elif mask & selectors.EVENT_READ and self.held():
+                conn.idle_since = time.monotonic()  # left unread, not idle
         except BlockingIOError:
             pass
         except OSError as err:  # a reset: nothing more to say to it
@@ -597,25 +629,42 @@ class Server:
         if waiting and not conn.waiting:
             conn.idle_since = time.monotonic()  # idle from now, not before
         conn.waiting = waiting
+        self.watch(conn)
+    # ANCHOR_END: write
+
+    def watch(self, conn):
+        """Tells the deadlines and the selector what conn waits for now."""
         due = self.due(conn)
         if due is None:
             conn.deadline = None  # its entry in the heap is now ignored
         elif conn.deadline is None or due < conn.deadline:
             self.arm(conn, due)  # a later one waits for the entry to expire
-        events = interest(conn)
+        self.ask(conn, interest(conn, self.paused))
+
+    def ask(self, conn, events):
+        """Has the selector watch conn for `events`. It cannot watch for
+        nothing: a socket that needs neither event leaves it until then."""
         if events != conn.events:
-            self.selector.modify(conn.sock, events, conn)
+            if not conn.events:
+                self.selector.register(conn.sock, events, conn)
+            elif not events:
+                self.selector.unregister(conn.sock)
+            else:
+                self.selector.modify(conn.sock, events, conn)
             conn.events = events
-    # ANCHOR_END: write
 
     def due(self, conn):
         """When conn is closed unless something happens first, or None."""
         if conn.phase == LINGERING:
             return conn.linger_until
         times = []
-        if conn.owed:  # as a threaded server's blocked send() gives up
-            times.append(conn.stuck_since + WRITE_TIMEOUT)
-        if conn.waiting and self.timeout:
+        if conn.owed:  # as a threaded server's blocked send() gives up;
+            # sooner if it is behind and the others wait for it
+            wait = self.pace if conn in self.behind else WRITE_TIMEOUT
+            times.append(conn.stuck_since + wait)
+        if conn.waiting and self.timeout and not self.paused:
+            # Left unread by the pace, a client cannot be judged idle: once
+            # reading resumes, what it sent meanwhile is read first.
             times.append(conn.idle_since + self.timeout)
         return min(times, default=None)
 
@@ -637,6 +686,8 @@ class Server:
                 self.arm(conn, due)
             elif conn.phase == LINGERING:
                 self.close(conn)  # its FIN never came: close all the same
+            elif conn in self.behind and now >= conn.stuck_since + self.pace:
+                self.too_slow(conn)
             elif conn.owed and now >= conn.stuck_since + WRITE_TIMEOUT:
                 self.close(conn, f'took nothing for {WRITE_TIMEOUT:g} s')
             else:
@@ -644,6 +695,42 @@ class Server:
         if self.accept_again and self.accept_again <= now:
             self.accept_again = None
             self.selector.register(self.listener, selectors.EVENT_READ, 'listener')
+
+    # ANCHOR: pace
+    def held(self):
+        """The chat room goes at its slowest reader's pace, as lesson 5's
+        does when its broker waits for room in a full outbox: while anyone
+        is owed MAX_OWED or more, nobody is read. The senders' bytes wait
+        in the kernel, and TCP's flow control slows them to the readers'."""
+        return bool(self.behind)
+
+    def keep_pace(self):
+        """After a turn: when held() has changed, so has every client's
+        interest. A socket left unread must leave the selector's interest
+        for reading, or select() reports its waiting input at every turn."""
+        if self.held() != self.paused:
+            self.paused = not self.paused
+            for conn in self.conns:
+                self.watch(conn)
+
+    def too_slow(self, conn):
+        """Behind, conn took nothing for the pace's wait: the others have
+        waited long enough. Unless it did: Linux reports a full socket
+        writable only once a third of its send buffer is free (4 MB on
+        loopback), so a slow reader may take bytes and never be reported.
+        One more send() asks the kernel itself."""
+        sent = conn.send_owed()
+        if sent is None:
+            self.close(conn, 'the connection broke')
+            return
+        if sent:  # it reads, slowly: the clock restarts
+            self.touched.add(conn)
+            return
+        owed = len(conn.owed)
+        self.room.remove(conn, NOT_READING)
+        self.close(conn, f'not reading ({owed} bytes behind, nothing taken '
+                         f'for {self.pace:g} s while the others waited)')
+    # ANCHOR_END: pace
 
     def discard(self, conn):
         """Drops what a finished client still sends, and closes once it
@@ -663,7 +750,8 @@ class Server:
             return
         self.room.remove(conn, 'left')
         conn.phase, conn.owed = CLOSED, bytearray()
-        self.selector.unregister(conn.sock)
+        self.behind.discard(conn)
+        self.ask(conn, 0)
         conn.sock.close()
         self.conns.discard(conn)
         if why:
@@ -693,7 +781,7 @@ class Server:
                 self.close(conn)
                 continue
             conn.phase, conn.owed = LINGERING, bytearray()
-            self.selector.modify(conn.sock, selectors.EVENT_READ, conn)
+            self.ask(conn, selectors.EVENT_READ)
         deadline = time.monotonic() + LINGER
         while self.conns and time.monotonic() < deadline:
             for key, _ in self.selector.select(deadline - time.monotonic()):
@@ -708,16 +796,19 @@ class Server:
 
 
 # ANCHOR: interest
-def interest(conn):
-    """What to ask select() about: only what this client can use now."""
+def interest(conn, paused):
+    """What to ask select() about: only what this client can use now.
+    paused: someone is behind, and the chat room's pace reads nobody."""
     if conn.phase == LINGERING:
         return selectors.EVENT_READ  # waiting for its end of stream
     if conn.phase == FINISHING:
         return selectors.EVENT_WRITE  # its last bytes
-    events = selectors.EVENT_READ if len(conn.owed) < MAX_OWED else 0
+    events = 0
+    if len(conn.owed) < MAX_OWED and not paused:
+        events |= selectors.EVENT_READ
     if conn.owed:
         events |= selectors.EVENT_WRITE
-    return events  # never 0: owed MAX_OWED, it is owed something
+    return events  # 0 while paused and owed nothing: nothing to ask
 # ANCHOR_END: interest
 
 

@@ -2,8 +2,12 @@
 //! server (mio), each with lesson 5's Python and Rust clients, unchanged,
 //! in both framings. The Rust client runs in-process (lesson 5's `login`
 //! and `chat`), the Python one as lesson 5's `client.py`: what each prints
-//! is what it prints against lesson 5's servers.
+//! is what it prints against lesson 5's servers. Last, the room's pace,
+//! which `tests/room.rs` tests in-process for the Rust server, is tested
+//! here for the Python port.
 
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
 use std::process::Command;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -169,4 +173,93 @@ fn four_pairings_chat() {
             }
         }
     }
+}
+
+/// A `--lines` user speaking the protocol by hand, for what lesson 5's
+/// clients cannot do on cue: write flat out, or read slowly.
+struct Raw {
+    lines: BufReader<TcpStream>,
+}
+
+impl Raw {
+    /// Logs in as `name` on `stream`, which has read and write timeouts.
+    fn join(mut stream: TcpStream, name: &str) -> Raw {
+        stream
+            .write_all(format!("{name}\n").as_bytes())
+            .expect("name");
+        let mut user = Raw {
+            lines: BufReader::new(stream),
+        };
+        assert_eq!(user.line(), "success");
+        user
+    }
+
+    fn line(&mut self) -> String {
+        let mut line = String::new();
+        self.lines.read_line(&mut line).expect("a line in time");
+        line.trim_end_matches('\n').to_owned()
+    }
+}
+
+/// A connection to `server` whose kernel holds little for it: on the
+/// server's side too, though the server sets no buffer size. Linux sizes
+/// a socket's send buffer from its segment size: loopback's 64 KiB
+/// segments give the server 4 MB to hold a reader's backlog in, so
+/// nothing would wait in the server's own outbox. This reader announces
+/// 536-byte segments (TCP_MAXSEG, sent in its SYN), and the server's send
+/// buffer for it starts at 138 KB (measured with `ss`); its 4 KiB receive
+/// buffer keeps the window small.
+fn small_buffered(server: &ServerProcess) -> TcpStream {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+    socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    socket.set_tcp_mss(536).expect("TCP_MAXSEG");
+    socket
+        .connect_timeout(&server.addr.into(), TEST_TIMEOUT)
+        .expect("connect");
+    socket
+        .set_read_timeout(Some(TEST_TIMEOUT))
+        .expect("timeout");
+    socket
+        .set_write_timeout(Some(TEST_TIMEOUT))
+        .expect("timeout");
+    socket.into()
+}
+
+/// The Python port goes at its slowest reader's pace, as the Rust room
+/// does (`tests/room.rs`): a sender writes 1,200 messages of 1 KB flat
+/// out, a reader takes one a millisecond. Read at full speed, the sender
+/// put the reader more than 256 KiB behind, and the reader was cut off
+/// like one that never reads (at message 100 to 400 in 20 runs of the
+/// port before the pace). Slowed to the reader's pace instead, the sender
+/// is heard in full: the reader gets every message, in order, and nobody
+/// is cut off.
+#[test]
+fn python_room_slows_a_sender_to_its_readers_pace() {
+    const MESSAGES: usize = 1_200;
+    let server = start_server(Lang::Python, Framing::Lines);
+    let mut sender = Raw::join(netkit::testing::connect(server.addr), "sender");
+    let mut reader = Raw::join(small_buffered(&server), "reader");
+    assert_eq!(sender.line(), "* reader joined");
+    let filler = "x".repeat(1000);
+    let sending = {
+        let lines: String =
+            (0..MESSAGES).map(|i| format!("{i} {filler}\n")).collect();
+        let mut stream = sender.lines.get_ref().try_clone().expect("clone");
+        thread::spawn(move || stream.write_all(lines.as_bytes()))
+    };
+    for i in 0..MESSAGES {
+        let heard = reader.line();
+        let want = format!("] sender: {i} {filler}");
+        assert!(heard.ends_with(&want), "message {i}: {heard:.60}");
+        // A slow reader, not a stopped one.
+        thread::sleep(Duration::from_millis(1));
+    }
+    sending.join().expect("thread").expect("every message sent");
+    // Had the reader been cut off, the sender would hear so first.
+    sender.lines.get_mut().write_all(b"/who\n").expect("/who");
+    assert_eq!(sender.line(), "* online (2): reader, sender");
+    server.interrupt();
+    let stopped = server.wait(Duration::from_secs(2));
+    assert!(stopped.status.success(), "{}", stopped.stderr);
 }
