@@ -41,11 +41,12 @@ use crate::server::MAX_OWED;
 // ANCHOR: limits
 /// The most one user may be behind, in bytes, before it is cut off at
 /// once: the threaded room's bound, its outbox of [`OUTBOX_CAPACITY`]
-/// messages of up to [`MAX_MESSAGE`] bytes. Through the loop a user gets
-/// nowhere near it: the room's pace ([`Room::shared_pace`]) stops all
-/// reading once anyone is owed [`MAX_OWED`], a quarter of this. The bound
-/// is what holds whatever calls the room, as the threaded room's
-/// bounded outbox does.
+/// messages of up to [`MAX_MESSAGE`] bytes. The room's pace
+/// ([`Room::shared_pace`]) stops all reading once anyone is owed
+/// [`MAX_OWED`], a quarter of this, so what the others say keeps a user
+/// well below it. One read can still bring more at once (a packet of
+/// `/who` lines in a crowded room, all answered to the sender): this
+/// bound holds whatever comes, as the threaded room's outbox does.
 pub const MAX_BEHIND: usize = OUTBOX_CAPACITY * MAX_MESSAGE;
 // ANCHOR_END: limits
 

@@ -238,6 +238,39 @@ fn a_sender_faster_than_its_reader_is_slowed_and_the_reader_kept() {
     server.stop().expect("serve");
 }
 
+/// The same with the kernel's own buffers, megabytes on loopback. A
+/// socket whose send buffer is full says it is writable again only once
+/// a good part of it is free, which a reader taking 4 KB a millisecond
+/// needs longer than the room's 250 ms to free: the room must ask, with
+/// a write, before it calls that reader stopped.
+#[test]
+fn a_slow_reader_behind_megabytes_of_buffers_is_kept() {
+    const MESSAGES: usize = 6_000;
+    let server = start(Framing::Lines);
+    let mut sender = User::join(&server, "sender");
+    let mut reader = User::join(&server, "reader");
+    assert_eq!(sender.line(), "* reader joined");
+    let filler = "x".repeat(1000);
+    let sending = {
+        let lines: String =
+            (0..MESSAGES).map(|i| format!("{i} {filler}\n")).collect();
+        let mut stream = sender.lines.get_ref().try_clone().expect("clone");
+        thread::spawn(move || stream.write_all(lines.as_bytes()))
+    };
+    for i in 0..MESSAGES {
+        let heard = reader.line();
+        let want = format!("] sender: {i} {filler}");
+        assert!(heard.ends_with(&want), "message {i}: {heard:.60}");
+        if i % 4 == 0 {
+            thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+    sending.join().expect("thread").expect("every message sent");
+    sender.say("/who");
+    assert_eq!(sender.line(), "* online (2): reader, sender");
+    server.stop().expect("serve");
+}
+
 #[test]
 fn stopping_tells_every_user_as_the_threaded_room_does() {
     let server = start(Framing::Lines);
