@@ -21,7 +21,7 @@
 use std::io::{self, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use netkit::bind::CONNECT_TIMEOUT;
 use socket2::{Domain, Protocol, SockAddr, SockRef, Socket, Type};
@@ -65,6 +65,13 @@ pub const FILL_STALL: Duration = Duration::from_millis(500);
 /// socket buffers (a few MiB each on Linux, autotuned), so it stops at a
 /// stall, not here, unless the server keeps reading without answering.
 pub const FILL_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// The longest a never-reading client sends. A chat room reads a
+/// flooder that never reads at the pace of its readers (what it says is
+/// not answered to it, so its writes never stall), and at that pace
+/// [`FILL_LIMIT`] can take minutes: the flood is bounded in time as well
+/// as in bytes. A server that answers stalls it within a second or two.
+pub const FILL_TIME: Duration = Duration::from_secs(5);
 
 /// A never-reading client's receive buffer (SO_RCVBUF; Linux doubles
 /// it), set before `connect` since the window scale is agreed in the
@@ -193,8 +200,9 @@ pub fn send_and_read(addr: SocketAddr, bytes: &[u8]) -> io::Result<Vec<u8>> {
 
 /// Sends `request` over and over on `stream` without reading, until a
 /// write stalls for [`FILL_STALL`] (the server has stopped reading: its
-/// answers to us fill its send buffer and our receive buffer) or
-/// [`FILL_LIMIT`] bytes are sent; then holds the connection for `hold`
+/// answers to us fill its send buffer and our receive buffer), or
+/// [`FILL_LIMIT`] bytes are sent, or [`FILL_TIME`] has passed; then
+/// holds the connection for `hold`
 /// and closes it. Returns the bytes sent.
 pub fn fill_and_hold(
     mut stream: TcpStream,
@@ -203,7 +211,8 @@ pub fn fill_and_hold(
 ) -> io::Result<u64> {
     stream.set_write_timeout(Some(FILL_STALL))?;
     let mut sent = 0;
-    while sent < FILL_LIMIT {
+    let until = Instant::now() + FILL_TIME;
+    while sent < FILL_LIMIT && Instant::now() < until {
         match stream.write(request) {
             Ok(0) => break,
             Ok(n) => sent += n as u64,
