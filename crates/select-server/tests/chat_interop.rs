@@ -6,7 +6,8 @@
 //! which `tests/room.rs` tests in-process for the Rust server, is tested
 //! here for the Python port.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+
 use std::net::TcpStream;
 use std::process::Command;
 use std::thread::{self, JoinHandle};
@@ -18,6 +19,8 @@ use crossbeam_channel::{Receiver, Sender};
 use netkit::Shutdown;
 use netkit::demo::LineSender;
 use netkit::testing::{Lang, Process, ServerProcess, TEST_TIMEOUT};
+
+use common::{LineUser, outrun};
 
 fn framing_flags(framing: Framing) -> &'static [&'static str] {
     match framing {
@@ -175,32 +178,6 @@ fn four_pairings_chat() {
     }
 }
 
-/// A `--lines` user speaking the protocol by hand, for what lesson 5's
-/// clients cannot do on cue: write flat out, or read slowly.
-struct Raw {
-    lines: BufReader<TcpStream>,
-}
-
-impl Raw {
-    /// Logs in as `name` on `stream`, which has read and write timeouts.
-    fn join(mut stream: TcpStream, name: &str) -> Raw {
-        stream
-            .write_all(format!("{name}\n").as_bytes())
-            .expect("name");
-        let mut user = Raw {
-            lines: BufReader::new(stream),
-        };
-        assert_eq!(user.line(), "success");
-        user
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.lines.read_line(&mut line).expect("a line in time");
-        line.trim_end_matches('\n').to_owned()
-    }
-}
-
 /// A connection to `server` whose kernel holds little for it: on the
 /// server's side too, though the server sets no buffer size. Linux sizes
 /// a socket's send buffer from its segment size: loopback's 64 KiB
@@ -236,29 +213,12 @@ fn small_buffered(server: &ServerProcess) -> TcpStream {
 /// is cut off.
 #[test]
 fn python_room_slows_a_sender_to_its_readers_pace() {
-    const MESSAGES: usize = 1_200;
     let server = start_server(Lang::Python, Framing::Lines);
-    let mut sender = Raw::join(netkit::testing::connect(server.addr), "sender");
-    let mut reader = Raw::join(small_buffered(&server), "reader");
+    let mut sender =
+        LineUser::join(netkit::testing::connect(server.addr), "sender");
+    let mut reader = LineUser::join(small_buffered(&server), "reader");
     assert_eq!(sender.line(), "* reader joined");
-    let filler = "x".repeat(1000);
-    let sending = {
-        let lines: String =
-            (0..MESSAGES).map(|i| format!("{i} {filler}\n")).collect();
-        let mut stream = sender.lines.get_ref().try_clone().expect("clone");
-        thread::spawn(move || stream.write_all(lines.as_bytes()))
-    };
-    for i in 0..MESSAGES {
-        let heard = reader.line();
-        let want = format!("] sender: {i} {filler}");
-        assert!(heard.ends_with(&want), "message {i}: {heard:.60}");
-        // A slow reader, not a stopped one.
-        thread::sleep(Duration::from_millis(1));
-    }
-    sending.join().expect("thread").expect("every message sent");
-    // Had the reader been cut off, the sender would hear so first.
-    sender.lines.get_mut().write_all(b"/who\n").expect("/who");
-    assert_eq!(sender.line(), "* online (2): reader, sender");
+    outrun(&mut sender, &mut reader, 1_200, 1);
     server.interrupt();
     let stopped = server.wait(Duration::from_secs(2));
     assert!(stopped.status.success(), "{}", stopped.stderr);

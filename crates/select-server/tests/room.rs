@@ -4,7 +4,9 @@
 //! from outside by the checker's chat-room stages: see the checker's
 //! tests.)
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::mpsc;
 use std::thread;
@@ -15,6 +17,8 @@ use netkit::testing::{TestServer, read_exactly, read_to_close};
 use select_server::room::MAX_BEHIND;
 use select_server::{Report, Room, serve};
 use socket2::SockRef;
+
+use common::{LineUser as User, outrun};
 
 fn start(framing: Framing) -> TestServer<std::io::Result<Report>> {
     start_with_buffers(framing, None)
@@ -55,36 +59,9 @@ fn start_with(
     })
 }
 
-/// A `--lines` user, logged in, with a line reader.
-struct User {
-    lines: BufReader<TcpStream>,
-}
-
-impl User {
-    fn join(server: &TestServer<std::io::Result<Report>>, name: &str) -> User {
-        let mut stream = server.connect();
-        stream
-            .write_all(format!("{name}\n").as_bytes())
-            .expect("name");
-        let mut user = User {
-            lines: BufReader::new(stream),
-        };
-        assert_eq!(user.line(), "success");
-        user
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.lines.read_line(&mut line).expect("a line");
-        line.trim_end_matches('\n').to_owned()
-    }
-
-    fn say(&mut self, text: &str) {
-        let stream = self.lines.get_mut();
-        stream
-            .write_all(format!("{text}\n").as_bytes())
-            .expect("say");
-    }
+/// Logs `name` in to `server`'s room.
+fn join(server: &TestServer<std::io::Result<Report>>, name: &str) -> User {
+    User::join(server.connect(), name)
 }
 
 #[test]
@@ -120,7 +97,7 @@ fn a_user_who_never_reads_is_cut_off_and_the_others_get_everything() {
     const MESSAGES: usize = 2_000;
     const BATCH: usize = 100;
     let server = start_with_buffers(Framing::Lines, Some(8 * 1024));
-    let mut sender = User::join(&server, "sender");
+    let mut sender = join(&server, "sender");
     let stuck = {
         // Its own receive buffer is small too: it holds little.
         let socket = socket2::Socket::new(
@@ -135,7 +112,7 @@ fn a_user_who_never_reads_is_cut_off_and_the_others_get_everything() {
         stream.write_all(b"stuck\n").expect("name");
         stream
     };
-    let mut reader = User::join(&server, "reader");
+    let mut reader = join(&server, "reader");
     assert_eq!(sender.line(), "* stuck joined");
     assert_eq!(sender.line(), "* reader joined");
     let filler = "x".repeat(1000);
@@ -166,11 +143,7 @@ fn a_user_who_never_reads_is_cut_off_and_the_others_get_everything() {
         let lines: String = (batch * BATCH..(batch + 1) * BATCH)
             .map(|i| format!("{i} {filler}\n"))
             .collect();
-        sender
-            .lines
-            .get_mut()
-            .write_all(lines.as_bytes())
-            .expect("send");
+        sender.stream().write_all(lines.as_bytes()).expect("send");
         got.recv().expect("the reader goes on");
     }
     let (_reader, notices) =
@@ -206,35 +179,17 @@ fn a_user_who_never_reads_is_cut_off_and_the_others_get_everything() {
 #[test]
 fn a_sender_faster_than_its_reader_is_slowed_and_the_reader_kept() {
     const MESSAGES: usize = 600;
+    // Enough to cut the reader off if the sender were read at full speed.
+    const { assert!(MESSAGES * 1000 > 2 * MAX_BEHIND) };
     // Small send buffers, so that a reader falls behind after a few
     // kilobytes; the receive buffers are left alone, because a receive
     // window smaller than loopback's 64 KiB segments stalls TCP itself
     // (the sender waits for its persist timer, 200 ms and more).
     let server = start_with(Framing::Lines, Some(8 * 1024), None);
-    let mut sender = User::join(&server, "sender");
-    let mut reader = User::join(&server, "reader");
+    let mut sender = join(&server, "sender");
+    let mut reader = join(&server, "reader");
     assert_eq!(sender.line(), "* reader joined");
-    let filler = "x".repeat(1000);
-    assert!(
-        MESSAGES * filler.len() > 2 * MAX_BEHIND,
-        "enough to cut the reader off if the sender were read at full speed"
-    );
-    let sending = {
-        let lines: String =
-            (0..MESSAGES).map(|i| format!("{i} {filler}\n")).collect();
-        let mut stream = sender.lines.get_ref().try_clone().expect("clone");
-        thread::spawn(move || stream.write_all(lines.as_bytes()))
-    };
-    for i in 0..MESSAGES {
-        let heard = reader.line();
-        let want = format!("] sender: {i} {filler}");
-        assert!(heard.ends_with(&want), "message {i}: {heard:.60}");
-        // A slow reader, not a stopped one.
-        thread::sleep(std::time::Duration::from_millis(1));
-    }
-    sending.join().expect("thread").expect("every message sent");
-    sender.say("/who");
-    assert_eq!(sender.line(), "* online (2): reader, sender");
+    outrun(&mut sender, &mut reader, MESSAGES, 1);
     server.stop().expect("serve");
 }
 
@@ -245,37 +200,19 @@ fn a_sender_faster_than_its_reader_is_slowed_and_the_reader_kept() {
 /// a write, before it calls that reader stopped.
 #[test]
 fn a_slow_reader_behind_megabytes_of_buffers_is_kept() {
-    const MESSAGES: usize = 6_000;
     let server = start(Framing::Lines);
-    let mut sender = User::join(&server, "sender");
-    let mut reader = User::join(&server, "reader");
+    let mut sender = join(&server, "sender");
+    let mut reader = join(&server, "reader");
     assert_eq!(sender.line(), "* reader joined");
-    let filler = "x".repeat(1000);
-    let sending = {
-        let lines: String =
-            (0..MESSAGES).map(|i| format!("{i} {filler}\n")).collect();
-        let mut stream = sender.lines.get_ref().try_clone().expect("clone");
-        thread::spawn(move || stream.write_all(lines.as_bytes()))
-    };
-    for i in 0..MESSAGES {
-        let heard = reader.line();
-        let want = format!("] sender: {i} {filler}");
-        assert!(heard.ends_with(&want), "message {i}: {heard:.60}");
-        if i % 4 == 0 {
-            thread::sleep(std::time::Duration::from_millis(1));
-        }
-    }
-    sending.join().expect("thread").expect("every message sent");
-    sender.say("/who");
-    assert_eq!(sender.line(), "* online (2): reader, sender");
+    outrun(&mut sender, &mut reader, 6_000, 4);
     server.stop().expect("serve");
 }
 
 #[test]
 fn stopping_tells_every_user_as_the_threaded_room_does() {
     let server = start(Framing::Lines);
-    let mut alice = User::join(&server, "alice");
-    let mut bob = User::join(&server, "bob");
+    let mut alice = join(&server, "alice");
+    let mut bob = join(&server, "bob");
     assert_eq!(alice.line(), "* bob joined");
     server.stop().expect("serve");
     for user in [&mut alice, &mut bob] {
