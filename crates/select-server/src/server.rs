@@ -721,9 +721,9 @@ impl<S: Service> Server<'_, S> {
             let pace = self.pace.filter(|_| client.holding_up);
             if let (true, Some(wait)) = (client.writing, pace) {
                 // A full socket says it is writable again only once a good
-                // part of its send buffer is free: a
-                // reader taking a little at a time may not have made it
-                // say so yet. So the loop asks, with one more write.
+                // part of its send buffer is free: a reader taking a little
+                // at a time may not have made it say so yet. So the loop
+                // asks, with one more write.
                 match write_owed(&mut client.stream, &mut self.out, token) {
                     Ok(0) => {}
                     Ok(_) => {
