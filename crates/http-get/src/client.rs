@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 use std::io::{self, BufReader, Read, Write};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -20,6 +21,7 @@ use crate::clock::{Clock, TimedStream};
 use crate::head::{Head, read_final_head};
 use crate::request::{Header, Method, encode};
 use crate::target::{Target, resolve};
+use crate::tls::{self, Transport};
 
 /// How long a connect, or any one read or write, may take by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -47,6 +49,9 @@ pub struct Options {
     /// head and the body, counted from the call to [`fetch`]. `None` (the
     /// default, as with curl's `--max-time`): as long as it takes.
     pub max_time: Option<Duration>,
+    /// Whom `https://` trusts: Mozilla's roots by default, and the CAs
+    /// of `--cacert` ([`tls::client_config`]).
+    pub tls: Arc<rustls::ClientConfig>,
 }
 
 impl Default for Options {
@@ -57,13 +62,14 @@ impl Default for Options {
             max_redirects: MAX_REDIRECTS,
             timeout: DEFAULT_TIMEOUT,
             max_time: None,
+            tls: tls::default_config(),
         }
     }
 }
 
-/// The connection, on its transfer's clock and buffered: what the head
-/// parser and the body readers read from.
-pub type Connection = BufReader<TimedStream>;
+/// The connection, plain or TLS, on its transfer's clock and buffered:
+/// what the head parser and the body readers read from.
+pub type Connection = BufReader<Transport>;
 
 /// The final response: its head, and its body to read.
 #[derive(Debug)]
@@ -219,8 +225,14 @@ fn exchange(
         .map_err(|err| connect_failed(&spec, err.io_error(), wait, clock))?;
     // Every read and write is bounded, by the timeout and by what is left
     // of the max-time: a server that stalls halfway, or trickles, is an
-    // error, not a hang.
-    let mut stream = TimedStream::new(stream, *clock);
+    // error, not a hang. The TLS handshake too.
+    let stream = TimedStream::new(stream, *clock);
+    let mut stream = if target.tls {
+        let tls = tls::handshake(stream, host, Arc::clone(&options.tls))?;
+        Transport::Tls(Box::new(tls))
+    } else {
+        Transport::Plain(stream)
+    };
     let request = encode(options.method, target, headers);
     stream.write_all(&request).context("sending the request")?;
     let mut conn = BufReader::with_capacity(READ_BUFFER, stream);

@@ -5,6 +5,7 @@
 //! purpose; a test of the client must. So a route holds the exact bytes
 //! of its response, and [`ok`], [`chunked`] and [`redirect`] build the
 //! usual ones; [`trickle`] and [`Reply::Paced`] make a slow server.
+//! [`serve_tls`] serves the same bytes inside TLS.
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -41,6 +42,10 @@ pub enum Reply {
     /// A 200 whose body is the request head received, one line per
     /// header line, its CR LF shown as `\r\n`: what the client sent.
     Echo,
+    /// These bytes, then the connection drops. Over TLS: without the
+    /// `close_notify` that says the server meant to stop (a truncation,
+    /// or an attack); over plain TCP the same as [`Reply::Bytes`].
+    Dropped(Vec<u8>),
 }
 
 /// Request targets (`/a?b`) and their replies; anything else gets 404.
@@ -130,13 +135,47 @@ pub fn serve(
 ) -> io::Result<ServeReport> {
     let routes = Arc::new(routes);
     netkit::serve(listener, shutdown, config, move |conn| {
-        answer(conn, &routes)
+        let mut stream = &*conn.stream;
+        answer(&mut stream, conn, &routes)?;
+        netkit::server::lingering_close(&conn.stream);
+        Ok(())
     })
 }
 
-fn answer(conn: &Connection, routes: &Routes) -> io::Result<()> {
-    let Some(request) = read_request(conn)? else {
-        return Ok(());
+/// Serves `routes` as [`serve`] does, inside TLS: `tls` holds the
+/// certificate chain and key the server presents. Every reply but
+/// [`Reply::Dropped`] ends with `close_notify`.
+pub fn serve_tls(
+    listener: TcpListener,
+    shutdown: &Shutdown,
+    routes: Routes,
+    config: &ServerConfig,
+    tls: Arc<rustls::ServerConfig>,
+) -> io::Result<ServeReport> {
+    let routes = Arc::new(routes);
+    netkit::serve(listener, shutdown, config, move |conn| {
+        let session = rustls::ServerConnection::new(Arc::clone(&tls))
+            .map_err(io::Error::other)?;
+        let mut stream = rustls::StreamOwned::new(session, &*conn.stream);
+        if answer(&mut stream, conn, &routes)? {
+            stream.conn.send_close_notify();
+            stream.flush()?;
+        }
+        netkit::server::lingering_close(&conn.stream);
+        Ok(())
+    })
+}
+
+/// Reads a request from `stream` and writes its route's reply; returns
+/// whether the reply ends as the server meant it to (not
+/// [`Reply::Dropped`]).
+fn answer<S: Read + Write>(
+    stream: &mut S,
+    conn: &Connection,
+    routes: &Routes,
+) -> io::Result<bool> {
+    let Some(request) = read_request(stream)? else {
+        return Ok(true);
     };
     let request_line = request.lines().next().unwrap_or_default().to_owned();
     let target = request_line.split(' ').nth(1).unwrap_or_default();
@@ -155,7 +194,6 @@ fn answer(conn: &Connection, routes: &Routes) -> io::Result<()> {
         let request_line = netkit::text::printable(request_line.as_bytes());
         log.event(format_args!("{}: {request_line} -> {status}", conn.peer));
     }
-    let mut stream = &*conn.stream;
     match reply {
         Reply::Echo => stream.write_all(&echo(&request))?,
         Reply::Bytes(bytes) => stream.write_all(bytes)?,
@@ -163,24 +201,30 @@ fn answer(conn: &Connection, routes: &Routes) -> io::Result<()> {
         Reply::Paced(pieces, gap) => send_paced(stream, pieces, *gap)?,
         Reply::Stall(bytes) => {
             stream.write_all(bytes)?;
+            stream.flush()?;
             // Until the server stops (its channel closes then).
             let _ = conn.shutdown.receiver().recv();
         }
+        Reply::Dropped(bytes) => {
+            stream.write_all(bytes)?;
+            stream.flush()?;
+            return Ok(false);
+        }
     }
-    netkit::server::lingering_close(&conn.stream);
-    Ok(())
+    Ok(true)
 }
 // ANCHOR_END: serve
 
 /// Writes each piece, then waits `gap`. A client that has gone makes a
 /// write fail (a reset, then a broken pipe), and that ends the reply.
 fn send_paced(
-    mut stream: &std::net::TcpStream,
+    stream: &mut impl Write,
     pieces: &[Vec<u8>],
     gap: Duration,
 ) -> io::Result<()> {
     for piece in pieces {
         stream.write_all(piece)?;
+        stream.flush()?;
         thread::sleep(gap);
     }
     Ok(())
@@ -189,7 +233,9 @@ fn send_paced(
 /// The status line a reply starts with, for the log.
 fn status_of(reply: &Reply) -> String {
     let bytes = match reply {
-        Reply::Bytes(bytes) | Reply::Stall(bytes) => bytes.as_slice(),
+        Reply::Bytes(bytes) | Reply::Stall(bytes) | Reply::Dropped(bytes) => {
+            bytes.as_slice()
+        }
         Reply::Pieces(pieces) | Reply::Paced(pieces, _) => {
             pieces.first().map_or(&[][..], Vec::as_slice)
         }
@@ -215,8 +261,8 @@ fn echo(request: &str) -> Vec<u8> {
 }
 
 /// Reads a request head; `None` if the client closed first.
-fn read_request(conn: &Connection) -> io::Result<Option<String>> {
-    let mut reader = BufReader::new((&*conn.stream).take(MAX_REQUEST as u64));
+fn read_request(stream: &mut impl Read) -> io::Result<Option<String>> {
+    let mut reader = BufReader::new(stream.take(MAX_REQUEST as u64));
     let mut head = Vec::new();
     loop {
         let start = head.len();

@@ -11,6 +11,7 @@
 //! - [`head`]: the response's status line and headers, with limits.
 //! - [`body`]: where the body ends (RFC 9112 section 6.3), as readers.
 //! - [`clock`]: `--timeout` for each step, `--max-time` for the whole.
+//! - [`tls`]: `https://`, TLS between the socket and HTTP.
 //! - [`client`]: one request and its redirects.
 //! - [`download`]: saving bodies, and a bounded pool for many URLs.
 //! - [`fixture`]: a loopback server of chosen bytes, for the demo and tests.
@@ -31,3 +32,4 @@ pub mod head;
 pub mod request;
 pub mod served;
 pub mod target;
+pub mod tls;

@@ -27,7 +27,7 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// The URLs to fetch (http:// only)
+    /// The URLs to fetch (http:// or https://)
     #[arg(value_name = "URL")]
     urls: Vec<String>,
 
@@ -68,6 +68,11 @@ struct Cli {
     /// Read more URLs from FILE, one per line ('-': standard input)
     #[arg(long, value_name = "FILE")]
     urls_from: Option<PathBuf>,
+
+    /// For https://, trust the CA certificates in this PEM file as well as
+    /// Mozilla's roots (a test server's, or your own CA's); may be repeated
+    #[arg(long, value_name = "FILE")]
+    cacert: Vec<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -212,6 +217,7 @@ fn plan(cli: Cli) -> anyhow::Result<(Vec<Job>, Settings, usize)> {
             max_redirects: cli.limits.max_redirects,
             timeout: *cli.limits.timeout,
             max_time: cli.max_time.map(|max_time| *max_time),
+            tls: http_get::tls::client_config(&cli.cacert)?,
         },
         show_head: cli.include || cli.head,
         progress: to_files && io::stderr().is_terminal(),

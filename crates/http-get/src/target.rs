@@ -3,8 +3,9 @@
 //!
 //! The `url` crate parses (the WHATWG rules browsers follow, IPv6 literals
 //! and percent-encoding included) and resolves relative redirects. What is
-//! ours is what this client accepts: `http://` only, a host, no user name
-//! or password, and no space or control character anywhere, since a space
+//! ours is what this client accepts: `http://` or `https://`, a host, no
+//! user name or password, and no space or control character anywhere,
+//! since a space
 //! in a request line would end the target early and a CR LF would start a
 //! header of the URL's choosing.
 
@@ -17,10 +18,12 @@ use url::Url;
 pub struct Target {
     /// The URL, normalised by the parser, without its fragment.
     pub url: Url,
-    /// The port: the URL's, or 80.
+    /// The port: the URL's, or the scheme's (80, or 443 for https).
     pub port: u16,
+    /// `https://`: TLS over the connection (see [`crate::tls`]).
+    pub tls: bool,
     /// The `Host` header's value: the host as written in URLs (`[::1]`
-    /// for IPv6), with `:port` unless it is 80.
+    /// for IPv6), with `:port` unless it is the scheme's.
     pub host_header: String,
     /// What the request line asks for: the path, and `?query` if any.
     pub request_target: String,
@@ -33,8 +36,6 @@ pub enum UrlError {
     Parse(String),
     /// A space or control character: it would break the request line.
     BadCharacter(char),
-    /// `https://`: that takes TLS, which this client does not speak.
-    Https,
     /// Another scheme (`ftp:`, `file:`, ...).
     Scheme(String),
     /// No host (`http:///path`).
@@ -52,13 +53,11 @@ impl fmt::Display for UrlError {
                 "the URL holds {c:?}; spaces and control characters must be \
                  percent-encoded (a space is %20)"
             ),
-            UrlError::Https => write!(
-                f,
-                "https:// needs TLS, and this client speaks plain HTTP only \
-                 (TLS is a later lesson); try http://"
-            ),
             UrlError::Scheme(scheme) => {
-                write!(f, "{scheme}: URLs are not HTTP; use http://")
+                write!(
+                    f,
+                    "{scheme}: URLs are not HTTP; use http:// or https://"
+                )
             }
             UrlError::NoHost => write!(f, "the URL has no host"),
             UrlError::Credentials => {
@@ -117,11 +116,11 @@ fn check_characters(text: &str) -> Result<(), UrlError> {
 impl Target {
     // ANCHOR: target_new
     fn new(mut url: Url) -> Result<Target, UrlError> {
-        match url.scheme() {
-            "http" => {}
-            "https" => return Err(UrlError::Https),
+        let tls = match url.scheme() {
+            "http" => false,
+            "https" => true,
             other => return Err(UrlError::Scheme(other.to_owned())),
-        }
+        };
         if !url.username().is_empty() || url.password().is_some() {
             return Err(UrlError::Credentials);
         }
@@ -131,6 +130,8 @@ impl Target {
         }
         // The fragment (#part) is for the browser; it is never sent.
         url.set_fragment(None);
+        // The parser drops a port that is the scheme's (`:443` for
+        // https), so `url.port()` is only ever another one.
         let port = url.port_or_known_default().unwrap_or(80);
         let host_header = match url.port() {
             Some(port) => format!("{host}:{port}"),
@@ -143,6 +144,7 @@ impl Target {
         Ok(Target {
             url,
             port,
+            tls,
             host_header,
             request_target,
         })
@@ -184,11 +186,17 @@ mod tests {
         assert_eq!(t.host_header, "[::1]:8080");
         // An explicit :80 is the default, and the parser drops it.
         assert_eq!(target("http://h:80/").host_header, "h");
+        let t = target("https://example.com/x");
+        assert!(t.tls);
+        assert_eq!((t.port, t.host_header.as_str()), (443, "example.com"));
+        assert_eq!(target("https://h:443/").host_header, "h");
+        let t = target("https://h:80/");
+        assert_eq!((t.port, t.host_header.as_str()), (80, "h:80"));
+        assert!(!target("http://h/").tls);
     }
 
     #[test]
     fn refusals_say_why() {
-        assert_eq!(parse_target("https://h/"), Err(UrlError::Https));
         assert_eq!(
             parse_target("ftp://h/"),
             Err(UrlError::Scheme("ftp".into()))
@@ -224,7 +232,9 @@ mod tests {
         assert_eq!(go("next").unwrap(), "http://h:8080/dir/next");
         assert_eq!(go("//other/x").unwrap(), "http://other/x");
         assert_eq!(go("http://b/y").unwrap(), "http://b/y");
-        assert_eq!(go("https://b/y"), Err(UrlError::Https));
+        assert_eq!(go("https://b/y").unwrap(), "https://b/y");
+        let back = resolve(&target("https://s/a").url, "http://h/").unwrap();
+        assert!(!back.tls, "a redirect may leave TLS, and says so");
     }
 
     #[test]

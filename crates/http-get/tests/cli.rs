@@ -122,14 +122,14 @@ fn many_urls_with_jobs_and_a_list() {
         "--urls-from",
         "urls.txt",
         &url(&server, "/hello.txt"),
-        "https://example.com/x",
+        "ftp://example.com/x",
     ]));
     assert_eq!(status.code(), Some(1));
     assert_eq!(out, "");
     assert_eq!(
         errors(&err),
         [
-            "error: https://example.com/x: https:// needs TLS, and this client speaks plain HTTP only (TLS is a later lesson); try http://".to_owned(),
+            "error: ftp://example.com/x: ftp: URLs are not HTTP; use http:// or https://".to_owned(),
             format!("error: {}: the server answered HTTP/1.1 404 Not Found", url(&server, "/missing.txt")),
         ]
     );

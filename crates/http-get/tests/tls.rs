@@ -1,0 +1,338 @@
+//! `https://` against the fixture inside TLS: a test CA and its server
+//! certificates are made here, when the tests run (rcgen), and the
+//! client trusts the CA through `--cacert`, as a learner trusts their
+//! own test server. Every way a body ends, the close_notify rule, and
+//! each way the handshake fails, with the line that says what to do.
+
+mod common;
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use common::{Server, data, http_get, names_in, start};
+use http_get::fixture::{Reply, Routes, chunked, ok, redirect, serve_tls};
+use netkit::testing::TestServer;
+use netkit::{Log, ServerConfig};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair,
+    date_time_ymd,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+/// A test CA, its certificate saved as PEM for `--cacert`.
+struct Ca {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+    dir: tempfile::TempDir,
+}
+
+impl Ca {
+    fn new() -> Ca {
+        let mut params = CertificateParams::new(Vec::new()).expect("params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "socket lessons test CA");
+        let key = KeyPair::generate().expect("a key");
+        let issuer = CertifiedIssuer::self_signed(params, key).expect("CA");
+        let dir = tempfile::tempdir().expect("a directory");
+        fs::write(dir.path().join("ca.pem"), issuer.pem()).expect("ca.pem");
+        Ca { issuer, dir }
+    }
+
+    fn pem(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    /// A server's TLS settings: a certificate for `names`, signed by
+    /// this CA, valid from `valid.0` to `valid.1` (years) if given.
+    fn server(
+        &self,
+        names: &[&str],
+        valid: Option<(i32, i32)>,
+    ) -> Arc<rustls::ServerConfig> {
+        let names: Vec<String> = names.iter().map(|&n| n.to_owned()).collect();
+        let mut params = CertificateParams::new(names).expect("params");
+        if let Some((from, to)) = valid {
+            params.not_before = date_time_ymd(from, 1, 1);
+            params.not_after = date_time_ymd(to, 1, 1);
+        }
+        let key = KeyPair::generate().expect("a key");
+        let cert = params.signed_by(&key, &self.issuer).expect("signed");
+        let chain = vec![
+            CertificateDer::from(cert.der().to_vec()),
+            CertificateDer::from(self.issuer.der().to_vec()),
+        ];
+        let key = PrivateKeyDer::try_from(key.serialize_der()).expect("key");
+        let provider = Arc::new(http_get::tls::ring_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS 1.2 and 1.3")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("a certificate and its key");
+        Arc::new(config)
+    }
+}
+
+/// The fixture inside TLS on 127.0.0.1:0, presenting `tls`.
+fn start_tls(routes: Routes, tls: Arc<rustls::ServerConfig>) -> Server {
+    let config = ServerConfig {
+        log: Log::to(|_| {}),
+        ..ServerConfig::default()
+    };
+    TestServer::start(move |listener, shutdown| {
+        serve_tls(listener, &shutdown, routes, &config, tls)
+    })
+}
+
+fn https(server: &Server, target: &str) -> String {
+    format!("https://{}{target}", server.addr())
+}
+
+/// A head with neither Content-Length nor chunked: the body ends at the
+/// close.
+const UNTIL_CLOSE: &[u8] = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n";
+
+fn routes() -> Routes {
+    let body = data(100_000, 3);
+    Routes::new()
+        .at("/hello.txt", ok(b"hello\n", "text/plain"))
+        .at("/data.bin", ok(&body, "application/octet-stream"))
+        .at("/chunks.bin", chunked(&body, &[1000, 4096]))
+        .at("/close.bin", Reply::Bytes([UNTIL_CLOSE, &body].concat()))
+        .at(
+            "/dropped.bin",
+            Reply::Dropped([UNTIL_CLOSE, &body[..5000]].concat()),
+        )
+        .at(
+            // Whole by its length: the missing close_notify does not
+            // matter.
+            "/length-dropped.bin",
+            match ok(&body, "application/octet-stream") {
+                Reply::Bytes(bytes) => Reply::Dropped(bytes),
+                other => other,
+            },
+        )
+}
+
+/// Runs http-get in `dir` with `args`; returns the exit code, stdout
+/// and stderr.
+fn run(dir: &Path, args: &[&str]) -> (Option<i32>, Vec<u8>, String) {
+    let output = http_get(dir).args(args).output().expect("http-get runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), output.stdout, stderr)
+}
+
+#[test]
+fn every_framing_arrives_whole_over_tls() {
+    let ca = Ca::new();
+    let server = start_tls(routes(), ca.server(&["127.0.0.1"], None));
+    let dir = tempfile::tempdir().unwrap();
+    let cacert = ca.pem();
+    let cacert = cacert.to_str().unwrap();
+    let (code, out, err) = run(
+        dir.path(),
+        &["--cacert", cacert, &https(&server, "/hello.txt")],
+    );
+    assert_eq!(
+        (code, out.as_slice(), err.as_str()),
+        (Some(0), &b"hello\n"[..], "")
+    );
+    let body = data(100_000, 3);
+    for target in [
+        "/data.bin",
+        "/chunks.bin",
+        "/close.bin",
+        "/length-dropped.bin",
+    ] {
+        let (code, _, err) = run(
+            dir.path(),
+            &["--cacert", cacert, "-o", "out.bin", &https(&server, target)],
+        );
+        assert_eq!(code, Some(0), "{target}: {err}");
+        let saved = fs::read(dir.path().join("out.bin")).unwrap();
+        assert!(saved == body, "{target}: {} bytes", saved.len());
+    }
+}
+
+/// The one place TLS changes HTTP's framing: a body that ends at the
+/// close is whole only after the server's close_notify. The same bytes
+/// over plain TCP are taken as complete, since TCP cannot tell.
+#[test]
+fn a_body_cut_without_close_notify_is_an_error_and_leaves_no_file() {
+    let ca = Ca::new();
+    let server = start_tls(routes(), ca.server(&["127.0.0.1"], None));
+    let dir = tempfile::tempdir().unwrap();
+    let cacert = ca.pem();
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "--cacert",
+            cacert.to_str().unwrap(),
+            "-o",
+            "out.bin",
+            &https(&server, "/dropped.bin"),
+        ],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("without TLS's close_notify"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(names_in(dir.path()), Vec::<String>::new(), "no file left");
+
+    let plain = start(routes());
+    let (code, _, err) = run(
+        dir.path(),
+        &["-o", "out.bin", &common::url(&plain, "/dropped.bin")],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(fs::read(dir.path().join("out.bin")).unwrap().len(), 5000);
+}
+
+/// A redirect may cross between http and https either way; each hop is
+/// its own connection, TLS or not as its URL says, and a TLS hop checks
+/// the certificate for its own host.
+#[test]
+fn redirects_cross_between_http_and_https() {
+    let ca = Ca::new();
+    let plain = start(routes());
+    let to_plain = redirect(302, &common::url(&plain, "/hello.txt"));
+    let tls = start_tls(
+        routes().at("/to-plain", to_plain),
+        ca.server(&["127.0.0.1"], None),
+    );
+    let to_tls = redirect(301, &https(&tls, "/data.bin"));
+    let plain_again = start(Routes::new().at("/to-tls", to_tls));
+    let dir = tempfile::tempdir().unwrap();
+    let cacert = ca.pem();
+    let cacert = cacert.to_str().unwrap();
+    let (code, out, err) =
+        run(dir.path(), &["--cacert", cacert, &https(&tls, "/to-plain")]);
+    assert_eq!((code, out.as_slice()), (Some(0), &b"hello\n"[..]), "{err}");
+    let (code, out, err) = run(
+        dir.path(),
+        &["--cacert", cacert, &common::url(&plain_again, "/to-tls")],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out == data(100_000, 3), "{} bytes", out.len());
+    // Without --cacert, the https hop is refused, not skipped.
+    let (code, _, err) =
+        run(dir.path(), &[&common::url(&plain_again, "/to-tls")]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--cacert"), "{err}");
+}
+
+#[test]
+fn an_unknown_authority_is_refused_and_the_error_names_cacert() {
+    let ca = Ca::new();
+    let server = start_tls(routes(), ca.server(&["127.0.0.1"], None));
+    let dir = tempfile::tempdir().unwrap();
+    let (code, out, err) =
+        run(dir.path(), &["-o", "out", &https(&server, "/hello.txt")]);
+    assert_eq!(code, Some(1));
+    assert!(out.is_empty());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("signed by an authority this client does not trust"),
+        "{err}"
+    );
+    assert!(err.contains("--cacert"), "{err}");
+    assert_eq!(names_in(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_certificate_for_another_name_is_refused_naming_both() {
+    let ca = Ca::new();
+    let server = start_tls(routes(), ca.server(&["files.example"], None));
+    let dir = tempfile::tempdir().unwrap();
+    let cacert = ca.pem();
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "--cacert",
+            cacert.to_str().unwrap(),
+            &https(&server, "/hello.txt"),
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("the certificate is for files.example, not for 127.0.0.1"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_expired_certificate_is_refused() {
+    let ca = Ca::new();
+    let server =
+        start_tls(routes(), ca.server(&["127.0.0.1"], Some((2000, 2001))));
+    let dir = tempfile::tempdir().unwrap();
+    let cacert = ca.pem();
+    let (code, _, err) = run(
+        dir.path(),
+        &[
+            "--cacert",
+            cacert.to_str().unwrap(),
+            &https(&server, "/hello.txt"),
+        ],
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("has expired"), "{err}");
+}
+
+/// A plain HTTP server takes the ClientHello for a bad request and
+/// answers 400 in clear text, as nginx or Python's http.server do.
+#[test]
+fn plain_http_on_the_tls_port_is_named() -> io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let plain = std::thread::spawn(move || -> io::Result<()> {
+        let (mut stream, _) = listener.accept()?;
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+        let mut hello = [0; 512];
+        let _ = stream.read(&mut hello)?;
+        stream
+            .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) =
+        run(dir.path(), &[&format!("https://{addr}/hello.txt")]);
+    plain.join().expect("the plain server")?;
+    assert_eq!(code, Some(1));
+    assert!(err.contains("does not speak TLS"), "{err}");
+    Ok(())
+}
+
+/// A server that accepts and never answers the ClientHello: the
+/// handshake is on the same clock as every read.
+#[test]
+fn a_stalled_handshake_times_out() -> io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(
+        dir.path(),
+        &["--timeout", "300ms", &format!("https://{addr}/")],
+    );
+    drop(listener);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("sent nothing for 0.3 s"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn cacert_must_be_a_pem_file_of_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("empty.pem"), "not a certificate\n").unwrap();
+    let (code, _, err) = run(
+        dir.path(),
+        &["--cacert", "empty.pem", "https://127.0.0.1:9/"],
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("--cacert empty.pem: no certificate in it"),
+        "{err}"
+    );
+}
