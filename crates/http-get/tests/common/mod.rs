@@ -5,12 +5,18 @@
 
 use std::fs;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
-use http_get::fixture::{Routes, serve};
+use http_get::fixture::{Routes, serve, serve_tls};
 use netkit::testing::TestServer;
 use netkit::{Log, ServeReport, ServerConfig};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair,
+    date_time_ymd,
+};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// The fixture server, running in the test process.
 pub type Server = TestServer<io::Result<ServeReport>>;
@@ -66,4 +72,76 @@ pub fn names_in(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// A test CA, its certificate saved as PEM for `--cacert`.
+pub struct Ca {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+    dir: tempfile::TempDir,
+}
+
+impl Ca {
+    pub fn new() -> Ca {
+        let mut params = CertificateParams::new(Vec::new()).expect("params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "socket lessons test CA");
+        let key = KeyPair::generate().expect("a key");
+        let issuer = CertifiedIssuer::self_signed(params, key).expect("CA");
+        let dir = tempfile::tempdir().expect("a directory");
+        fs::write(dir.path().join("ca.pem"), issuer.pem()).expect("ca.pem");
+        Ca { issuer, dir }
+    }
+
+    /// The CA's certificate, as a PEM file for `--cacert`.
+    pub fn pem(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+
+    /// A server's TLS settings: a certificate for `names`, signed by
+    /// this CA, valid from `valid.0` to `valid.1` (years) if given.
+    pub fn server(
+        &self,
+        names: &[&str],
+        valid: Option<(i32, i32)>,
+    ) -> Arc<rustls::ServerConfig> {
+        let names: Vec<String> = names.iter().map(|&n| n.to_owned()).collect();
+        let mut params = CertificateParams::new(names).expect("params");
+        if let Some((from, to)) = valid {
+            params.not_before = date_time_ymd(from, 1, 1);
+            params.not_after = date_time_ymd(to, 1, 1);
+        }
+        let key = KeyPair::generate().expect("a key");
+        let cert = params.signed_by(&key, &self.issuer).expect("signed");
+        let chain = vec![
+            CertificateDer::from(cert.der().to_vec()),
+            CertificateDer::from(self.issuer.der().to_vec()),
+        ];
+        let key = PrivateKeyDer::try_from(key.serialize_der()).expect("key");
+        let provider = Arc::new(http_get::tls::ring_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS 1.2 and 1.3")
+            .with_no_client_auth()
+            .with_single_cert(chain, key)
+            .expect("a certificate and its key");
+        Arc::new(config)
+    }
+}
+
+/// The fixture inside TLS on 127.0.0.1:0, quiet, presenting `tls`.
+pub fn start_tls(routes: Routes, tls: Arc<rustls::ServerConfig>) -> Server {
+    let config = ServerConfig {
+        log: Log::to(|_| {}),
+        ..ServerConfig::default()
+    };
+    TestServer::start(move |listener, shutdown| {
+        serve_tls(listener, &shutdown, routes, &config, tls)
+    })
+}
+
+/// The `https://` URL of `target` on a TLS `server`.
+pub fn https(server: &Server, target: &str) -> String {
+    format!("https://{}{target}", server.addr())
 }
