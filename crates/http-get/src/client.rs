@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use netkit::Log;
 use url::Url;
 
 use crate::body::{ChunkedReader, Framing, LengthReader, framing};
@@ -52,6 +53,10 @@ pub struct Options {
     /// Whom `https://` trusts: Mozilla's roots by default, and the CAs
     /// of `--cacert` ([`tls::client_config`]).
     pub tls: Arc<rustls::ClientConfig>,
+    /// `-v`: where each connection's story goes (the address connected
+    /// to; for TLS the version, cipher suite and certificates), one `* `
+    /// line each, as curl writes them. `None`: told to nobody.
+    pub verbose: Option<Log>,
 }
 
 impl Default for Options {
@@ -63,6 +68,7 @@ impl Default for Options {
             timeout: DEFAULT_TIMEOUT,
             max_time: None,
             tls: tls::default_config(),
+            verbose: None,
         }
     }
 }
@@ -223,12 +229,21 @@ fn exchange(
     let wait = clock.wait()?;
     let stream = netkit::connect_within(&spec, wait)
         .map_err(|err| connect_failed(&spec, err.io_error(), wait, clock))?;
+    let verbose = options.verbose.as_ref();
+    if let (Some(log), Ok(peer)) = (verbose, stream.peer_addr()) {
+        log.event(format_args!("* connected to {peer} ({spec})"));
+    }
     // Every read and write is bounded, by the timeout and by what is left
     // of the max-time: a server that stalls halfway, or trickles, is an
     // error, not a hang. The TLS handshake too.
     let stream = TimedStream::new(stream, *clock);
     let mut stream = if target.tls {
         let tls = tls::handshake(stream, host, Arc::clone(&options.tls))?;
+        if let Some(log) = verbose {
+            for line in tls::describe(&tls.conn) {
+                log.event(format_args!("* {line}"));
+            }
+        }
         Transport::Tls(Box::new(tls))
     } else {
         Transport::Plain(stream)

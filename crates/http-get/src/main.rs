@@ -69,6 +69,11 @@ struct Cli {
     #[arg(long, value_name = "FILE")]
     urls_from: Option<PathBuf>,
 
+    /// Tell what each connection does on stderr: the address, and for
+    /// https:// the TLS version, cipher suite and certificates
+    #[arg(short, long)]
+    verbose: bool,
+
     /// For https://, trust the CA certificates in this PEM file as well as
     /// Mozilla's roots (a test server's, or your own CA's); may be repeated
     #[arg(long, value_name = "FILE")]
@@ -218,6 +223,7 @@ fn plan(cli: Cli) -> anyhow::Result<(Vec<Job>, Settings, usize)> {
             timeout: *cli.limits.timeout,
             max_time: cli.max_time.map(|max_time| *max_time),
             tls: http_get::tls::client_config(&cli.cacert)?,
+            verbose: cli.verbose.then(netkit::Log::stderr),
         },
         show_head: cli.include || cli.head,
         progress: to_files && io::stderr().is_terminal(),

@@ -32,6 +32,8 @@ use rustls::{
     StreamOwned,
 };
 
+use x509_parser::prelude::{FromDer, X509Certificate};
+
 use crate::clock::TimedStream;
 
 /// A connection: TCP, or TLS over TCP. Either way, every read and write
@@ -177,6 +179,40 @@ pub fn handshake(
     Ok(StreamOwned::new(conn, stream))
 }
 // ANCHOR_END: handshake
+
+// ANCHOR: describe
+/// What `-v` shows of a finished handshake: the version and cipher suite
+/// agreed, the application protocol, and each certificate the server
+/// sent, its own first, each named by its subject and its issuer.
+pub fn describe(conn: &ClientConnection) -> Vec<String> {
+    let version = match conn.protocol_version() {
+        Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3",
+        Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2",
+        _ => "an unknown version",
+    };
+    let suite = conn
+        .negotiated_cipher_suite()
+        .and_then(|suite| suite.suite().as_str())
+        .unwrap_or("an unknown cipher suite");
+    let alpn = conn.alpn_protocol().map_or_else(
+        || "no ALPN".to_owned(),
+        |alpn| format!("ALPN {}", String::from_utf8_lossy(alpn)),
+    );
+    let mut lines = vec![format!("{version}, {suite}, {alpn}")];
+    let chain = conn.peer_certificates().unwrap_or_default();
+    for (i, cert) in chain.iter().enumerate() {
+        lines.push(match X509Certificate::from_der(cert) {
+            Ok((_, cert)) => format!(
+                "certificate {i}: {} (issued by {})",
+                cert.subject(),
+                cert.issuer()
+            ),
+            Err(_) => format!("certificate {i}: not readable"),
+        });
+    }
+    lines
+}
+// ANCHOR_END: describe
 
 /// A failed handshake, in one line that says what to do.
 fn handshake_failed(err: io::Error, host: &str) -> anyhow::Error {

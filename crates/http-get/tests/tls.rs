@@ -80,6 +80,39 @@ fn every_framing_arrives_whole_over_tls() {
     }
 }
 
+/// -v tells what the handshake agreed and whom the server says it is.
+#[test]
+fn verbose_shows_the_version_the_cipher_and_the_chain() {
+    let ca = Ca::new();
+    let server = start_tls(routes(), ca.server(&["127.0.0.1"], None));
+    let dir = tempfile::tempdir().unwrap();
+    let cacert = ca.pem();
+    let (code, out, err) = run(
+        dir.path(),
+        &[
+            "-v",
+            "--cacert",
+            cacert.to_str().unwrap(),
+            &https(&server, "/hello.txt"),
+        ],
+    );
+    assert_eq!((code, out.as_slice()), (Some(0), &b"hello\n"[..]), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 4, "{err}");
+    assert_eq!(lines[0], format!("* connected to {0} ({0})", server.addr()));
+    assert!(lines[1].starts_with("* TLS 1.3, TLS13_"), "{err}");
+    assert!(lines[2].starts_with("* certificate 0: "), "{err}");
+    assert!(
+        lines[2].ends_with("(issued by CN=socket lessons test CA)"),
+        "{err}"
+    );
+    assert_eq!(
+        lines[3],
+        "* certificate 1: CN=socket lessons test CA (issued by CN=socket \
+         lessons test CA)"
+    );
+}
+
 /// The one place TLS changes HTTP's framing: a body that ends at the
 /// close is whole only after the server's close_notify. The same bytes
 /// over plain TCP are taken as complete, since TCP cannot tell.
