@@ -231,7 +231,10 @@ fn exchange(
         .map_err(|err| connect_failed(&spec, err.io_error(), wait, clock))?;
     let verbose = options.verbose.as_ref();
     if let (Some(log), Ok(peer)) = (verbose, stream.peer_addr()) {
-        log.event(format_args!("* connected to {peer} ({spec})"));
+        match peer.to_string() == spec {
+            true => log.event(format_args!("* connected to {peer}")),
+            false => log.event(format_args!("* connected to {peer} ({spec})")),
+        }
     }
     // Every read and write is bounded, by the timeout and by what is left
     // of the max-time: a server that stalls halfway, or trickles, is an

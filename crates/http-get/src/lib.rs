@@ -12,6 +12,7 @@
 //! - [`body`]: where the body ends (RFC 9112 section 6.3), as readers.
 //! - [`clock`]: `--timeout` for each step, `--max-time` for the whole.
 //! - [`tls`]: `https://`, TLS between the socket and HTTP.
+//! - [`test_ca`]: a CA made on the spot, for `serve --tls` and the tests.
 //! - [`client`]: one request and its redirects.
 //! - [`download`]: saving bodies, and a bounded pool for many URLs.
 //! - [`fixture`]: a loopback server of chosen bytes, for the demo and tests.
@@ -32,4 +33,5 @@ pub mod head;
 pub mod request;
 pub mod served;
 pub mod target;
+pub mod test_ca;
 pub mod tls;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use anyhow::Context;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 use http_get::cli::{LimitArgs, OutputArg};
@@ -99,6 +100,11 @@ struct ServeArgs {
     /// Log nothing; without it, one line per request
     #[arg(long, short)]
     quiet: bool,
+
+    /// Serve https:// instead, with a certificate from a CA made now, and
+    /// write that CA's certificate to CA_FILE for the client's --cacert
+    #[arg(long, value_name = "CA_FILE")]
+    tls: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -161,8 +167,9 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let shutdown = netkit::Shutdown::new();
     shutdown.trigger_on_signals()?;
-    let base = format!("http://{addr}");
-    let other = format!("http://localhost:{}", addr.port());
+    let scheme = if args.tls.is_some() { "https" } else { "http" };
+    let base = format!("{scheme}://{addr}");
+    let other = format!("{scheme}://localhost:{}", addr.port());
     let log = if args.quiet {
         netkit::Log::stderr().quiet()
     } else {
@@ -173,8 +180,18 @@ fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         log: netkit::Log::to(|_| {}),
         ..Default::default()
     };
+    let Some(ca_file) = &args.tls else {
+        netkit::cli::announce(addr);
+        http_get::fixture::serve(listener, &shutdown, routes, &config)?;
+        return Ok(());
+    };
+    let ca = http_get::test_ca::TestCa::new()?;
+    let tls = ca.server(&http_get::test_ca::LOOPBACK_NAMES, None)?;
+    std::fs::write(ca_file, ca.pem()).with_context(|| {
+        format!("writing the CA's certificate to {}", ca_file.display())
+    })?;
     netkit::cli::announce(addr);
-    http_get::fixture::serve(listener, &shutdown, routes, &config)?;
+    http_get::fixture::serve_tls(listener, &shutdown, routes, &config, tls)?;
     Ok(())
 }
 

@@ -13,6 +13,7 @@ use std::path::Path;
 
 use common::{Ca, data, http_get, https, names_in, start, start_tls};
 use http_get::fixture::{Reply, Routes, chunked, ok, redirect};
+use netkit::testing::ServerProcess;
 
 /// A head with neither Content-Length nor chunked: the body ends at the
 /// close.
@@ -99,7 +100,7 @@ fn verbose_shows_the_version_the_cipher_and_the_chain() {
     assert_eq!((code, out.as_slice()), (Some(0), &b"hello\n"[..]), "{err}");
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 4, "{err}");
-    assert_eq!(lines[0], format!("* connected to {0} ({0})", server.addr()));
+    assert_eq!(lines[0], format!("* connected to {}", server.addr()));
     assert!(lines[1].starts_with("* TLS 1.3, TLS13_"), "{err}");
     assert!(lines[2].starts_with("* certificate 0: "), "{err}");
     assert!(
@@ -290,4 +291,38 @@ fn cacert_must_be_a_pem_file_of_certificates() {
         err.contains("--cacert empty.pem: no certificate in it"),
         "{err}"
     );
+}
+
+/// `http-get serve --tls CA_FILE`, the book's https server: the same
+/// paths inside TLS, with a certificate for the loopback names from a
+/// CA made at start, whose certificate it writes for --cacert.
+#[test]
+fn serve_tls_writes_its_ca_and_answers_over_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(http_get(dir.path()).args([
+        "serve",
+        "--tls",
+        "ca.pem",
+        "--bind",
+        "127.0.0.1:0",
+    ]));
+    let port = server.addr.port();
+    for host in ["127.0.0.1", "localhost"] {
+        let url = format!("https://{host}:{port}/hello.txt");
+        let (code, out, err) = run(dir.path(), &["--cacert", "ca.pem", &url]);
+        assert_eq!(
+            (code, out.as_slice()),
+            (Some(0), &b"Hello, HTTP!\n"[..]),
+            "{err}"
+        );
+    }
+    let (code, _, err) = run(
+        dir.path(),
+        &[&format!("https://127.0.0.1:{port}/hello.txt")],
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--cacert"), "{err}");
+    server.interrupt();
+    let exited = server.wait(std::time::Duration::from_secs(5));
+    assert!(exited.status.success(), "{}", exited.stderr);
 }
