@@ -35,6 +35,7 @@ const INDEX: &str = "\
 /hello.txt          a body with Content-Length
 /chunked            a chunked body, with an extension and a trailer
 /close              a body that ends when the server closes
+/dropped            the same, but over TLS without close_notify
 /echo               the request you sent, as the body
 /img/1.jpg ...      the demo's pictures; /api/meinv?num=4 lists them
                     (and ?num=5 one more, which is missing)
@@ -51,8 +52,12 @@ const INDEX: &str = "\
 
 /// A response with `head` (its lines, CR LF added) and `body`.
 fn raw(head: &[&str], body: &[u8]) -> Reply {
+    Reply::Bytes(response(head, body))
+}
+
+fn response(head: &[&str], body: &[u8]) -> Vec<u8> {
     let head: String = head.iter().map(|line| format!("{line}\r\n")).collect();
-    Reply::Bytes([head.as_bytes(), b"\r\n", body].concat())
+    [head.as_bytes(), b"\r\n", body].concat()
 }
 
 /// Every route, for a server whose URL is `base` (`http://127.0.0.1:PORT`)
@@ -81,6 +86,13 @@ pub fn lesson_routes(base: &str, other: &str) -> Routes {
                 b"no length, no chunks: this body ends at the close\n",
             ),
         )
+        .at(
+            "/dropped",
+            Reply::Dropped(response(
+                &["HTTP/1.1 200 OK", "Content-Type: text/plain"],
+                b"this body ends at the close: whole, or cut short?\n",
+            )),
+        )
         .at("/echo", Reply::Echo)
         .at("/echo?x=1", Reply::Echo)
         // Redirects, each kind of Location.
@@ -88,7 +100,8 @@ pub fn lesson_routes(base: &str, other: &str) -> Routes {
         .at("/new", text("you are at /new\n"))
         .at("/docs/start", redirect(302, "next"))
         .at("/docs/next", text("you are at /docs/next\n"))
-        .at("/other-host", redirect(303, &format!("{}/new", other.trim_start_matches("http:"))))
+        // Scheme-relative: //localhost:PORT/new.
+        .at("/other-host", redirect(303, &format!("{}/new", other.split_once(':').map_or(other, |(_, rest)| rest))))
         .at("/temp", redirect(307, &format!("{base}/new")))
         .at("/perm", redirect(308, "/new"))
         .at("/loop-a", redirect(308, "/loop-b"))

@@ -36,6 +36,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::clock::TimedStream;
 
+// ANCHOR: transport
 /// A connection: TCP, or TLS over TCP. Either way, every read and write
 /// is on the transfer's clock.
 #[derive(Debug)]
@@ -68,6 +69,8 @@ impl Read for Transport {
         }
     }
 }
+
+// ANCHOR_END: transport
 
 impl Write for Transport {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
