@@ -33,6 +33,17 @@ standard library does the same here. Unlike get.py, which reads until the
 server closes, urllib ends each body the way its head says: Content-Length,
 chunked or the close, as the Rust port's client does by hand.
 
+https:// URLs work too, for the list and in it: urllib wraps each
+connection in Python's ssl, trusting the system's CAs and checking that the
+certificate is for the URL's host. This program shares no code with
+get.py, and is not its equal over TLS. It has no --cacert (OpenSSL reads
+its CA file from the SSL_CERT_FILE environment variable instead when it is
+set: that is how a test trusts its own CA). And http.client leaves ssl's
+suppress_ragged_eofs on, so a body that ends at the close is taken whole
+even when the server's close_notify never came: the rule that get.py and
+the Rust port apply is not applied here. A body with a Content-Length is
+checked by its length all the same (see save()).
+
 Once every thread has finished, it prints one line per URL, in the JSON's
 order:
 
@@ -359,7 +370,7 @@ def main():
                     'at once, one thread each. Prints one line per URL; exits '
                     '0 only if every download succeeded.')
     parser.add_argument('json_url', metavar='JSON_URL',
-                        help='where the list is: http://HOST[:PORT]/PATH')
+                        help='where the list is: http[s]://HOST[:PORT]/PATH')
     # original's defect: the files went to a folder of the author's own
     # machine, its path glued to the file name without a '/' in between, so
     # "1.jpg" became "notes1.jpg" beside the folder.

@@ -9,7 +9,8 @@ or else prints on stdout after the head and an empty line.
 On the wire (C is this program, S the server; every line ends in CR LF):
 
     C: GET /notes.txt?v=2 HTTP/1.1
-    C: Host: 127.0.0.1:8000         (the port too, unless it is 80)
+    C: Host: 127.0.0.1:8000         (the port too, unless it is the
+                                     scheme's: 80, or 443 for https)
     C: Connection: close            (one request, then please close)
     C:                              (the empty line: the request ends here)
     S: HTTP/1.0 200 OK
@@ -31,13 +32,29 @@ Like the original, this program takes the server's close as the end of the
 body, and that is its limitation: it never reads Content-Length or
 Transfer-Encoding. A body sent with "Transfer-Encoding: chunked" is saved
 with its chunk framing in it (the sizes in hex, the CR LFs, the final "0"
-and any trailers), and a body cut short by a broken connection cannot be
-told from a whole one. It follows no redirects either: a 3xx is reported
-with its Location. The Rust port (cargo run -p http-get -- URL) reads the
-head first and then ends the body the way the head says (RFC 9112 section
-6.3): Content-Length, chunked, or the close.
+and any trailers), and over http a body cut short by a broken connection
+cannot be told from a whole one. It follows no redirects either: a 3xx is
+reported with its Location. The Rust port (cargo run -p http-get -- URL)
+reads the head first and then ends the body the way the head says (RFC 9112
+section 6.3): Content-Length, chunked, or the close.
 
-Plain HTTP only: https:// needs TLS, which is not written by hand here.
+An https:// URL gets TLS from Python's ssl module, between the socket and
+HTTP. After connect(), a handshake: the server shows its certificate chain,
+which must lead to a CA this machine trusts (the system's store, which
+ssl.create_default_context() loads, and each --cacert FILE besides), and the
+certificate must be for the URL's host, which the server is told (SNI) when
+it is a name. From then on every sendall() and recv() goes through encrypted
+records, and the request and the reading are the ones above. This is the one
+place TLS changes the framing: TCP's close is not protected (anyone on the
+path can forge one), so a body that ends at the close is whole only if the
+server's TLS close_notify came first. Wrapped with suppress_ragged_eofs=False,
+the socket raises ssl.SSLEOFError at a close without it; that is an error
+here, and -o leaves no file. Since this program ends every body at the
+close, a server that sends a Content-Length and then closes without
+close_notify fails here too: Python's own http.server wrapped in ssl is one
+(its socketserver calls shutdown(), which on an SSLSocket skips
+close_notify). The Rust port ends such a body by its length, and is not
+affected.
 
 --head, --timeout DURATION and --max-redirects N take the Rust client's
 syntax, so that the checker (cargo run -p checker -- http-get --python) can
@@ -53,15 +70,24 @@ terminal (cargo run -q -p http-get -- serve --bind 127.0.0.1:8080):
 
     python3 crates/http-get/python/get.py http://127.0.0.1:8080/hello.txt
     python3 crates/http-get/python/get.py http://127.0.0.1:8080/chunked -o /tmp/c.txt
+
+Over https, with the book's server inside TLS in another terminal (the
+first line): it makes a CA, serves with a certificate signed by it, and
+writes the CA's certificate to the file --tls names, for --cacert:
+
+    cargo run -q -p http-get -- serve --tls /tmp/ca.pem --bind 127.0.0.1:8443
+    python3 crates/http-get/python/get.py --cacert /tmp/ca.pem https://127.0.0.1:8443/hello.txt
 """
 
 import argparse
 import os
 import socket
+import ssl
 import sys
 import urllib.parse
 
-DEFAULT_PORT = 80  # the port of http:// URLs that name none
+# The port of a URL that names none, by its scheme.
+DEFAULT_PORTS = {'http': 80, 'https': 443}
 
 # How long connect(), and then each recv(), may wait. original's defect: no
 # timeout at all, so a server that accepted and then said nothing hung it.
@@ -75,6 +101,28 @@ CHUNK = 64 * 1024
 # Real heads are a few hundred bytes; a server that sends megabytes before
 # the empty line is broken or hostile, and we stop collecting.
 MAX_HEAD = 64 * 1024
+
+# OpenSSL's verify codes (X509_V_ERR_*, as SSLCertVerificationError's
+# verify_code) that mean no CA we trust signed the chain: what --cacert is for.
+UNKNOWN_ISSUER = {
+    2,   # UNABLE_TO_GET_ISSUER_CERT: the issuer is not in our store
+    18,  # DEPTH_ZERO_SELF_SIGNED_CERT: a self-signed certificate alone
+    19,  # SELF_SIGNED_CERT_IN_CHAIN: the chain ends in a root we do not trust
+    20,  # UNABLE_TO_GET_ISSUER_CERT_LOCALLY: no issuer among our roots
+    21,  # UNABLE_TO_VERIFY_LEAF_SIGNATURE: the same, for a lone certificate
+}
+NOT_YET_VALID = 9   # X509_V_ERR_CERT_NOT_YET_VALID
+EXPIRED = 10        # X509_V_ERR_CERT_HAS_EXPIRED
+NAME_MISMATCH = {
+    62,  # X509_V_ERR_HOSTNAME_MISMATCH
+    64,  # X509_V_ERR_IP_ADDRESS_MISMATCH
+}
+
+# What OpenSSL reports when the first bytes back are not a TLS record, as
+# when a plain HTTP server answers the handshake with "HTTP/1.1 400": the
+# reason before OpenSSL 3.2 (tested), and the one from 3.2 on (urllib3
+# looks for the same two to spot a plain HTTP proxy).
+NOT_TLS = {'WRONG_VERSION_NUMBER', 'RECORD_LAYER_FAILURE'}
 
 # Added to the output's name until the body is complete: a file without it
 # is always a finished download.
@@ -98,7 +146,8 @@ def printable(text):
 
 # ANCHOR: parse_url
 def parse_url(url):
-    """Splits an http:// URL into (host, port, Host header, request target).
+    """Splits an http:// or https:// URL into (scheme, host, port, Host
+    header, request target).
 
     The original hard-coded the host and the path; here they come from a URL
     on the command line, so anything in it that would break the request is
@@ -111,11 +160,8 @@ def parse_url(url):
         raise Failure(f'the URL holds {bad[0]!r}; spaces and control characters '
                       'must be percent-encoded (a space is %20)')
     parts = urllib.parse.urlsplit(url)
-    if parts.scheme == 'https':
-        raise Failure('https:// needs TLS, and this program speaks plain HTTP '
-                      'only; try http://')
-    if parts.scheme != 'http':
-        raise Failure(f'{url!r} is not an http:// URL; write e.g. '
+    if parts.scheme not in DEFAULT_PORTS:
+        raise Failure(f'{url!r} is not an http:// or https:// URL; write e.g. '
                       'http://127.0.0.1:8000/')
     if parts.username is not None or parts.password is not None:
         raise Failure('user names and passwords in URLs are not supported')
@@ -136,7 +182,8 @@ def parse_url(url):
         raise Failure(f'{host!r} is not a valid host name') from None
     if ':' in host_header:
         host_header = f'[{host_header}]'
-    if port is not None and port != DEFAULT_PORT:
+    default_port = DEFAULT_PORTS[parts.scheme]
+    if port is not None and port != default_port:
         host_header += f':{port}'
     # The request target is the path and the query; the fragment (#part) is
     # the browser's, never sent. A request line is ASCII, so anything else
@@ -145,7 +192,7 @@ def parse_url(url):
     if parts.query:
         target += '?' + parts.query
     target = urllib.parse.quote(target, safe=TARGET_SAFE)
-    return host, port or DEFAULT_PORT, host_header, target
+    return parts.scheme, host, port or default_port, host_header, target
 # ANCHOR_END: parse_url
 
 
@@ -211,11 +258,102 @@ def connect(host, port):
 # ANCHOR_END: connect
 
 
+# ANCHOR: tls_context
+def tls_context(cacerts):
+    """The TLS settings for https://: trust the system's CAs and those in
+    each file of `cacerts` (--cacert), and check the certificate's name.
+    """
+    # create_default_context(cafile=...) would trust that file instead of
+    # the system's store; loaded afterwards, it adds to it, as the Rust
+    # port's --cacert adds to its roots.
+    context = ssl.create_default_context()
+    for path in cacerts:
+        try:
+            context.load_verify_locations(cafile=path)
+        except ssl.SSLError:  # read, but no certificate in it
+            raise Failure(f'--cacert {path}: no certificate in it (a PEM file '
+                          'holds -----BEGIN CERTIFICATE----- blocks)') from None
+        except OSError as err:
+            raise Failure(f'--cacert {path}: {err.strerror or err}') from None
+    # Said in the handshake (ALPN): this program speaks HTTP/1.1 only.
+    context.set_alpn_protocols(['http/1.1'])
+    return context
+# ANCHOR_END: tls_context
+
+
+# ANCHOR: start_tls
+def start_tls(sock, host, context):
+    """Completes the TLS handshake on `sock` for `host`; returns the socket
+    to use from then on, whose sendall() encrypts and recv() decrypts.
+
+    A certificate this program does not trust fails here, with its reason,
+    before a byte of the request is sent.
+    """
+    try:
+        # server_hostname is both the SNI the server is told and the name
+        # the certificate must hold. suppress_ragged_eofs=False: a close
+        # without close_notify raises SSLEOFError, never passes for an end.
+        return context.wrap_socket(sock, server_hostname=host,
+                                   suppress_ragged_eofs=False)
+    except ssl.SSLCertVerificationError as err:
+        raise Failure(certificate_problem(err, host)) from None
+    except (ssl.SSLEOFError, ConnectionResetError):
+        raise Failure('the server closed the connection during the TLS '
+                      'handshake') from None
+    except ssl.SSLError as err:
+        if err.reason in NOT_TLS:
+            raise Failure('the server does not speak TLS (a plain http:// '
+                          f'server on this port?): {err.reason}') from None
+        raise Failure(f'the TLS handshake failed: {err.reason or err}') from None
+    except TimeoutError:
+        raise Failure(f'the server sent nothing for {TIMEOUT} s during the TLS '
+                      'handshake; gave up') from None
+    except OSError as err:
+        raise Failure('lost the connection during the TLS handshake: '
+                      f'{err.strerror or err}') from None
+# ANCHOR_END: start_tls
+
+
+def certificate_problem(err, host):
+    """What is wrong with the server's certificate, and what to do."""
+    code = err.verify_code
+    if code in UNKNOWN_ISSUER:
+        return (f'the certificate of {host} is signed by an authority this '
+                'program does not trust; to trust your own CA, pass '
+                '--cacert CA.pem')
+    if code in NAME_MISMATCH:
+        # ssl reports the name it checked, not the names the certificate
+        # holds (the Rust port, where rustls reports them, shows both).
+        return (f'the certificate is not for {host} (Python\'s ssl does not '
+                'say which names it is for)')
+    if code == EXPIRED:
+        return (f'the certificate of {host} has expired (its notAfter date '
+                'has passed: the server must renew it, or this machine\'s '
+                'clock is wrong)')
+    if code == NOT_YET_VALID:
+        return (f'the certificate of {host} is not valid yet (its notBefore '
+                'date is to come: is this machine\'s clock right?)')
+    return f'the certificate of {host} is not valid: {err.verify_message}'
+
+
+def open_connection(host, port, context):
+    """connect(), then, for https:// (a `context`), start_tls()."""
+    sock = connect(host, port)
+    return sock if context is None else start_tls(sock, host, context)
+
+
 def receive(sock, received):
     """One recv(), with its failures said in words; b'' means the server
     closed. `received` is how many bytes came before, for the message."""
     try:
         return sock.recv(CHUNK)
+    except ssl.SSLEOFError:
+        # Over TLS, b'' comes only after the server's close_notify; a close
+        # without it may be a cut (by a fault, or by whoever forged the
+        # FIN): the one place TLS changes this program's framing.
+        raise Failure("the server closed the connection without TLS's "
+                      f'close_notify, after {received} bytes: what came may '
+                      'be cut short') from None
     except TimeoutError:
         raise Failure(f'the server sent nothing for {TIMEOUT} s, after '
                       f'{received} bytes; gave up') from None
@@ -293,6 +431,7 @@ def copy_body(sock, first, out):
 
     The close is the only end this program knows (it reads no
     Content-Length and decodes no chunks): the original's framing, kept.
+    Over TLS the close counts only after close_notify (see receive()).
     """
     out.write(first)
     got = len(first)
@@ -305,12 +444,14 @@ def copy_body(sock, first, out):
 # ANCHOR_END: copy_body
 
 
-def fetch(url, output, method='GET'):
+def fetch(url, output, method='GET', cacerts=()):
     """GETs `url`: prints the head, then saves the body to `output` (a path)
-    or, if None, prints it too. Returns the exit status."""
+    or, if None, prints it too; `cacerts` are --cacert's files. Returns the
+    exit status."""
     # ANCHOR: fetch_send
-    host, port, host_header, target = parse_url(url)
-    with connect(host, port) as sock:
+    scheme, host, port, host_header, target = parse_url(url)
+    context = tls_context(cacerts) if scheme == 'https' else None
+    with open_connection(host, port, context) as sock:
         try:
             # original's defect: send() may send only part of the request
             # and returns how much it did, which the original ignored.
@@ -378,12 +519,15 @@ def main():
     parser = argparse.ArgumentParser(
         description='Lesson 6: one HTTP GET written by hand on a TCP socket. '
                     'Prints the response head, then the body or, with -o, '
-                    'saves the body. Plain http:// only; the body ends when '
-                    'the server closes, as in the original.')
+                    'saves the body. The body ends when the server closes, as '
+                    'in the original (over https, with TLS\'s close_notify).')
     parser.add_argument('url', metavar='URL',
-                        help='what to fetch: http://HOST[:PORT]/PATH')
+                        help='what to fetch: http[s]://HOST[:PORT]/PATH')
     parser.add_argument('-o', '--output', metavar='FILE',
                         help='save the body to FILE instead of printing it')
+    parser.add_argument('--cacert', metavar='FILE', action='append', default=[],
+                        help='for https://, trust the CAs in this PEM file as '
+                             'well as the system\'s (repeatable)')
     # The Rust client's flags that a stage of the checker passes. They
     # change nothing unless given, and a HEAD's response is still read to
     # the close, as every response is here.
@@ -399,7 +543,8 @@ def main():
     args = parser.parse_args()
     TIMEOUT = args.timeout
     try:
-        return fetch(args.url, args.output, 'HEAD' if args.head else 'GET')
+        return fetch(args.url, args.output, 'HEAD' if args.head else 'GET',
+                     args.cacert)
     except Failure as failure:
         print(f'error: {failure}', file=sys.stderr)
         return 1

@@ -4,17 +4,19 @@
 #![allow(dead_code)] // each test file uses a different part of it
 
 use std::fs;
-use std::io;
+use std::io::{self, Read, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
+use std::time::Duration;
 
 use http_get::fixture::{Routes, serve, serve_tls};
 use netkit::testing::TestServer;
 use netkit::{Log, ServeReport, ServerConfig};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair,
-    date_time_ymd,
+    KeyUsagePurpose, date_time_ymd,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -84,6 +86,10 @@ impl Ca {
     pub fn new() -> Ca {
         let mut params = CertificateParams::new(Vec::new()).expect("params");
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        // What its key may sign: OpenSSL's strict checks (on by default
+        // in Python 3.13's ssl) refuse a CA that does not say.
+        params.key_usages =
+            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         params
             .distinguished_name
             .push(rcgen::DnType::CommonName, "socket lessons test CA");
@@ -99,6 +105,28 @@ impl Ca {
         self.dir.path().join("ca.pem")
     }
 
+    /// A certificate for `names`, signed by this CA, valid from `valid.0`
+    /// to `valid.1` (years) if given; and its key.
+    fn issue(
+        &self,
+        names: &[&str],
+        valid: Option<(i32, i32)>,
+    ) -> (rcgen::Certificate, KeyPair) {
+        let names: Vec<String> = names.iter().map(|&n| n.to_owned()).collect();
+        let mut params = CertificateParams::new(names).expect("params");
+        // Which key of the CA signed it. rustls does without; OpenSSL's
+        // strict checks (on by default in Python 3.13's ssl) refuse a
+        // certificate that does not say.
+        params.use_authority_key_identifier_extension = true;
+        if let Some((from, to)) = valid {
+            params.not_before = date_time_ymd(from, 1, 1);
+            params.not_after = date_time_ymd(to, 1, 1);
+        }
+        let key = KeyPair::generate().expect("a key");
+        let cert = params.signed_by(&key, &self.issuer).expect("signed");
+        (cert, key)
+    }
+
     /// A server's TLS settings: a certificate for `names`, signed by
     /// this CA, valid from `valid.0` to `valid.1` (years) if given.
     pub fn server(
@@ -106,14 +134,7 @@ impl Ca {
         names: &[&str],
         valid: Option<(i32, i32)>,
     ) -> Arc<rustls::ServerConfig> {
-        let names: Vec<String> = names.iter().map(|&n| n.to_owned()).collect();
-        let mut params = CertificateParams::new(names).expect("params");
-        if let Some((from, to)) = valid {
-            params.not_before = date_time_ymd(from, 1, 1);
-            params.not_after = date_time_ymd(to, 1, 1);
-        }
-        let key = KeyPair::generate().expect("a key");
-        let cert = params.signed_by(&key, &self.issuer).expect("signed");
+        let (cert, key) = self.issue(names, valid);
         let chain = vec![
             CertificateDer::from(cert.der().to_vec()),
             CertificateDer::from(self.issuer.der().to_vec()),
@@ -127,6 +148,14 @@ impl Ca {
             .with_single_cert(chain, key)
             .expect("a certificate and its key");
         Arc::new(config)
+    }
+
+    /// The same certificate as PEM text, for a server we did not write
+    /// (Python's `ssl`: `load_cert_chain(chain, key)`): the chain (the
+    /// server's certificate, then this CA's) and the private key.
+    pub fn server_pem(&self, names: &[&str]) -> (String, String) {
+        let (cert, key) = self.issue(names, None);
+        (cert.pem() + &self.issuer.pem(), key.serialize_pem())
     }
 }
 
@@ -144,4 +173,15 @@ pub fn start_tls(routes: Routes, tls: Arc<rustls::ServerConfig>) -> Server {
 /// The `https://` URL of `target` on a TLS `server`.
 pub fn https(server: &Server, target: &str) -> String {
     format!("https://{}{target}", server.addr())
+}
+
+/// Answers one connection on `listener` as a plain HTTP server answers a
+/// TLS ClientHello (nginx and Python's http.server do): the bytes are no
+/// request, so 400, in clear text.
+pub fn answer_as_plain_http(listener: &TcpListener) -> io::Result<()> {
+    let (mut stream, _) = listener.accept()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut hello = [0; 512];
+    let _ = stream.read(&mut hello)?;
+    stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 }
