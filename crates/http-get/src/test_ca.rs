@@ -15,8 +15,8 @@
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa,
-    KeyPair, date_time_ymd,
+    BasicConstraints, Certificate, CertificateParams, CertifiedIssuer, DnType,
+    IsCa, KeyPair, KeyUsagePurpose, date_time_ymd,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -47,6 +47,10 @@ impl TestCa {
     pub fn new() -> anyhow::Result<TestCa> {
         let mut params = CertificateParams::new(Vec::new())?;
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        // What its key may sign: OpenSSL's strict checks (on by default in
+        // Python 3.13's ssl) refuse a CA that does not say.
+        params.key_usages =
+            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         params.distinguished_name.push(DnType::CommonName, CA_NAME);
         let issuer =
             CertifiedIssuer::self_signed(params, KeyPair::generate()?)?;
@@ -58,27 +62,42 @@ impl TestCa {
         self.issuer.pem()
     }
 
-    /// A server's TLS settings: a new key, and a certificate for `names`
-    /// signed by this CA, valid from `valid.0` to `valid.1` (1 January of
-    /// each year) if given, else for rcgen's default span. The chain the
-    /// server sends is its certificate, then the CA's.
-    pub fn server(
+    /// A new key, and a certificate for `names` signed by this CA, valid
+    /// from `valid.0` to `valid.1` (1 January of each year) if given, else
+    /// for rcgen's default span.
+    fn issue(
         &self,
         names: &[&str],
         valid: Option<(i32, i32)>,
-    ) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+    ) -> anyhow::Result<(Certificate, KeyPair)> {
         let names: Vec<String> =
             names.iter().map(|&name| name.to_owned()).collect();
         let mut params = CertificateParams::new(names)?;
         params
             .distinguished_name
             .push(DnType::CommonName, SERVER_NAME);
+        // Which key of the CA signed it. rustls does without; OpenSSL's
+        // strict checks (Python 3.13's default) refuse a certificate that
+        // does not say.
+        params.use_authority_key_identifier_extension = true;
         if let Some((from, to)) = valid {
             params.not_before = date_time_ymd(from, 1, 1);
             params.not_after = date_time_ymd(to, 1, 1);
         }
         let key = KeyPair::generate()?;
         let cert = params.signed_by(&key, &self.issuer)?;
+        Ok((cert, key))
+    }
+
+    /// A server's TLS settings: a certificate from [`TestCa::issue`] and
+    /// its key. The chain the server sends is its certificate, then the
+    /// CA's.
+    pub fn server(
+        &self,
+        names: &[&str],
+        valid: Option<(i32, i32)>,
+    ) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+        let (cert, key) = self.issue(names, valid)?;
         let chain = vec![
             CertificateDer::from(cert.der().to_vec()),
             CertificateDer::from(self.issuer.der().to_vec()),
@@ -92,5 +111,16 @@ impl TestCa {
             .with_single_cert(chain, key)?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(Arc::new(config))
+    }
+
+    /// A server certificate for `names` as PEM text, for a server we did
+    /// not write (Python's `ssl`: `load_cert_chain(chain, key)`): the
+    /// chain (the server's certificate, then this CA's) and the key.
+    pub fn server_pem(
+        &self,
+        names: &[&str],
+    ) -> anyhow::Result<(String, String)> {
+        let (cert, key) = self.issue(names, None)?;
+        Ok((cert.pem() + &self.issuer.pem(), key.serialize_pem()))
     }
 }

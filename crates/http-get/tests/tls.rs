@@ -7,11 +7,13 @@
 mod common;
 
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::TcpListener;
 use std::path::Path;
 
-use common::{Ca, data, http_get, https, names_in, start, start_tls};
+use common::{
+    Ca, answer_as_plain_http, data, http_get, https, names_in, start, start_tls,
+};
 use http_get::fixture::{Reply, Routes, chunked, ok, redirect};
 use netkit::testing::ServerProcess;
 
@@ -244,14 +246,7 @@ fn an_expired_certificate_is_refused() {
 fn plain_http_on_the_tls_port_is_named() -> io::Result<()> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
-    let plain = std::thread::spawn(move || -> io::Result<()> {
-        let (mut stream, _) = listener.accept()?;
-        stream.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
-        let mut hello = [0; 512];
-        let _ = stream.read(&mut hello)?;
-        stream
-            .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-    });
+    let plain = std::thread::spawn(move || answer_as_plain_http(&listener));
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) =
         run(dir.path(), &[&format!("https://{addr}/hello.txt")]);

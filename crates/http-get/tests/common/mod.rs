@@ -12,13 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http_get::fixture::{Routes, serve, serve_tls};
+use http_get::test_ca::TestCa;
 use netkit::testing::TestServer;
 use netkit::{Log, ServeReport, ServerConfig};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair,
-    KeyUsagePurpose, date_time_ymd,
-};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 /// The fixture server, running in the test process.
 pub type Server = TestServer<io::Result<ServeReport>>;
@@ -76,55 +72,23 @@ pub fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
-/// A test CA, its certificate saved as PEM for `--cacert`.
+/// A test CA ([`TestCa`]), its certificate saved as PEM for `--cacert`.
 pub struct Ca {
-    issuer: CertifiedIssuer<'static, KeyPair>,
+    ca: TestCa,
     dir: tempfile::TempDir,
 }
 
 impl Ca {
     pub fn new() -> Ca {
-        let mut params = CertificateParams::new(Vec::new()).expect("params");
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        // What its key may sign: OpenSSL's strict checks (on by default
-        // in Python 3.13's ssl) refuse a CA that does not say.
-        params.key_usages =
-            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "socket lessons test CA");
-        let key = KeyPair::generate().expect("a key");
-        let issuer = CertifiedIssuer::self_signed(params, key).expect("CA");
+        let ca = TestCa::new().expect("a CA");
         let dir = tempfile::tempdir().expect("a directory");
-        fs::write(dir.path().join("ca.pem"), issuer.pem()).expect("ca.pem");
-        Ca { issuer, dir }
+        fs::write(dir.path().join("ca.pem"), ca.pem()).expect("ca.pem");
+        Ca { ca, dir }
     }
 
     /// The CA's certificate, as a PEM file for `--cacert`.
     pub fn pem(&self) -> PathBuf {
         self.dir.path().join("ca.pem")
-    }
-
-    /// A certificate for `names`, signed by this CA, valid from `valid.0`
-    /// to `valid.1` (years) if given; and its key.
-    fn issue(
-        &self,
-        names: &[&str],
-        valid: Option<(i32, i32)>,
-    ) -> (rcgen::Certificate, KeyPair) {
-        let names: Vec<String> = names.iter().map(|&n| n.to_owned()).collect();
-        let mut params = CertificateParams::new(names).expect("params");
-        // Which key of the CA signed it. rustls does without; OpenSSL's
-        // strict checks (on by default in Python 3.13's ssl) refuse a
-        // certificate that does not say.
-        params.use_authority_key_identifier_extension = true;
-        if let Some((from, to)) = valid {
-            params.not_before = date_time_ymd(from, 1, 1);
-            params.not_after = date_time_ymd(to, 1, 1);
-        }
-        let key = KeyPair::generate().expect("a key");
-        let cert = params.signed_by(&key, &self.issuer).expect("signed");
-        (cert, key)
     }
 
     /// A server's TLS settings: a certificate for `names`, signed by
@@ -134,28 +98,12 @@ impl Ca {
         names: &[&str],
         valid: Option<(i32, i32)>,
     ) -> Arc<rustls::ServerConfig> {
-        let (cert, key) = self.issue(names, valid);
-        let chain = vec![
-            CertificateDer::from(cert.der().to_vec()),
-            CertificateDer::from(self.issuer.der().to_vec()),
-        ];
-        let key = PrivateKeyDer::try_from(key.serialize_der()).expect("key");
-        let provider = Arc::new(http_get::tls::ring_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("TLS 1.2 and 1.3")
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .expect("a certificate and its key");
-        Arc::new(config)
+        self.ca.server(names, valid).expect("a server certificate")
     }
 
-    /// The same certificate as PEM text, for a server we did not write
-    /// (Python's `ssl`: `load_cert_chain(chain, key)`): the chain (the
-    /// server's certificate, then this CA's) and the private key.
+    /// The same as PEM text, for Python's `ssl`: the chain and the key.
     pub fn server_pem(&self, names: &[&str]) -> (String, String) {
-        let (cert, key) = self.issue(names, None);
-        (cert.pem() + &self.issuer.pem(), key.serialize_pem())
+        self.ca.server_pem(names).expect("a server certificate")
     }
 }
 
