@@ -12,7 +12,8 @@ use std::net::TcpListener;
 use std::path::Path;
 
 use common::{
-    Ca, answer_as_plain_http, data, http_get, https, names_in, start, start_tls,
+    Ca, Server, answer_as_plain_http, data, http_get, https, names_in, start,
+    start_tls,
 };
 use http_get::fixture::{Reply, Routes, chunked, ok, redirect};
 use netkit::testing::ServerProcess;
@@ -51,17 +52,45 @@ fn run(dir: &Path, args: &[&str]) -> (Option<i32>, Vec<u8>, String) {
     (output.status.code(), output.stdout, stderr)
 }
 
+/// The TLS fixture with [`routes`], the CA that signed its certificate,
+/// and a directory to run the client in.
+struct Site {
+    ca: Ca,
+    server: Server,
+    dir: tempfile::TempDir,
+}
+
+impl Site {
+    /// A certificate for `names`, valid from `valid.0` to `valid.1`
+    /// (years) if given.
+    fn new(names: &[&str], valid: Option<(i32, i32)>) -> Site {
+        let ca = Ca::new();
+        let server = start_tls(routes(), ca.server(names, valid));
+        let dir = tempfile::tempdir().expect("a directory");
+        Site { ca, server, dir }
+    }
+
+    fn url(&self, target: &str) -> String {
+        https(&self.server, target)
+    }
+
+    /// http-get `args`, trusting the site's CA (`--cacert`).
+    fn trusted(&self, args: &[&str]) -> (Option<i32>, Vec<u8>, String) {
+        let cacert = self.ca.pem();
+        let cacert = cacert.to_str().expect("a UTF-8 path");
+        run(self.dir.path(), &[&["--cacert", cacert], args].concat())
+    }
+
+    /// http-get `args`, with Mozilla's roots only.
+    fn untrusted(&self, args: &[&str]) -> (Option<i32>, Vec<u8>, String) {
+        run(self.dir.path(), args)
+    }
+}
+
 #[test]
 fn every_framing_arrives_whole_over_tls() {
-    let ca = Ca::new();
-    let server = start_tls(routes(), ca.server(&["127.0.0.1"], None));
-    let dir = tempfile::tempdir().unwrap();
-    let cacert = ca.pem();
-    let cacert = cacert.to_str().unwrap();
-    let (code, out, err) = run(
-        dir.path(),
-        &["--cacert", cacert, &https(&server, "/hello.txt")],
-    );
+    let site = Site::new(&["127.0.0.1"], None);
+    let (code, out, err) = site.trusted(&[&site.url("/hello.txt")]);
     assert_eq!(
         (code, out.as_slice(), err.as_str()),
         (Some(0), &b"hello\n"[..], "")
@@ -73,12 +102,10 @@ fn every_framing_arrives_whole_over_tls() {
         "/close.bin",
         "/length-dropped.bin",
     ] {
-        let (code, _, err) = run(
-            dir.path(),
-            &["--cacert", cacert, "-o", "out.bin", &https(&server, target)],
-        );
+        let (code, _, err) =
+            site.trusted(&["-o", "out.bin", &site.url(target)]);
         assert_eq!(code, Some(0), "{target}: {err}");
-        let saved = fs::read(dir.path().join("out.bin")).unwrap();
+        let saved = fs::read(site.dir.path().join("out.bin")).unwrap();
         assert!(saved == body, "{target}: {} bytes", saved.len());
     }
 }
@@ -86,23 +113,12 @@ fn every_framing_arrives_whole_over_tls() {
 /// -v tells what the handshake agreed and whom the server says it is.
 #[test]
 fn verbose_shows_the_version_the_cipher_and_the_chain() {
-    let ca = Ca::new();
-    let server = start_tls(routes(), ca.server(&["127.0.0.1"], None));
-    let dir = tempfile::tempdir().unwrap();
-    let cacert = ca.pem();
-    let (code, out, err) = run(
-        dir.path(),
-        &[
-            "-v",
-            "--cacert",
-            cacert.to_str().unwrap(),
-            &https(&server, "/hello.txt"),
-        ],
-    );
+    let site = Site::new(&["127.0.0.1"], None);
+    let (code, out, err) = site.trusted(&["-v", &site.url("/hello.txt")]);
     assert_eq!((code, out.as_slice()), (Some(0), &b"hello\n"[..]), "{err}");
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 4, "{err}");
-    assert_eq!(lines[0], format!("* connected to {}", server.addr()));
+    assert_eq!(lines[0], format!("* connected to {}", site.server.addr()));
     assert!(lines[1].starts_with("* TLS 1.3, TLS13_"), "{err}");
     assert!(lines[2].starts_with("* certificate 0: "), "{err}");
     assert!(
@@ -121,32 +137,24 @@ fn verbose_shows_the_version_the_cipher_and_the_chain() {
 /// over plain TCP are taken as complete, since TCP cannot tell.
 #[test]
 fn a_body_cut_without_close_notify_is_an_error_and_leaves_no_file() {
-    let ca = Ca::new();
-    let server = start_tls(routes(), ca.server(&["127.0.0.1"], None));
-    let dir = tempfile::tempdir().unwrap();
-    let cacert = ca.pem();
-    let (code, _, err) = run(
-        dir.path(),
-        &[
-            "--cacert",
-            cacert.to_str().unwrap(),
-            "-o",
-            "out.bin",
-            &https(&server, "/dropped.bin"),
-        ],
-    );
+    let site = Site::new(&["127.0.0.1"], None);
+    let (code, _, err) =
+        site.trusted(&["-o", "out.bin", &site.url("/dropped.bin")]);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("without TLS's close_notify"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert_eq!(names_in(dir.path()), Vec::<String>::new(), "no file left");
+    assert_eq!(
+        names_in(site.dir.path()),
+        Vec::<String>::new(),
+        "no file left"
+    );
 
     let plain = start(routes());
-    let (code, _, err) = run(
-        dir.path(),
-        &["-o", "out.bin", &common::url(&plain, "/dropped.bin")],
-    );
+    let dropped = common::url(&plain, "/dropped.bin");
+    let (code, _, err) = site.untrusted(&["-o", "out.bin", &dropped]);
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(fs::read(dir.path().join("out.bin")).unwrap().len(), 5000);
+    let saved = fs::read(site.dir.path().join("out.bin")).unwrap();
+    assert_eq!(saved.len(), 5000);
 }
 
 /// A redirect may cross between http and https either way; each hop is
@@ -184,11 +192,9 @@ fn redirects_cross_between_http_and_https() {
 
 #[test]
 fn an_unknown_authority_is_refused_and_the_error_names_cacert() {
-    let ca = Ca::new();
-    let server = start_tls(routes(), ca.server(&["127.0.0.1"], None));
-    let dir = tempfile::tempdir().unwrap();
+    let site = Site::new(&["127.0.0.1"], None);
     let (code, out, err) =
-        run(dir.path(), &["-o", "out", &https(&server, "/hello.txt")]);
+        site.untrusted(&["-o", "out", &site.url("/hello.txt")]);
     assert_eq!(code, Some(1));
     assert!(out.is_empty());
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -197,23 +203,13 @@ fn an_unknown_authority_is_refused_and_the_error_names_cacert() {
         "{err}"
     );
     assert!(err.contains("--cacert"), "{err}");
-    assert_eq!(names_in(dir.path()), Vec::<String>::new());
+    assert_eq!(names_in(site.dir.path()), Vec::<String>::new());
 }
 
 #[test]
 fn a_certificate_for_another_name_is_refused_naming_both() {
-    let ca = Ca::new();
-    let server = start_tls(routes(), ca.server(&["files.example"], None));
-    let dir = tempfile::tempdir().unwrap();
-    let cacert = ca.pem();
-    let (code, _, err) = run(
-        dir.path(),
-        &[
-            "--cacert",
-            cacert.to_str().unwrap(),
-            &https(&server, "/hello.txt"),
-        ],
-    );
+    let site = Site::new(&["files.example"], None);
+    let (code, _, err) = site.trusted(&[&site.url("/hello.txt")]);
     assert_eq!(code, Some(1));
     assert!(
         err.contains("the certificate is for files.example, not for 127.0.0.1"),
@@ -223,19 +219,8 @@ fn a_certificate_for_another_name_is_refused_naming_both() {
 
 #[test]
 fn an_expired_certificate_is_refused() {
-    let ca = Ca::new();
-    let server =
-        start_tls(routes(), ca.server(&["127.0.0.1"], Some((2000, 2001))));
-    let dir = tempfile::tempdir().unwrap();
-    let cacert = ca.pem();
-    let (code, _, err) = run(
-        dir.path(),
-        &[
-            "--cacert",
-            cacert.to_str().unwrap(),
-            &https(&server, "/hello.txt"),
-        ],
-    );
+    let site = Site::new(&["127.0.0.1"], Some((2000, 2001)));
+    let (code, _, err) = site.trusted(&[&site.url("/hello.txt")]);
     assert_eq!(code, Some(1));
     assert!(err.contains("has expired"), "{err}");
 }
