@@ -558,9 +558,10 @@ fn file_downloader_normal(options: &Options) -> io::Result<Outcome> {
 
 fn chat_room_normal(addr: SocketAddr) -> io::Result<Outcome> {
     let mut stream = faults::connect(addr, None)?;
+    let mut lines = io::BufReader::new(stream.try_clone()?);
     let name = next_name("soak");
     stream.write_all(format!("{name}\n").as_bytes())?;
-    let answer = faults::read_line(&mut stream);
+    let answer = faults::read_line(&mut lines);
     if is_busy(&answer) {
         return Ok(Outcome::TurnedAway);
     }
@@ -573,7 +574,7 @@ fn chat_room_normal(addr: SocketAddr) -> io::Result<Outcome> {
     // by time, not by a read timing out.
     let deadline = Instant::now() + faults::IO_WAIT;
     while Instant::now() < deadline {
-        let line = faults::read_line(&mut stream);
+        let line = faults::read_line(&mut lines);
         if line == b"quit" {
             return Ok(Outcome::Answered);
         }
