@@ -17,7 +17,8 @@
 //! # Try it
 //!
 //! ```text
-//! cargo run -q -p http-get -- -i https://example.com/
+//! cargo run -q -p http-get -- serve --tls target/ca.pem --bind 127.0.0.1:8443   # one terminal
+//! cargo run -q -p http-get -- -v --cacert target/ca.pem https://127.0.0.1:8443/hello.txt
 //! ```
 
 use std::io::{self, Read, Write};
