@@ -272,7 +272,6 @@ def read_file(path):
 # ANCHOR_END: read_file
 
 
-# ANCHOR: recv_request_line
 def recv_request_line(sock):
     """Reads the --framed request line and returns it without its newline.
 
@@ -306,7 +305,6 @@ def recv_request_line(sock):
     finally:
         sock.settimeout(CLIENT_TIMEOUT)
     return line.split(b'\n', 1)[0]
-# ANCHOR_END: recv_request_line
 
 
 def parse_request(line):

@@ -196,7 +196,6 @@ impl Output {
     }
 }
 
-// ANCHOR: download
 /// Downloads `name` over `stream` (connected) into `output`.
 pub fn download(
     stream: &TcpStream,
@@ -213,7 +212,6 @@ pub fn download(
         }
     }
 }
-// ANCHOR_END: download
 
 // ANCHOR: download_raw
 /// The original protocol: send the name, save everything until the close.

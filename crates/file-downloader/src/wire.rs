@@ -49,7 +49,6 @@ pub enum Header {
     Error(String),
 }
 
-// ANCHOR: request_line
 /// The request line for `name` from `offset`, newline included.
 pub fn request_line(offset: u64, name: &str) -> Vec<u8> {
     format!("FETCH {offset} {name}\n").into_bytes()
@@ -68,9 +67,7 @@ pub fn parse_request(line: &[u8]) -> Result<Request, Refusal> {
         name: rest[space + 1..].to_vec(),
     })
 }
-// ANCHOR_END: request_line
 
-// ANCHOR: header
 /// The header line for `header`, newline included.
 pub fn header_line(header: &Header) -> Vec<u8> {
     match header {
@@ -93,7 +90,6 @@ pub fn parse_header(line: &[u8]) -> Option<Header> {
     let reason = line.strip_prefix(b"ERROR ")?;
     Some(Header::Error(String::from_utf8_lossy(reason).into_owned()))
 }
-// ANCHOR_END: header
 
 /// A decimal `u64`: digits only (no sign, no spaces), and no overflow.
 fn parse_decimal(digits: &[u8]) -> Option<u64> {

@@ -201,7 +201,6 @@ def open_url(url):
         raise
 
 
-# ANCHOR: read_list
 def read_list(json_url):
     """Fetches the JSON and returns its picUrl values, in order (an item
     without one gives None)."""
@@ -224,7 +223,6 @@ def read_list(json_url):
         raise Failure(f'{json_url}: no "newslist" list in the JSON{said}')
     return [item.get('picUrl') if isinstance(item, dict) else None
             for item in items]
-# ANCHOR_END: read_list
 
 
 # ANCHOR: file_name

@@ -232,7 +232,6 @@ pub fn trim_line_end(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-// ANCHOR: parse_head
 /// Parses the lines of a head (without their line ends, without the
 /// empty line): a status line, then header fields.
 pub fn parse_head(lines: &[Vec<u8>]) -> Result<Head, HeadError> {
@@ -263,7 +262,6 @@ pub fn parse_head(lines: &[Vec<u8>]) -> Result<Head, HeadError> {
         headers,
     })
 }
-// ANCHOR_END: parse_head
 
 /// `HTTP/1.1 404 Not Found` to (1, 404, "Not Found").
 fn parse_status_line(line: &[u8]) -> Result<(u8, u16, String), HeadError> {

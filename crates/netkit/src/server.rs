@@ -407,7 +407,6 @@ pub fn say_and_close(stream: &TcpStream, message: &[u8]) -> io::Result<()> {
 }
 // ANCHOR_END: say_and_close
 
-// ANCHOR: keep_alive
 /// Turns on TCP keepalive: after [`KEEPALIVE_IDLE`] without a segment,
 /// the kernel probes the peer, and if it never answers, reads and writes
 /// fail. That is how a server notices a client that vanished without a
@@ -426,7 +425,6 @@ where
         .with_retries(KEEPALIVE_PROBES);
     socket2::SockRef::from(stream).set_tcp_keepalive(&probes)
 }
-// ANCHOR_END: keep_alive
 
 /// Silence before the first keepalive probe.
 pub const KEEPALIVE_IDLE: Duration = Duration::from_secs(60);

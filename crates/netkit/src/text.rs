@@ -22,7 +22,6 @@ pub fn printable(bytes: &[u8]) -> String {
 }
 // ANCHOR_END: printable
 
-// ANCHOR: escaped
 /// `bytes` with every byte accounted for, on one line: `\n`, `\r`, `\t`,
 /// `\0` and `\\` for themselves, `\xHH` for any other control byte and
 /// for each byte that is not valid UTF-8; the rest (text in any script)
@@ -52,7 +51,6 @@ pub fn escaped(bytes: &[u8]) -> String {
     }
     text
 }
-// ANCHOR_END: escaped
 
 /// Appends `\xHH` for each byte.
 fn hex_escapes(text: &mut String, bytes: &[u8]) {

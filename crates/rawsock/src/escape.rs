@@ -31,7 +31,6 @@ impl fmt::Display for BadEscape {
 
 impl std::error::Error for BadEscape {}
 
-// ANCHOR: unescape
 /// The bytes `text` stands for, its escapes decoded. Anything after a
 /// backslash other than [`ESCAPES`] is refused rather than guessed at: a
 /// typo must not quietly send different bytes.
@@ -60,7 +59,6 @@ pub fn unescape(text: &str) -> Result<Vec<u8>, BadEscape> {
     bytes.extend_from_slice(rest.as_bytes());
     Ok(bytes)
 }
-// ANCHOR_END: unescape
 
 /// `HH`, two hex digits, as a byte. (`u8::from_str_radix` alone would
 /// also take `+F`.)

@@ -269,7 +269,6 @@ class Hello:
 # ANCHOR_END: client
 
 
-# ANCHOR: login
 class Login:
     """A chat client that has not given its name yet. The original read
     names in its accept loop, so one client that sent none held up every
@@ -295,7 +294,6 @@ class Login:
 
     def peer_closed(self):
         self.conn.finish()  # gone before it said who it is
-# ANCHOR_END: login
 
 
 class Member:
@@ -606,7 +604,6 @@ class Server:
         self.touched.add(conn)
     # ANCHOR_END: step
 
-    # ANCHOR: write
     def settle(self, conn):
         """After anything happened to conn: send what is owed, move on to
         the next phase, and tell the selector and the deadlines."""
@@ -630,7 +627,6 @@ class Server:
             conn.idle_since = time.monotonic()  # idle from now, not before
         conn.waiting = waiting
         self.watch(conn)
-    # ANCHOR_END: write
 
     def watch(self, conn):
         """Tells the deadlines and the selector what conn waits for now."""
@@ -759,7 +755,6 @@ class Server:
         else:
             event(f'{show(conn.addr)}: closed')
 
-    # ANCHOR: shutdown
     def shut_down(self):
         """Stop accepting, say goodbye where the protocol can, write what
         fits, FIN, and give everyone LINGER seconds in all to close."""
@@ -792,7 +787,6 @@ class Server:
         for conn in list(self.conns):
             self.close(conn)
         self.selector.close()
-    # ANCHOR_END: shutdown
 
 
 # ANCHOR: interest

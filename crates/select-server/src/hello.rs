@@ -86,7 +86,6 @@ impl Conversation {
 }
 // ANCHOR_END: conversation
 
-// ANCHOR: service
 /// Every client's conversation, by the loop's token for its connection.
 #[derive(Debug)]
 pub struct Hello {
@@ -133,7 +132,6 @@ impl Service for Hello {
     /// server's clients do.
     fn stopping(&mut self, _: &mut Outboxes) {}
 }
-// ANCHOR_END: service
 
 #[cfg(test)]
 mod tests {

@@ -38,7 +38,6 @@ use crate::server::{Outboxes, Service};
 #[cfg(doc)]
 use crate::server::MAX_OWED;
 
-// ANCHOR: limits
 /// The most one user may be behind, in bytes, before it is cut off at
 /// once: the threaded room's bound, its outbox of [`OUTBOX_CAPACITY`]
 /// messages of up to [`MAX_MESSAGE`] bytes. The room's pace
@@ -48,7 +47,6 @@ use crate::server::MAX_OWED;
 /// `/who` lines in a crowded room, all answered to the sender): this
 /// bound holds whatever comes, as the threaded room's outbox does.
 pub const MAX_BEHIND: usize = OUTBOX_CAPACITY * MAX_MESSAGE;
-// ANCHOR_END: limits
 
 /// Where one connection is in the room.
 #[derive(Debug)]
@@ -88,7 +86,6 @@ impl Room {
         }
     }
 
-    // ANCHOR: login
     /// A connection said who it is.
     fn log_in(
         &mut self,
@@ -139,7 +136,6 @@ impl Room {
         // Lines that came in the same reads as the name.
         self.read_lines(client, out);
     }
-    // ANCHOR_END: login
 
     /// Every whole line a `--lines` user has sent, as messages.
     fn read_lines(&mut self, client: Token, out: &mut Outboxes) {
@@ -319,7 +315,6 @@ impl Service for Room {
         }
     }
 
-    // ANCHOR: stopping
     /// Tells every user the server is going, as the threaded room does:
     /// a notice for those who frame with lines, then `quit`, which makes
     /// an original client close. A user far behind may not have read that
@@ -338,7 +333,6 @@ impl Service for Room {
         self.people.clear();
         self.names.clear();
     }
-    // ANCHOR_END: stopping
 
     // ANCHOR: pace
     /// The room goes at its slowest reader's pace, as the threaded room

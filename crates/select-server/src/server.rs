@@ -103,7 +103,6 @@ pub trait Service {
 }
 // ANCHOR_END: service
 
-// ANCHOR: outboxes
 /// What each client is owed, and what becomes of its connection: the
 /// service writes here, the loop empties it into the sockets.
 #[derive(Debug, Default)]
@@ -262,7 +261,6 @@ impl Outboxes {
         })
     }
 }
-// ANCHOR_END: outboxes
 
 /// What a run served, for the log line when it stops.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -702,7 +700,6 @@ impl<S: Service> Server<'_, S> {
         }
     }
 
-    // ANCHOR: expire
     /// Closes every client whose deadline has passed.
     fn expire(&mut self, now: Instant) {
         while let Some(&(at, token)) = self.deadlines.first() {
@@ -763,7 +760,6 @@ impl<S: Service> Server<'_, S> {
         }
         self.flush();
     }
-    // ANCHOR_END: expire
 
     /// Once nobody is behind, the clients left unread for it are driven
     /// again: their input is still waiting, and no event will say so.
@@ -779,7 +775,6 @@ impl<S: Service> Server<'_, S> {
         }
     }
 
-    // ANCHOR: begin_stop
     /// The shutdown: the service says its last words, then every client is
     /// finished: what it is owed is written, then FIN, then the socket is
     /// closed once the client closes too, or when the linger ends.
@@ -790,7 +785,6 @@ impl<S: Service> Server<'_, S> {
         }
         self.flush();
     }
-    // ANCHOR_END: begin_stop
 
     fn close(&mut self, token: Token, why: Option<String>) {
         self.out.remove(token);

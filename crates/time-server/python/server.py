@@ -126,7 +126,6 @@ def time_answer(unix_seconds):
 # ANCHOR_END: time_answer
 
 
-# ANCHOR: answer
 def answer(form):
     """What the server sends now, in the chosen format."""
     if form == 'rfc867':
@@ -134,7 +133,6 @@ def answer(form):
     if form == 'rfc868':
         return time_answer(time.time())
     return original_answer(datetime.now())
-# ANCHOR_END: answer
 
 
 def host_port(text):

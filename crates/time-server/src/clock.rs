@@ -21,7 +21,6 @@ pub const RFC868_EPOCH_OFFSET: i64 = 2_208_988_800;
 const RFC868_ERA: i64 = 1 << 32;
 // ANCHOR_END: epoch
 
-// ANCHOR: format
 /// The format a server speaks and a client expects. Both ends must agree.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
@@ -43,7 +42,6 @@ impl Format {
         }
     }
 }
-// ANCHOR_END: format
 
 // ANCHOR: answer
 /// What the server sends at the instant `now` (in the server's zone).
