@@ -123,7 +123,6 @@ fn thread_per_connection(
     }
 }
 
-// ANCHOR: hello_echo
 /// Lesson 1's raw protocol: a thread per connection, `Welcome!`, then
 /// each read of up to 1024 bytes is one message `X`, answered
 /// `Hello, X!`; `exit` ends the connection. Never returns.
@@ -149,9 +148,7 @@ pub fn hello_echo(listener: TcpListener) {
         }
     });
 }
-// ANCHOR_END: hello_echo
 
-// ANCHOR: time_server
 /// Lesson 2's time server, one client at a time on the accepting thread,
 /// as the lesson's: the local time as Python's `str(datetime.now())`
 /// (`2026-11-22 09:15:03.123456`), then close. Never returns.
@@ -170,9 +167,7 @@ pub fn time_server(listener: TcpListener) {
         let _ = stream.write_all(now.as_bytes());
     }
 }
-// ANCHOR_END: time_server
 
-// ANCHOR: udp_chat
 /// Lesson 3's UDP echo: one socket, one loop; each datagram `X` (cut to
 /// 1024 bytes) is answered `Hello, X!`. Never returns.
 ///
@@ -189,9 +184,7 @@ pub fn udp_chat(socket: UdpSocket) {
         let _ = socket.send_to(&[b"Hello, ", &buf[..len], b"!"].concat(), from);
     }
 }
-// ANCHOR_END: udp_chat
 
-// ANCHOR: file_downloader
 /// Lesson 4's raw protocol: a thread per connection; one read of up to
 /// 1024 bytes is the file's name, `root/NAME` is sent with `sendfile(2)`
 /// (the lesson's default on Linux, `--copy sendfile`), then close. A
@@ -235,7 +228,6 @@ fn send_file(file: &File, stream: &TcpStream) -> io::Result<()> {
     while rustix::fs::sendfile(stream, file, None, MAX_PER_CALL)? > 0 {}
     Ok(())
 }
-// ANCHOR_END: file_downloader
 
 /// `sendfile(2)` is Linux's: elsewhere, a plain copy.
 #[cfg(not(target_os = "linux"))]
@@ -243,7 +235,6 @@ fn send_file(mut file: &File, mut stream: &TcpStream) -> io::Result<()> {
     io::copy(&mut file, &mut stream).map(drop)
 }
 
-// ANCHOR: chat_room
 /// The users in a bare chat room: a number for each (to skip the sender)
 /// and a handle on its socket to write to.
 type Users = Mutex<Vec<(u64, TcpStream)>>;
@@ -305,7 +296,6 @@ fn chat_user(id: u64, stream: TcpStream, users: &Users) -> io::Result<()> {
     users.retain(|(other, _)| *other != id);
     Ok(())
 }
-// ANCHOR_END: chat_room
 
 #[cfg(test)]
 mod tests {

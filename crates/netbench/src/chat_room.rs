@@ -210,7 +210,6 @@ impl Report {
     }
 }
 
-// ANCHOR: run
 /// Logs the users in, sends the messages, and reports.
 pub fn run(options: &Options) -> anyhow::Result<Report> {
     if let Some(pid) = options.server_pid {
@@ -258,7 +257,6 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     };
     Ok(tally.report(options, server_peak_rss_kib))
 }
-// ANCHOR_END: run
 
 /// What the receivers tell the bench.
 #[derive(Debug)]
@@ -439,7 +437,6 @@ fn open_stalled(options: &Options) -> anyhow::Result<TcpStream> {
     Ok(stream)
 }
 
-// ANCHOR: measure
 /// The sender's loop: one message, wait for every receiver, the next.
 fn measure(
     options: &Options,
@@ -485,7 +482,6 @@ fn measure(
     tally.elapsed = tally.start.elapsed();
     Ok(tally)
 }
-// ANCHOR_END: measure
 
 /// What the sender's loop has counted so far.
 struct Tally {
@@ -645,7 +641,6 @@ impl fmt::Display for Ending {
     }
 }
 
-// ANCHOR: summary
 /// The one-line summary for a person:
 ///
 /// ```text
@@ -719,7 +714,6 @@ impl fmt::Display for Report {
         Ok(())
     }
 }
-// ANCHOR_END: summary
 
 impl Report {
     /// The figures as one JSON object on one line, for scripts. Keys are

@@ -161,12 +161,10 @@ impl Report {
     }
 }
 
-// ANCHOR: run
 /// Downloads the file once and reports how fast it came.
 pub fn run(options: &Options) -> anyhow::Result<Report> {
     measure(options, READ_TIMEOUT)
 }
-// ANCHOR_END: run
 
 /// [`run`], with the timeout of each read given (short in tests).
 fn measure(
@@ -215,7 +213,6 @@ fn measure(
     })
 }
 
-// ANCHOR: send_request
 /// Sends the request, then half-closes: the server reads end-of-stream
 /// (FIN) after it and can finish its close at once, while we still read.
 fn send_request(
@@ -241,9 +238,7 @@ fn send_request(
     let _ = stream.shutdown(Half::Write);
     Ok(())
 }
-// ANCHOR_END: send_request
 
-// ANCHOR: receive_raw
 /// Reads until the server closes and counts the bytes: with the original
 /// protocol (and socat), the close is the only end of file there is.
 fn receive_raw(
@@ -269,9 +264,7 @@ fn receive_raw(
         _ => bail!("the server closed without sending anything"),
     }
 }
-// ANCHOR_END: receive_raw
 
-// ANCHOR: receive_framed
 /// Reads the `OK SIZE` header, then the body until the server closes: the
 /// body must be exactly SIZE bytes. Returns SIZE.
 fn receive_framed(
@@ -327,9 +320,7 @@ fn receive_framed(
     }
     Ok(size)
 }
-// ANCHOR_END: receive_framed
 
-// ANCHOR: read_to_close
 /// Reads into `buf` and drops the bytes until the server closes; returns
 /// `got` plus what was read. `buf` is reused for every read, so the
 /// client costs one copy out of the kernel per byte and nothing else.
@@ -351,7 +342,6 @@ fn read_to_close(
         }
     }
 }
-// ANCHOR_END: read_to_close
 
 /// The error for a download that ended in a failed read after `got`
 /// bytes.
@@ -384,7 +374,6 @@ fn shown(bytes: &[u8]) -> String {
     format!("\"{}\"{more}", printable(&bytes[..end]))
 }
 
-// ANCHOR: parse_header
 /// What the first bytes of a `--framed` answer say.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Header {
@@ -448,7 +437,6 @@ fn parse_decimal(digits: &[u8]) -> Option<u64> {
     // All ASCII digits, so valid UTF-8; `parse` catches overflow.
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
-// ANCHOR_END: parse_header
 
 /// The one-line summary for a person:
 ///

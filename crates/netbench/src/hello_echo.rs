@@ -77,7 +77,6 @@ pub struct Report {
     pub outcome: Outcome,
 }
 
-// ANCHOR: names
 /// Connection `index`'s name: 16 bytes, as the issue asks, and different
 /// on every connection so that an answer sent to the wrong one would be
 /// caught.
@@ -93,7 +92,6 @@ pub fn expected_answer(name: &[u8], lines: bool) -> Vec<u8> {
     }
     answer
 }
-// ANCHOR_END: names
 
 /// One connection's state between round trips.
 struct Client {
@@ -130,7 +128,6 @@ fn connect(options: &Options, index: usize) -> io::Result<Client> {
     Ok(client)
 }
 
-// ANCHOR: round_trip
 /// One round trip: the name out, the whole answer back.
 fn round_trip(client: &mut Client) -> io::Result<()> {
     client.stream.write_all(&client.request)?;
@@ -167,7 +164,6 @@ fn read_exactly(client: &mut Client, expected: &[u8]) -> io::Result<()> {
     }
     Ok(())
 }
-// ANCHOR_END: round_trip
 
 /// Opens the connections and measures.
 pub fn run(options: &Options) -> anyhow::Result<Report> {

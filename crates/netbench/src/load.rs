@@ -133,7 +133,6 @@ struct Tally {
     ended: Instant,
 }
 
-// ANCHOR: run
 /// Runs `plan.workers` threads: each calls `setup(index)` once, waits for
 /// all the others, then calls `step` on what setup returned until the
 /// window closes. `setup` and `step` must bound their own waits (socket
@@ -221,7 +220,6 @@ where
         Ok(outcome)
     })
 }
-// ANCHOR_END: run
 
 /// One worker's window: steps until the deadline or the first error.
 fn work<S>(

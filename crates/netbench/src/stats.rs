@@ -33,7 +33,6 @@ impl Summary {
     }
 }
 
-// ANCHOR: percentile
 /// The `pct`-th percentile of a sorted sample: the smallest value that at
 /// least `pct` percent of the sample is less than or equal to (the
 /// nearest-rank method). `None` for an empty sample.
@@ -42,7 +41,6 @@ pub fn percentile(sorted: &[Duration], pct: usize) -> Option<Duration> {
     let rank = (pct * sorted.len()).div_ceil(100);
     sorted.get(rank.max(1) - 1).copied()
 }
-// ANCHOR_END: percentile
 
 /// `latency p50 1.234 ms, p99 5.678 ms, max 9.012 ms`, as every
 /// report's summary line says it.

@@ -74,7 +74,6 @@ pub struct Report {
     pub outcome: Outcome,
 }
 
-// ANCHOR: ask
 /// One connection: connect, read the answer to its end, close.
 fn ask(addr: SocketAddr, answer: &mut Vec<u8>) -> io::Result<()> {
     let stream = TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT)?;
@@ -85,7 +84,6 @@ fn ask(addr: SocketAddr, answer: &mut Vec<u8>) -> io::Result<()> {
     stream.take(MAX_ANSWER + 1).read_to_end(answer)?;
     check_answer(answer)
 }
-// ANCHOR_END: ask
 
 /// Something came, and not too much: a server that closes without a
 /// word, or that streams, is not answering the time.

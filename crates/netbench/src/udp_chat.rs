@@ -181,7 +181,6 @@ impl Report {
     }
 }
 
-// ANCHOR: wire
 /// The request for sequence number `seq`: the number in decimal, as the
 /// original client sends it.
 pub fn request(seq: u64) -> String {
@@ -206,9 +205,7 @@ pub fn parse_reply(datagram: &[u8]) -> Option<u64> {
     // All ASCII digits, so UTF-8; too many of them overflow: `None`.
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
-// ANCHOR_END: wire
 
-// ANCHOR: run
 /// Sends requests for `duration`, keeping `in_flight` of them
 /// outstanding, waits at most `loss_after` for the last ones, and
 /// reports.
@@ -283,7 +280,6 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     }
     Ok(report)
 }
-// ANCHOR_END: run
 
 /// Refuses options the bench cannot honour.
 fn check(options: &Options) -> anyhow::Result<()> {
@@ -392,7 +388,6 @@ fn refused(addr: SocketAddr, answered: u64) -> anyhow::Error {
     }
 }
 
-// ANCHOR: window
 /// The requests in flight, and the count of what became of the others.
 /// No I/O: times are passed in.
 struct Window {
@@ -508,7 +503,6 @@ impl Window {
         }
     }
 }
-// ANCHOR_END: window
 
 /// A set of sequence numbers, one bit each: a long run with many losses
 /// sends millions of requests.
@@ -552,7 +546,6 @@ impl Bits {
     }
 }
 
-// ANCHOR: summary
 /// The one-line summary for a person:
 ///
 /// ```text
@@ -600,7 +593,6 @@ impl fmt::Display for Report {
         Ok(())
     }
 }
-// ANCHOR_END: summary
 
 impl Report {
     /// The figures as one JSON object on one line, for scripts. Keys are

@@ -112,7 +112,6 @@ pub fn connect(
     Ok(stream)
 }
 
-// ANCHOR: reset
 /// Connects to `addr` with a receive buffer of `recv_buffer` bytes if
 /// given: set before `connect`, since the window scale is agreed in the
 /// handshake. The chat-room load's stalled reader uses it too.
@@ -141,7 +140,6 @@ pub fn reset(stream: TcpStream) {
     let _ = SockRef::from(&stream).set_linger(Some(Duration::ZERO));
     drop(stream);
 }
-// ANCHOR_END: reset
 
 /// Connects, sends `first` (a login, half a message), and resets.
 pub fn reset_after(addr: SocketAddr, first: &[u8]) -> io::Result<Seen> {
