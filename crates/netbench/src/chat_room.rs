@@ -52,7 +52,7 @@ use netkit::NetError;
 
 use crate::json::JsonLine;
 use crate::process::peak_rss_kib;
-use crate::stats::{Summary, latency_json, millis};
+use crate::stats::{Latencies, Summary, latency_json, millis};
 use wire::{Answer, Framing, Heard, Inbox};
 
 /// The room: 200 users, one talking.
@@ -491,7 +491,7 @@ struct Tally {
     /// Per receiver: whether its connection is still open.
     open: Vec<bool>,
     open_receivers: usize,
-    latencies: Vec<Duration>,
+    latencies: Latencies,
     sent: u64,
     late: u64,
     cut: Option<Cut>,
@@ -507,7 +507,7 @@ impl Tally {
             last: vec![None; receivers],
             open: vec![true; receivers],
             open_receivers: receivers,
-            latencies: Vec::new(),
+            latencies: Latencies::default(),
             sent: 0,
             late: 0,
             cut: None,
@@ -543,7 +543,8 @@ impl Tally {
                     heard: Heard::Message(got),
                     at,
                 } if got == seq && self.first_read(member, seq) => {
-                    self.latencies.push(at.saturating_duration_since(sent_at));
+                    self.latencies
+                        .record(at.saturating_duration_since(sent_at));
                     delivered += 1;
                     waiting -= 1;
                 }
@@ -613,13 +614,12 @@ impl Tally {
     }
 
     fn report(self, options: &Options, peak: Option<u64>) -> Report {
-        let mut latencies = self.latencies;
         Report {
             options: options.clone(),
             sent: self.sent,
-            delivered: latencies.len() as u64,
+            delivered: self.latencies.count(),
             late: self.late,
-            latency: Summary::of(&mut latencies),
+            latency: self.latencies.summary(),
             ending: self.ending,
             cut: self.cut,
             others_cut: self.others_cut.len() as u64,
@@ -808,7 +808,9 @@ mod tests {
         let delivered = tally.wait_for(7, sent_at, Duration::ZERO, &events);
         // Timeout zero: only what was already queued counts.
         assert_eq!(delivered, 2);
-        assert_eq!(tally.latencies, [Duration::from_millis(2); 2]);
+        assert_eq!(tally.latencies.count(), 2);
+        let two_ms = Some(Duration::from_millis(2));
+        assert_eq!(tally.latencies.percentile(100), two_ms);
         assert_eq!(tally.late, 1);
         assert_eq!(tally.open_receivers, 2);
         assert_eq!(tally.cut.map(|cut| cut.at_message), Some(7));

@@ -35,7 +35,7 @@
 //! - [`bare`]: each lesson's protocol with nothing else, the limit of its
 //!   model to measure the lesson's server against.
 //! - [`chart`]: the SVG chart of a `scripts/bench` results file.
-//! - [`stats`]: percentiles of a latency sample.
+//! - [`stats`]: latency percentiles, from an HDR histogram.
 //! - [`process`]: a server's memory, threads and CPU time, from `/proc`.
 //! - [`json`]: the one-line JSON report.
 //! - `main.rs`: the command line, nothing else.

@@ -19,7 +19,7 @@
 //! error and how many workers failed: a loaded server that refuses or
 //! drops connections must show in the figures, not vanish from them.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 use std::{fmt, io};
@@ -28,7 +28,7 @@ use anyhow::Context;
 
 use crate::json::JsonLine;
 use crate::process::{Snapshot, snapshot};
-use crate::stats::{Summary, latency_json};
+use crate::stats::{Latencies, latency_json};
 
 /// Each worker's stack. Its loop needs a few KiB, and the default of
 /// 2 MiB, reserved 10,000 times, is 20 GiB of address space; this keeps
@@ -47,6 +47,13 @@ pub const SETUP_AT_ONCE: usize = 64;
 /// milliseconds; ten seconds without an answer is a stalled server, and
 /// the error says so rather than the run hanging.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Latencies a worker keeps before it counts them in the run's
+/// histogram. The histogram is shared, behind a lock: taking it once per
+/// batch rather than once per step keeps the workers from waiting on
+/// each other (a worker descheduled with the lock held would stall the
+/// others' timed steps), and the batch bounds each worker's memory.
+const BATCH: usize = 256;
 
 /// What one run does.
 #[derive(Clone, Copy, Debug)]
@@ -67,7 +74,7 @@ pub struct Outcome {
     /// From the start signal to the end of the last worker's last step.
     pub elapsed: Duration,
     /// The latency of every completed step.
-    pub latency: Option<Summary>,
+    pub latencies: Latencies,
     /// Workers that failed, in setup or in a step.
     pub failed: usize,
     /// The first failure, with the worker's number.
@@ -97,7 +104,7 @@ impl Outcome {
 
     /// Writes `; latency p50 …, p99 …, max …` for a summary line.
     pub fn write_latency(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.latency {
+        match self.latencies.summary() {
             Some(l) => write!(f, "; {l}"),
             None => Ok(()),
         }
@@ -106,7 +113,7 @@ impl Outcome {
     /// Adds the latency and server fields to a mode's JSON line; a
     /// figure not measured is `null`.
     pub fn json_fields(&self, line: JsonLine) -> JsonLine {
-        let line = latency_json(line, self.latency.as_ref());
+        let line = latency_json(line, self.latencies.summary().as_ref());
         let line = match self.server_loaded {
             Some(s) => line
                 .int("server_threads", s.threads)
@@ -127,7 +134,6 @@ impl Outcome {
 /// What one worker brings back.
 struct Tally {
     steps: u64,
-    latencies: Vec<Duration>,
     /// What failed: setting up, or step number N of the window.
     error: Option<(String, io::Error)>,
     ended: Instant,
@@ -158,12 +164,13 @@ where
     // A token per worker setting up: sending blocks while all are taken.
     let (turn_tx, turn_rx) = crossbeam_channel::bounded::<()>(SETUP_AT_ONCE);
     let start: OnceLock<Instant> = OnceLock::new();
+    let latencies = Mutex::new(Latencies::default());
     thread::scope(|scope| {
         let mut handles = Vec::with_capacity(plan.workers);
         for index in 0..plan.workers {
             let (ready_tx, go_rx, start) =
                 (ready_tx.clone(), go_rx.clone(), &start);
-            let (setup, step) = (&setup, &step);
+            let (setup, step, latencies) = (&setup, &step, &latencies);
             let (turn_tx, turn_rx) = (&turn_tx, &turn_rx);
             let spawned = thread::Builder::new()
                 .stack_size(WORKER_STACK)
@@ -174,7 +181,8 @@ where
                     let _ = ready_tx.send(());
                     let _ = go_rx.recv(); // returns once `go_tx` is dropped
                     let start = start.get().copied()?;
-                    Some(work(state, step, start + plan.duration))
+                    let deadline = start + plan.duration;
+                    Some(work(state, step, deadline, latencies))
                 });
             match spawned {
                 Ok(handle) => handles.push(handle),
@@ -213,7 +221,15 @@ where
             .collect();
         let server_loaded = loaded.transpose()?;
         let server_after = plan.server_pid.map(snapshot).transpose()?;
-        let mut outcome = sum(tallies, start_at, server_loaded, server_after);
+        // Every worker has returned: nothing else holds the lock.
+        let mut all = latencies.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut outcome = sum(
+            tallies,
+            start_at,
+            std::mem::take(&mut all),
+            server_loaded,
+            server_after,
+        );
         if let (Some(before), Some(after)) = (at_start, server_after) {
             outcome.server_cpu = Some(after.cpu.saturating_sub(before.cpu));
         }
@@ -221,15 +237,21 @@ where
     })
 }
 
-/// One worker's window: steps until the deadline or the first error.
+/// One worker's window: steps until the deadline or the first error,
+/// each step's latency counted in `latencies`.
 fn work<S>(
     state: io::Result<S>,
     step: &(impl Fn(&mut S) -> io::Result<()> + Sync),
     deadline: Instant,
+    latencies: &Mutex<Latencies>,
 ) -> Tally {
+    let mut batch = Vec::new();
+    let count = |batch: &mut Vec<Duration>| {
+        let mut all = latencies.lock().unwrap_or_else(PoisonError::into_inner);
+        batch.drain(..).for_each(|latency| all.record(latency));
+    };
     let mut tally = Tally {
         steps: 0,
-        latencies: Vec::new(),
         error: None,
         ended: Instant::now(),
     };
@@ -250,28 +272,31 @@ fn work<S>(
             tally.error = Some((what, err));
             break;
         }
-        tally.latencies.push(began.elapsed());
+        batch.push(began.elapsed());
         tally.steps += 1;
+        if batch.len() == BATCH {
+            count(&mut batch);
+        }
     }
     tally.ended = Instant::now();
+    count(&mut batch);
     tally
 }
 
-/// Adds the workers' tallies up.
+/// Adds the workers' tallies up, with the latencies they counted.
 fn sum(
     tallies: Vec<Tally>,
     start: Instant,
+    latencies: Latencies,
     server_loaded: Option<Snapshot>,
     server_after: Option<Snapshot>,
 ) -> Outcome {
     let mut steps = 0;
-    let mut latencies = Vec::new();
     let mut failed = 0;
     let mut first_error = None;
     let mut end = start;
     for (index, tally) in tallies.into_iter().enumerate() {
         steps += tally.steps;
-        latencies.extend(tally.latencies);
         end = end.max(tally.ended);
         if let Some((what, err)) = tally.error {
             failed += 1;
@@ -283,7 +308,7 @@ fn sum(
     Outcome {
         steps,
         elapsed: end.duration_since(start),
-        latency: Summary::of(&mut latencies),
+        latencies,
         failed,
         first_error,
         server_loaded,
@@ -330,7 +355,7 @@ mod tests {
         .unwrap();
         assert!(outcome.steps > 0);
         assert_eq!(outcome.steps, calls.load(Ordering::Relaxed));
-        assert_eq!(outcome.latency.unwrap().count as u64, outcome.steps);
+        assert_eq!(outcome.latencies.count(), outcome.steps);
         assert_eq!(outcome.failed, 0);
         assert!(outcome.elapsed >= Duration::from_millis(100));
         all_ran(&outcome, 4).unwrap();

@@ -1,45 +1,92 @@
-//! Latency figures from a sample: percentiles by the nearest-rank method
-//! over the sorted sample, with no interpolation, so every figure printed
-//! is one that was measured.
+//! Latency figures in constant memory: every latency is counted in an
+//! HDR histogram, in whole microseconds, and the percentiles are read
+//! from its counts by the nearest-rank method, with no interpolation.
+//!
+//! A histogram keeps one counter per bucket rather than every latency:
+//! its size depends on the range of the latencies, not on how many there
+//! were (a sorted sample of a 60 s UDP run held 190 MB).
 
 use std::fmt;
 use std::time::Duration;
 
+use hdrhistogram::Histogram;
+
 use crate::json::JsonLine;
 
-/// The figures a latency sample is reported by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Summary {
-    /// How many latencies were measured.
-    pub count: usize,
-    /// Half were at most this.
-    pub p50: Duration,
-    /// 99 in 100 were at most this.
-    pub p99: Duration,
-    /// The slowest.
-    pub max: Duration,
+/// Significant digits the histogram keeps. With 5, every value below
+/// 2^18 µs (262 ms) has a bucket of its own, so the figures printed to
+/// the µs are the sample's own; above that a bucket spans at most
+/// 1/131,072 of its value (32 µs at 5 s). 3 digits, the usual choice,
+/// would give exact buckets only below 2 ms, and a p99 of 6 ms would be
+/// off by up to 4 µs. The price is memory: 2 MiB for latencies up to
+/// 262 ms, 10 MiB up to a minute, once per run.
+pub const SIGNIFICANT_DIGITS: u8 = 5;
+
+/// Latencies counted so far.
+#[derive(Clone, Debug)]
+pub struct Latencies(Histogram<u64>);
+
+impl Default for Latencies {
+    fn default() -> Latencies {
+        // `new` fails only for more than 5 significant digits, and the
+        // histogram grows to fit whatever is recorded.
+        let histogram = Histogram::new(SIGNIFICANT_DIGITS)
+            .expect("5 significant digits is within hdrhistogram's range");
+        Latencies(histogram)
+    }
 }
 
-impl Summary {
-    /// Summarises `sample` (sorting it); `None` if it is empty.
-    pub fn of(sample: &mut [Duration]) -> Option<Summary> {
-        sample.sort_unstable();
+impl Latencies {
+    /// Counts one latency, rounded to the µs.
+    pub fn record(&mut self, latency: Duration) {
+        let micros = (latency.as_nanos() + 500) / 1000;
+        self.0
+            .saturating_record(u64::try_from(micros).unwrap_or(u64::MAX));
+    }
+
+    /// How many latencies were counted.
+    pub fn count(&self) -> u64 {
+        self.0.len()
+    }
+
+    /// The `pct`-th percentile: the smallest latency that at least
+    /// `pct` percent of them are less than or equal to (the nearest-rank
+    /// method). `None` if nothing was counted.
+    pub fn percentile(&self, pct: u64) -> Option<Duration> {
+        let n = self.count();
+        if n == 0 {
+            return None;
+        }
+        // rank = ceil(pct / 100 * n), counted from 1.
+        let rank = (pct * n).div_ceil(100).max(1);
+        // hdrhistogram takes a fraction and rounds `fraction * n` up to
+        // a rank: half a rank below ours rounds up to ours, whatever
+        // the floating-point error.
+        let fraction = (rank as f64 - 0.5) / n as f64;
+        Some(Duration::from_micros(self.0.value_at_quantile(fraction)))
+    }
+
+    /// The figures reported; `None` if nothing was counted.
+    pub fn summary(&self) -> Option<Summary> {
+        let ms = |pct| Some(millis(self.percentile(pct)?));
         Some(Summary {
-            count: sample.len(),
-            p50: percentile(sample, 50)?,
-            p99: percentile(sample, 99)?,
-            max: *sample.last()?,
+            p50_ms: ms(50)?,
+            p99_ms: ms(99)?,
+            max_ms: ms(100)?,
         })
     }
 }
 
-/// The `pct`-th percentile of a sorted sample: the smallest value that at
-/// least `pct` percent of the sample is less than or equal to (the
-/// nearest-rank method). `None` for an empty sample.
-pub fn percentile(sorted: &[Duration], pct: usize) -> Option<Duration> {
-    // rank = ceil(pct / 100 * n), counted from 1.
-    let rank = (pct * sorted.len()).div_ceil(100);
-    sorted.get(rank.max(1) - 1).copied()
+/// The figures a latency sample is reported by, in milliseconds (to the
+/// µs).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Summary {
+    /// Half were at most this.
+    pub p50_ms: f64,
+    /// 99 in 100 were at most this.
+    pub p99_ms: f64,
+    /// The slowest.
+    pub max_ms: f64,
 }
 
 /// `latency p50 1.234 ms, p99 5.678 ms, max 9.012 ms`, as every
@@ -49,9 +96,7 @@ impl fmt::Display for Summary {
         write!(
             f,
             "latency p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
-            millis(self.p50),
-            millis(self.p99),
-            millis(self.max)
+            self.p50_ms, self.p99_ms, self.max_ms
         )
     }
 }
@@ -61,9 +106,9 @@ impl fmt::Display for Summary {
 pub fn latency_json(line: JsonLine, summary: Option<&Summary>) -> JsonLine {
     match summary {
         Some(l) => line
-            .float("p50_ms", millis(l.p50))
-            .float("p99_ms", millis(l.p99))
-            .float("max_ms", millis(l.max)),
+            .float("p50_ms", l.p50_ms)
+            .float("p99_ms", l.p99_ms)
+            .float("max_ms", l.max_ms),
         None => line.null("p50_ms").null("p99_ms").null("max_ms"),
     }
 }
@@ -81,35 +126,64 @@ mod tests {
         Duration::from_millis(n)
     }
 
+    fn latencies(sample: impl IntoIterator<Item = Duration>) -> Latencies {
+        let mut latencies = Latencies::default();
+        sample.into_iter().for_each(|l| latencies.record(l));
+        latencies
+    }
+
     /// 1 to 100 ms: the percentile is the value of that rank.
     #[test]
     fn percentiles_are_values_of_the_sample() {
-        let sample: Vec<Duration> = (1..=100).map(ms).collect();
-        assert_eq!(percentile(&sample, 50), Some(ms(50)));
-        assert_eq!(percentile(&sample, 99), Some(ms(99)));
-        assert_eq!(percentile(&sample, 100), Some(ms(100)));
-        assert_eq!(percentile(&sample, 0), Some(ms(1)));
+        let sample = latencies((1..=100).map(ms));
+        assert_eq!(sample.percentile(50), Some(ms(50)));
+        assert_eq!(sample.percentile(99), Some(ms(99)));
+        assert_eq!(sample.percentile(100), Some(ms(100)));
+        assert_eq!(sample.percentile(0), Some(ms(1)));
     }
 
     /// Small samples round up to the next value, never past the end.
     #[test]
     fn small_samples_round_up() {
-        assert_eq!(percentile(&[ms(7)], 99), Some(ms(7)));
-        assert_eq!(percentile(&[ms(1), ms(2)], 50), Some(ms(1)));
-        assert_eq!(percentile(&[ms(1), ms(2)], 51), Some(ms(2)));
-        assert_eq!(percentile(&[ms(1), ms(2), ms(3)], 99), Some(ms(3)));
-        assert_eq!(percentile(&[], 50), None);
+        let p = |sample: &[u64], pct| {
+            latencies(sample.iter().copied().map(ms)).percentile(pct)
+        };
+        assert_eq!(p(&[7], 99), Some(ms(7)));
+        assert_eq!(p(&[1, 2], 50), Some(ms(1)));
+        assert_eq!(p(&[1, 2], 51), Some(ms(2)));
+        assert_eq!(p(&[1, 2, 3], 99), Some(ms(3)));
+        assert_eq!(p(&[], 50), None);
     }
 
-    /// The summary sorts first: the order of arrival does not matter.
+    /// The order of arrival does not matter, and the figures are the
+    /// sample's own to the µs, as a sorted sample gave them: 1,000
+    /// latencies from 1.262 ms to 262.006 ms, odd microseconds included.
     #[test]
-    fn summary_sorts_the_sample() {
-        let mut sample: Vec<Duration> = (1..=200).rev().map(ms).collect();
-        let summary = Summary::of(&mut sample).unwrap();
-        assert_eq!(summary.count, 200);
-        assert_eq!(summary.p50, ms(100));
-        assert_eq!(summary.p99, ms(198));
-        assert_eq!(summary.max, ms(200));
-        assert_eq!(Summary::of(&mut []), None);
+    fn figures_match_the_sorted_sample_to_the_microsecond() {
+        let sample: Vec<Duration> = (1..=1000u64)
+            .rev()
+            .map(|i| Duration::from_micros(1000 + i * 261 + i % 7))
+            .collect();
+        let mut sorted = sample.clone();
+        sorted.sort_unstable();
+        let summary = latencies(sample).summary().unwrap();
+        assert_eq!(summary.p50_ms, millis(sorted[499]));
+        assert_eq!(summary.p99_ms, millis(sorted[989]));
+        assert_eq!(summary.max_ms, millis(sorted[999]));
+        assert_eq!(
+            summary.to_string(),
+            "latency p50 131.503 ms, p99 259.393 ms, max 262.006 ms"
+        );
+        assert_eq!(latencies([]).summary(), None);
+    }
+
+    /// A latency is rounded to the nearest µs, as `{:.3}` of its
+    /// milliseconds would print it.
+    #[test]
+    fn latencies_round_to_the_microsecond() {
+        let sample = latencies([Duration::from_nanos(142_499)]);
+        assert_eq!(sample.percentile(50), Some(Duration::from_micros(142)));
+        let sample = latencies([Duration::from_nanos(142_500)]);
+        assert_eq!(sample.percentile(50), Some(Duration::from_micros(143)));
     }
 }

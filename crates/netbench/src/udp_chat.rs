@@ -77,7 +77,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use crate::MAX_DURATION;
 use crate::json::JsonLine;
 use crate::process::snapshot;
-use crate::stats::{Summary, latency_json};
+use crate::stats::{Latencies, Summary, latency_json};
 
 /// The largest window the bench keeps in flight: [`RECV_BUFFER`] is
 /// sized to hold this many answers.
@@ -405,9 +405,8 @@ struct Window {
     lost: u64,
     late: u64,
     unexpected: u64,
-    /// One per answered request (16 bytes each: a 60 s run at 200,000
-    /// answers a second holds 190 MB).
-    latencies: Vec<Duration>,
+    /// The answered requests' latencies.
+    latencies: Latencies,
 }
 
 impl Window {
@@ -421,7 +420,7 @@ impl Window {
             lost: 0,
             late: 0,
             unexpected: 0,
-            latencies: Vec::new(),
+            latencies: Latencies::default(),
         }
     }
 
@@ -468,7 +467,7 @@ impl Window {
             let latency = at.saturating_duration_since(sent_at);
             if latency < self.loss_after {
                 self.answered += 1;
-                self.latencies.push(latency);
+                self.latencies.record(latency);
             } else {
                 // Past its time, though not yet expired: lost, and late.
                 self.lost += 1;
@@ -488,7 +487,6 @@ impl Window {
         window: Duration,
         peak: Option<u64>,
     ) -> Report {
-        let mut latencies = self.latencies;
         Report {
             options: options.clone(),
             sent: self.next_seq,
@@ -496,7 +494,7 @@ impl Window {
             lost: self.lost,
             late: self.late,
             unexpected: self.unexpected,
-            latency: Summary::of(&mut latencies),
+            latency: self.latencies.summary(),
             window,
             server_peak_rss_kib: peak,
             server_cpu: None,
@@ -727,7 +725,8 @@ mod tests {
         window.receive(Some(2), t0 + ms(6)); // never sent
         window.receive(None, t0 + ms(6)); // not an answer
         assert_eq!(window.answered, 1);
-        assert_eq!(window.latencies, [ms(4)]);
+        assert_eq!(window.latencies.count(), 1);
+        assert_eq!(window.latencies.percentile(100), Some(ms(4)));
         assert_eq!(window.unexpected, 3);
         assert_eq!((window.lost, window.late), (0, 0));
     }
@@ -814,8 +813,10 @@ mod tests {
              \"p99_ms\":null,\"max_ms\":null,\"server_peak_rss_kib\":null,\
              \"server_cpu_us_per_step\":null}"
         );
-        let mut sample = vec![ms(1), ms(2)];
-        let mut some = report(3, Summary::of(&mut sample));
+        let mut sample = Latencies::default();
+        sample.record(ms(1));
+        sample.record(ms(2));
+        let mut some = report(3, sample.summary());
         some.server_peak_rss_kib = Some(2048);
         some.server_cpu = Some(Duration::from_micros(30));
         let line = some.json();
@@ -919,8 +920,7 @@ mod tests {
         assert_eq!(report.lost, 0, "{report}");
         assert_eq!(report.sent, report.answered, "{report}");
         assert_eq!((report.late, report.unexpected), (0, 0), "{report}");
-        let summary = report.latency.unwrap();
-        assert_eq!(summary.count as u64, report.answered);
+        assert!(report.latency.is_some(), "{report}");
         let per_s = report.answered as f64 / report.window.as_secs_f64();
         assert!((report.per_s() - per_s).abs() < 1e-9, "{report}");
         let json = report.json();
