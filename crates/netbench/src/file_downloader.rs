@@ -30,8 +30,11 @@
 //! has stalled; a raw server that closes at once has no such file (the
 //! original's protocol cannot say it otherwise); a framed body must be
 //! exactly the size its header announced; with `expect`, any other byte
-//! count is an error. The framed header is parsed here ([`parse_header`]),
-//! not with the server's own code, so a bug there cannot hide itself.
+//! count is an error. The framed request and header lines are the
+//! lesson's own (`file_downloader::wire`): one definition of the syntax
+//! for both ends. What keeps this client independent of the server is
+//! the count of bytes, checked against the size announced and against
+//! `expect`, which `scripts/bench` takes from the file itself.
 //!
 //! # Try it
 //!
@@ -59,6 +62,7 @@ use std::net::{Shutdown as Half, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
+use file_downloader::wire;
 use netkit::bind::CONNECT_TIMEOUT;
 use netkit::text::printable;
 use netkit::{NetError, Received, recv_some};
@@ -85,9 +89,8 @@ pub const READ_SIZE: usize = 1024 * 1024;
 /// request we did not send, never hangs the bench.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The longest `--framed` header line we accept, as the lesson's client
-/// does (`file_downloader::MAX_HEADER_LINE`).
-pub const MAX_HEADER_LINE: usize = 1024;
+/// The longest `--framed` header line we accept: the lesson's client's.
+pub use file_downloader::MAX_HEADER_LINE;
 
 /// How much of an answer that is not a header an error shows.
 const SHOWN_BYTES: usize = 60;
@@ -223,7 +226,7 @@ fn send_request(
         // The whole name in one write: the original server takes one
         // `recv` as the whole name, as its protocol has no terminator.
         Request::Raw => options.name.as_bytes().to_vec(),
-        Request::Framed => format!("FETCH 0 {}\n", options.name).into_bytes(),
+        Request::Framed => wire::request_line(0, &options.name),
         // Nothing at all, not even a FIN. socat -u never reads this side,
         // and a socket closed with bytes it has not read sends a reset
         // (RST) instead of a normal end: a reset can make our kernel drop
@@ -296,7 +299,10 @@ fn receive_framed(
                 break (size, (head.len() - len) as u64);
             }
             Header::Error(reason) => {
-                bail!("the server refused {name:?}: {}", printable(&reason))
+                bail!(
+                    "the server refused {name:?}: {}",
+                    printable(reason.as_bytes())
+                )
             }
             Header::Invalid => bail!(
                 "the server's answer is not an OK or ERROR header: {}; is \
@@ -388,7 +394,7 @@ pub enum Header {
     },
     /// `ERROR REASON\n`: the server's reason, as sent (not yet safe to
     /// print).
-    Error(Vec<u8>),
+    Error(String),
     /// Not a header: neither answer, or longer than [`MAX_HEADER_LINE`].
     Invalid,
 }
@@ -408,11 +414,9 @@ pub fn parse_header(got: &[u8]) -> Header {
     if end > MAX_HEADER_LINE {
         return Header::Invalid;
     }
-    if let Some(reason) = line.strip_prefix(b"ERROR ") {
-        return Header::Error(reason.to_vec());
-    }
-    match line.strip_prefix(b"OK ").and_then(parse_decimal) {
-        Some(size) => Header::Ok { size, len: end + 1 },
+    match wire::parse_header(line) {
+        Some(wire::Header::Ok { size }) => Header::Ok { size, len: end + 1 },
+        Some(wire::Header::Error(reason)) => Header::Error(reason),
         None => Header::Invalid,
     }
 }
@@ -427,15 +431,6 @@ fn may_start_header(got: &[u8]) -> bool {
     let begins =
         |word: &[u8]| word.starts_with(&got[..got.len().min(word.len())]);
     got.starts_with(b"ERROR ") || begins(b"OK ") || begins(b"ERROR ")
-}
-
-/// A decimal `u64`: ASCII digits only, no sign, no overflow.
-fn parse_decimal(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    // All ASCII digits, so valid UTF-8; `parse` catches overflow.
-    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 /// The one-line summary for a person:
@@ -727,7 +722,7 @@ mod tests {
             (b"OK 0\n", Header::Ok { size: 0, len: 5 }),
             (
                 b"ERROR no such file\nx",
-                Header::Error(b"no such file".to_vec()),
+                Header::Error("no such file".to_owned()),
             ),
         ];
         for (bytes, want) in cases {
