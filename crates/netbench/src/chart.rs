@@ -9,22 +9,10 @@
 //! it is: ours in Rust, the Python port of the original, the bare server
 //! (the protocol and nothing else), or a reference tool such as socat.
 //!
-//! The results file, as `scripts/bench` writes it (`median: null` is an
-//! entry that was not measured, and is left out):
-//!
-//! ```text
-//! {"machine": {"cores": 2, "cpu": "AMD EPYC ...", "kernel": "6.18.0",
-//!              "date": "2026-11-22", "nofile": 20000},
-//!  "rows": [{"lesson": "hello-echo", "row": "16 connections",
-//!            "metric": "round trips/s", "better": "higher",
-//!            "entries": [{"who": "Rust", "kind": "rust", "median": 51234.0,
-//!                         "min": 50000.0, "max": 52000.0, "runs": [...]},
-//!                        {"who": "iperf3", "kind": "reference",
-//!                         "median": null, "skipped": "not installed"}]}]}
-//! ```
-//!
-//! The file is read into a few plain structs ([`parse_results`], pure and
+//! The results file ([`crate::results`]) is read with its serde types and
+//! checked into a few plain structs ([`parse_results`], pure and
 //! unit-tested), then drawn with plotters' SVG backend ([`draw_svg`]).
+//! Entries not measured are left out of the bars, their reasons noted.
 //!
 //! # Try it
 //!
@@ -38,30 +26,8 @@ use anyhow::{Context, bail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use serde_json::Value;
 
-/// Whose server an entry measured. Each kind has one colour in every
-/// panel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// The lesson's server, in Rust.
-    Rust,
-    /// The Python port of the original tutorial's server.
-    Python,
-    /// A bare server: the lesson's protocol and nothing else.
-    Bare,
-    /// A tool outside the project (socat, iperf3), for scale.
-    Reference,
-}
-
-/// Which way a metric is better: more round trips, fewer milliseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Better {
-    /// More is better (a rate).
-    Higher,
-    /// Less is better (a latency, memory).
-    Lower,
-}
+use crate::results::{Better, Kind, Machine, Results, Row};
 
 /// One measured server in a panel: its median run and the spread.
 #[derive(Clone, Debug, PartialEq)]
@@ -111,7 +77,7 @@ impl Panel {
 
 /// A whole results file, as the chart needs it.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Results {
+pub struct Chart {
     /// The machine the bench ran on, in one line.
     pub machine: String,
     /// One per row, in the file's order.
@@ -119,24 +85,10 @@ pub struct Results {
 }
 
 impl Kind {
-    /// Every kind, in the legend's order.
+    /// Every kind, in the legend's order. Each has one colour in every
+    /// panel.
     pub const ALL: [Kind; 4] =
         [Kind::Rust, Kind::Python, Kind::Bare, Kind::Reference];
-
-    /// The kind named `name` in a results file.
-    fn from_name(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|kind| kind.name() == name)
-    }
-
-    /// The kind's name in a results file.
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Rust => "rust",
-            Kind::Python => "python",
-            Kind::Bare => "bare",
-            Kind::Reference => "reference",
-        }
-    }
 
     /// The kind in the legend, for a reader.
     fn legend(self) -> &'static str {
@@ -149,229 +101,98 @@ impl Kind {
     }
 }
 
-/// Reads a results file's text. The error names the place in the file
-/// that is wrong (`rows[2].entries[0].median: ...`).
-pub fn parse_results(text: &str) -> anyhow::Result<Results> {
-    let value: Value = serde_json::from_str(text).context("not valid JSON")?;
-    let root = Node {
-        at: String::new(),
-        value: &value,
-    };
-    let machine = describe_machine(&root.get("machine")?)?;
-    let rows = root.get("rows")?;
-    let panels = rows
-        .items()?
-        .iter()
-        .map(parse_panel)
-        .collect::<anyhow::Result<Vec<Panel>>>()?;
-    if panels.is_empty() {
+/// Reads a results file's text. A malformed file is an error that says
+/// where: serde_json names the line and column of a field of the wrong
+/// type, and the checks below name the row and the entry.
+pub fn parse_results(text: &str) -> anyhow::Result<Chart> {
+    let results: Results = serde_json::from_str(text)?;
+    if results.rows.is_empty() {
         bail!("rows: empty, so there is nothing to draw");
     }
-    Ok(Results { machine, panels })
+    let panels = results
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, row)| panel(row).with_context(|| format!("rows[{i}]")))
+        .collect::<anyhow::Result<Vec<Panel>>>()?;
+    Ok(Chart {
+        machine: describe_machine(&results.machine),
+        panels,
+    })
 }
 
 /// The machine in one line: "2 cores · AMD EPYC ... · Linux 6.18.0 ·
-/// Python 3.11.2 · 2026-11-22". A figure the bench could not find out
-/// (null, such as Python's `os.cpu_count()` on an odd system) is left
-/// out rather than stop the chart.
-fn describe_machine(machine: &Node) -> anyhow::Result<String> {
-    let mut parts = Vec::new();
-    if let Some(cores) = machine.optional("cores")? {
-        parts.push(format!("{} cores", cores.number()?));
-    }
-    for (key, prefix) in
-        [("cpu", ""), ("kernel", "Linux "), ("python", "Python ")]
-    {
-        if let Some(value) = machine.optional(key)? {
-            parts.push(format!("{prefix}{}", value.text()?));
-        }
-    }
-    if let Some(date) = machine.optional("date")? {
-        parts.push(date.text()?.to_owned());
-    }
-    Ok(parts.join(" · "))
+/// Python 3.11.2 · 2026-11-22". A figure the bench could not find out is
+/// left out rather than stop the chart.
+fn describe_machine(machine: &Machine) -> String {
+    let cores = machine.cores.map(|cores| format!("{cores} cores"));
+    let texts = [
+        (&machine.cpu, ""),
+        (&machine.kernel, "Linux "),
+        (&machine.python, "Python "),
+        (&machine.date, ""),
+    ];
+    let texts = texts.into_iter().filter_map(|(value, prefix)| {
+        value.as_ref().map(|value| format!("{prefix}{value}"))
+    });
+    cores
+        .into_iter()
+        .chain(texts)
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
-fn parse_panel(row: &Node) -> anyhow::Result<Panel> {
-    let lesson = row.get("lesson")?.text()?;
-    let name = row.get("row")?.text()?;
-    let better = row.get("better")?;
-    let better = match better.text()? {
-        "higher" => Better::Higher,
-        "lower" => Better::Lower,
-        other => bail!(
-            "{}: expected \"higher\" or \"lower\", found {other:?}",
-            better.at
-        ),
-    };
+/// A row's panel: its measured entries as bars, the others set aside
+/// with their reason.
+fn panel(row: &Row) -> anyhow::Result<Panel> {
+    if row.entries.is_empty() {
+        bail!("entries: empty; a row measures at least one server");
+    }
     let mut panel = Panel {
-        title: format!("{lesson} — {name}"),
-        metric: row.get("metric")?.text()?.to_owned(),
-        better,
+        title: format!("{} — {}", row.lesson, row.row),
+        metric: row.metric.clone(),
+        better: row.better,
         bars: Vec::new(),
         skipped: Vec::new(),
     };
-    let entries = row.get("entries")?.items()?;
-    if entries.is_empty() {
-        bail!(
-            "{}.entries: empty; a row measures at least one server",
-            row.at
-        );
-    }
-    for entry in &entries {
-        match parse_entry(entry)? {
-            Entry::Measured(bar) => panel.bars.push(bar),
-            Entry::Skipped(skipped) => panel.skipped.push(skipped),
+    for (i, entry) in row.entries.iter().enumerate() {
+        let who = entry.who.clone();
+        let (median, min, max) = match (entry.median, &entry.skipped) {
+            (None, Some(reason)) => {
+                let reason = reason.clone();
+                panel.skipped.push(Skipped { who, reason });
+                continue;
+            }
+            (None, None) => {
+                bail!("entries[{i}]: no median, and no reason it was skipped")
+            }
+            (Some(median), _) => match (entry.min, entry.max) {
+                (Some(min), Some(max)) => (median, min, max),
+                _ => bail!("entries[{i}]: a median needs its min and max"),
+            },
+        };
+        // Bars start at zero: a negative figure cannot be drawn as one,
+        // and no metric the bench measures (a rate, a time, a size) can
+        // be negative.
+        if min < 0.0 {
+            bail!("entries[{i}].min: {min} is negative");
         }
+        if !(min <= median && median <= max) {
+            bail!(
+                "entries[{i}]: expected min ≤ median ≤ max, found {min}, \
+                 {median}, {max}"
+            );
+        }
+        let kind = entry.kind;
+        panel.bars.push(Bar {
+            who,
+            kind,
+            median,
+            min,
+            max,
+        });
     }
     Ok(panel)
-}
-
-/// An entry of a row, measured or not.
-enum Entry {
-    Measured(Bar),
-    Skipped(Skipped),
-}
-
-fn parse_entry(entry: &Node) -> anyhow::Result<Entry> {
-    let who = entry.get("who")?.text()?.to_owned();
-    let kind = entry.get("kind")?;
-    let kind = match Kind::from_name(kind.text()?) {
-        Some(known) => known,
-        None => bail!(
-            "{}: expected one of rust, python, bare, reference, found {}",
-            kind.at,
-            found(kind.value)
-        ),
-    };
-    let median = entry.get("median")?;
-    if median.value.is_null() {
-        let reason = entry.get("skipped")?.text()?.to_owned();
-        return Ok(Entry::Skipped(Skipped { who, reason }));
-    }
-    let bar = Bar {
-        who,
-        kind,
-        median: median.number()?,
-        min: entry.get("min")?.number()?,
-        max: entry.get("max")?.number()?,
-    };
-    // Bars start at zero: a negative figure cannot be drawn as one, and no
-    // metric the bench measures (a rate, a time, a size) can be negative.
-    if bar.min < 0.0 {
-        bail!("{}.min: {} is negative", entry.at, bar.min);
-    }
-    if !(bar.min <= bar.median && bar.median <= bar.max) {
-        bail!(
-            "{}: expected min ≤ median ≤ max, found {}, {}, {}",
-            entry.at,
-            bar.min,
-            bar.median,
-            bar.max
-        );
-    }
-    Ok(Entry::Measured(bar))
-}
-
-/// A value in the results file and its place (`rows[2].entries[0]`), so
-/// that an error says where to look.
-struct Node<'v> {
-    /// The path from the top of the file; empty for the top itself.
-    at: String,
-    value: &'v Value,
-}
-
-impl<'v> Node<'v> {
-    /// The field `key` of this object.
-    fn get(&self, key: &str) -> anyhow::Result<Node<'v>> {
-        let at = match self.at.as_str() {
-            "" => key.to_owned(),
-            parent => format!("{parent}.{key}"),
-        };
-        let Value::Object(fields) = self.value else {
-            bail!(
-                "{}: expected an object, found {}",
-                self.place(),
-                found(self.value)
-            );
-        };
-        match fields.get(key) {
-            Some(value) => Ok(Node { at, value }),
-            None => bail!("{at}: missing"),
-        }
-    }
-
-    /// The field `key` of this object, or `None` if it is missing or
-    /// null.
-    fn optional(&self, key: &str) -> anyhow::Result<Option<Node<'v>>> {
-        match self.get(key) {
-            Ok(field) if field.value.is_null() => Ok(None),
-            Ok(field) => Ok(Some(field)),
-            Err(_) if self.value.is_object() => Ok(None),
-            Err(err) => Err(err),
-        }
-    }
-
-    /// The items of this array.
-    fn items(&self) -> anyhow::Result<Vec<Node<'v>>> {
-        let Value::Array(items) = self.value else {
-            bail!(
-                "{}: expected a list, found {}",
-                self.place(),
-                found(self.value)
-            );
-        };
-        Ok(items
-            .iter()
-            .enumerate()
-            .map(|(i, value)| Node {
-                at: format!("{}[{i}]", self.at),
-                value,
-            })
-            .collect())
-    }
-
-    fn text(&self) -> anyhow::Result<&'v str> {
-        match self.value {
-            Value::String(text) => Ok(text),
-            other => bail!(
-                "{}: expected a string, found {}",
-                self.place(),
-                found(other)
-            ),
-        }
-    }
-
-    fn number(&self) -> anyhow::Result<f64> {
-        match self.value.as_f64() {
-            Some(number) => Ok(number),
-            None => bail!(
-                "{}: expected a number, found {}",
-                self.place(),
-                found(self.value)
-            ),
-        }
-    }
-
-    /// This node's place, for an error message.
-    fn place(&self) -> &str {
-        match self.at.as_str() {
-            "" => "the top level",
-            at => at,
-        }
-    }
-}
-
-/// A JSON value as an error message shows it: short, and typed.
-fn found(value: &Value) -> String {
-    match value {
-        Value::Object(_) => "an object".to_owned(),
-        Value::Array(_) => "a list".to_owned(),
-        Value::String(text) if text.chars().count() > 40 => {
-            format!("{:?}...", text.chars().take(40).collect::<String>())
-        }
-        other => other.to_string(),
-    }
 }
 
 /// A figure as a reader takes it in at a glance: three significant digits,
@@ -536,7 +357,7 @@ pub fn draw_file(input: &Path, output: &Path) -> anyhow::Result<()> {
 }
 
 /// The chart of `results`, as the text of an SVG file.
-pub fn draw_svg(results: &Results) -> anyhow::Result<String> {
+pub fn draw_svg(results: &Chart) -> anyhow::Result<String> {
     if results.panels.is_empty() {
         bail!("no rows to draw");
     }
@@ -567,7 +388,7 @@ pub fn draw_svg(results: &Results) -> anyhow::Result<String> {
 
 /// The width of the name column, the same in every panel so that their
 /// axes line up: the longest name, and a gap for the tick marks.
-fn who_width(area: &Area, results: &Results) -> anyhow::Result<u32> {
+fn who_width(area: &Area, results: &Chart) -> anyhow::Result<u32> {
     let mut widest = 0;
     for bar in results.panels.iter().flat_map(|panel| &panel.bars) {
         widest = widest.max(area.estimate_text_size(&bar.who, &label())?.0);
@@ -951,66 +772,52 @@ mod tests {
     #[test]
     fn malformed_results_name_the_place() {
         let cases = [
-            ("{", "not valid JSON".to_owned()),
-            (
-                "[]",
-                "the top level: expected an object, found a list".to_owned(),
-            ),
-            (r#"{"machine": {}}"#, "rows: missing".to_owned()),
+            ("{", "EOF while parsing an object at line 1 column 1"),
+            ("[]", "expected struct Results with 3 elements at line 1"),
+            (r#"{"machine": {}}"#, "missing field `rows`"),
             (
                 r#"{"machine": {"cores": "two"}}"#,
-                "machine.cores: expected a number, found \"two\"".to_owned(),
+                "invalid type: string \"two\", expected u32 at line 1",
             ),
             (
                 &sample_with(r#""rust""#, r#""rsut""#),
-                "rows[0].entries[0].kind: expected one of rust, python, \
-                 bare, reference, found \"rsut\""
-                    .to_owned(),
+                "unknown variant `rsut`, expected one of `rust`, `python`, \
+                 `bare`, `reference` at line 9",
             ),
             (
                 &sample_with("31400,", r#""fast","#),
-                "rows[0].entries[1].median: expected a number, found \
-                 \"fast\""
-                    .to_owned(),
+                "invalid type: string \"fast\", expected f64 at line 12",
             ),
             (
                 &sample_with(r#""min": 30000"#, r#""min": 32000"#),
-                "rows[0].entries[1]: expected min ≤ median ≤ max, found \
-                 32000, 31400, 33000"
-                    .to_owned(),
+                "rows[0]: entries[1]: expected min ≤ median ≤ max, found \
+                 32000, 31400, 33000",
             ),
             (
                 &sample_with(r#""min": 30000"#, r#""min": -1"#),
-                "rows[0].entries[1].min: -1 is negative".to_owned(),
+                "rows[0]: entries[1].min: -1 is negative",
             ),
             (
                 &sample_with(r#""higher""#, r#""up""#),
-                "rows[0].better: expected \"higher\" or \"lower\", found \
-                 \"up\""
-                    .to_owned(),
+                "unknown variant `up`, expected `higher` or `lower` at line 7",
             ),
             (
                 &sample_with(r#""skipped": "raise"#, r#""why": "raise"#),
-                "rows[1].entries[0].skipped: missing".to_owned(),
+                "rows[1]: entries[0]: no median, and no reason it was skipped",
             ),
             (
                 &sample_with(r#""max": 93000.0,"#, ""),
-                "rows[0].entries[0].max: missing".to_owned(),
+                "rows[0]: entries[0]: a median needs its min and max",
             ),
+            (r#"{"machine": {}, "rows": []}"#, "rows: empty"),
             (
-                r#"{"machine": {"cores": 2, "cpu": "x", "kernel": "6",
-                   "date": "d"}, "rows": []}"#,
-                "rows: empty".to_owned(),
-            ),
-            (
-                r#"{"machine": {"cores": 2, "cpu": "x", "kernel": "6",
-                   "date": "d"}, "rows": {}}"#,
-                "rows: expected a list, found an object".to_owned(),
+                r#"{"machine": {}, "rows": {}}"#,
+                "invalid type: map, expected a sequence at line 1",
             ),
         ];
         for (text, expected) in cases {
             let err = format!("{:#}", parse_results(text).unwrap_err());
-            assert!(err.contains(&expected), "{err:?} lacks {expected:?}");
+            assert!(err.contains(expected), "{err:?} lacks {expected:?}");
         }
     }
 

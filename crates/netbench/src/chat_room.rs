@@ -50,9 +50,10 @@ use anyhow::{Context, bail};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use netkit::NetError;
 
-use crate::json::JsonLine;
+use serde::{Deserialize, Serialize};
+
 use crate::process::peak_rss_kib;
-use crate::stats::{Latencies, Summary, latency_json, millis};
+use crate::stats::{Latencies, Summary, millis};
 use wire::{Answer, Framing, Heard, Inbox};
 
 /// The issue's room: 200 users, one talking.
@@ -149,15 +150,13 @@ pub struct Options {
 }
 
 /// How the measurement ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Ending {
     /// Every message was sent.
     Done,
-    /// The server stopped passing messages on from this one.
-    Stalled {
-        /// The first message that reached nobody.
-        at_message: u64,
-    },
+    /// The server stopped passing messages on.
+    Stalled,
     /// [`RUN_LIMIT`] ran out.
     TimeLimit,
 }
@@ -171,23 +170,45 @@ pub struct Cut {
     pub at_message: u64,
 }
 
-/// What a run measured.
-#[derive(Clone, Debug)]
+/// What a run measured: `--json` prints it as one line; a figure not
+/// measured is `null`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename = "chat-room")]
 pub struct Report {
-    /// The options it ran with.
-    pub options: Options,
+    /// How the server framed what it sent.
+    pub framing: Framing,
+    /// Users who logged in: one sender, the rest receivers.
+    pub clients: usize,
+    /// Receivers: everyone but the sender.
+    pub receivers: u64,
+    /// One more user logged in and never read.
+    pub stalled: bool,
+    /// Bytes of text in each message.
+    pub size: usize,
+    /// Messages to send.
+    pub messages: u64,
     /// Messages actually sent.
     pub sent: u64,
     /// (message, receiver) pairs read within the timeout.
     pub delivered: u64,
+    /// Pairs not read within the timeout.
+    pub lost: u64,
     /// Reads of a message that came after its timeout.
     pub late: u64,
     /// The latencies of the delivered pairs.
+    #[serde(flatten)]
     pub latency: Option<Summary>,
     /// How the run ended.
     pub ending: Ending,
-    /// When the stalled client was cut (only our server says so).
-    pub cut: Option<Cut>,
+    /// With `ending` stalled: the first message that reached nobody.
+    pub stalled_at_message: Option<u64>,
+    /// Whether the server cut the stalled user; `null` without one, or
+    /// when the server has no notices to say so (the original's).
+    pub cut: Option<bool>,
+    /// When the receivers heard of the cut, since the first message.
+    pub cut_after_ms: Option<f64>,
+    /// The message in flight then.
+    pub cut_at_message: Option<u64>,
     /// Other bench users the server cut: receivers too slow for it.
     pub others_cut: u64,
     /// Receivers whose connection ended during the run.
@@ -195,19 +216,7 @@ pub struct Report {
     /// The server's peak resident memory, in KiB.
     pub server_peak_rss_kib: Option<u64>,
     /// From the first message sent to the end of the last wait.
-    pub elapsed: Duration,
-}
-
-impl Report {
-    /// Receivers: everyone but the sender.
-    pub fn receivers(&self) -> u64 {
-        self.options.clients as u64 - 1
-    }
-
-    /// Pairs not read within the timeout.
-    pub fn lost(&self) -> u64 {
-        self.sent * self.receivers() - self.delivered
-    }
+    pub seconds: f64,
 }
 
 /// Logs the users in, sends the messages, and reports.
@@ -458,7 +467,7 @@ fn measure(
             Ok(()) => tally.sent += 1,
             // The server has stopped reading from the sender.
             Err(err) if netkit::is_timeout(&err) => {
-                tally.ending = Ending::Stalled { at_message: seq };
+                tally.stalled(seq);
                 break;
             }
             Err(err) => {
@@ -475,7 +484,7 @@ fn measure(
         silent = if delivered == 0 { silent + 1 } else { 0 };
         if silent == STALL_LIMIT {
             let at_message = seq + 1 - u64::from(STALL_LIMIT);
-            tally.ending = Ending::Stalled { at_message };
+            tally.stalled(at_message);
             break;
         }
     }
@@ -497,6 +506,7 @@ struct Tally {
     cut: Option<Cut>,
     others_cut: BTreeSet<String>,
     ending: Ending,
+    stalled_at_message: Option<u64>,
     elapsed: Duration,
 }
 
@@ -513,6 +523,7 @@ impl Tally {
             cut: None,
             others_cut: BTreeSet::new(),
             ending: Ending::Done,
+            stalled_at_message: None,
             elapsed: Duration::ZERO,
         }
     }
@@ -613,30 +624,44 @@ impl Tally {
         }
     }
 
+    /// The server stopped passing messages on at message `seq`.
+    fn stalled(&mut self, seq: u64) {
+        self.ending = Ending::Stalled;
+        self.stalled_at_message = Some(seq);
+    }
+
     fn report(self, options: &Options, peak: Option<u64>) -> Report {
+        let receivers = options.clients as u64 - 1;
+        let delivered = self.latencies.count();
+        // Whether the stalled user was cut is known only where the
+        // server says so: ours, with its notices.
+        let cut = match (options.stalled, self.cut, options.framing) {
+            (true, Some(_), _) => Some(true),
+            (true, None, Framing::Lines) => Some(false),
+            _ => None,
+        };
         Report {
-            options: options.clone(),
+            framing: options.framing,
+            clients: options.clients,
+            receivers,
+            stalled: options.stalled,
+            size: options.size,
+            messages: options.messages,
             sent: self.sent,
-            delivered: self.latencies.count(),
+            delivered,
+            lost: self.sent * receivers - delivered,
             late: self.late,
             latency: self.latencies.summary(),
             ending: self.ending,
-            cut: self.cut,
+            stalled_at_message: self.stalled_at_message,
+            cut,
+            cut_after_ms: self.cut.map(|cut| millis(cut.after)),
+            cut_at_message: self.cut.map(|cut| cut.at_message),
             others_cut: self.others_cut.len() as u64,
             receivers_closed: self.open.iter().filter(|open| !**open).count()
                 as u64,
             server_peak_rss_kib: peak,
-            elapsed: self.elapsed,
-        }
-    }
-}
-
-impl fmt::Display for Ending {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Ending::Done => write!(f, "done"),
-            Ending::Stalled { .. } => write!(f, "stalled"),
-            Ending::TimeLimit => write!(f, "time-limit"),
+            seconds: self.elapsed.as_secs_f64(),
         }
     }
 }
@@ -651,34 +676,25 @@ impl fmt::Display for Ending {
 /// ```
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let o = &self.options;
-        let framing = o.framing.name();
-        write!(f, "chat-room ({framing}): {} users", o.clients)?;
-        if o.stalled {
+        let framing = self.framing.name();
+        write!(f, "chat-room ({framing}): {} users", self.clients)?;
+        if self.stalled {
             write!(f, " + 1 stalled")?;
         }
         write!(
             f,
             ", {}/{} messages of {} B in {:.1} s; ",
-            self.sent,
-            o.messages,
-            o.size,
-            self.elapsed.as_secs_f64()
+            self.sent, self.messages, self.size, self.seconds
         )?;
         match &self.latency {
             Some(l) => write!(f, "{l}")?,
             None => write!(f, "no message delivered")?,
         }
-        write!(
-            f,
-            "; lost {} of {}",
-            self.lost(),
-            self.sent * self.receivers()
-        )?;
+        write!(f, "; lost {} of {}", self.lost, self.sent * self.receivers)?;
         if self.late > 0 {
             write!(f, " ({} came late)", self.late)?;
         }
-        if let Ending::Stalled { at_message } = self.ending {
+        if let Some(at_message) = self.stalled_at_message {
             write!(
                 f,
                 "; the server stopped passing messages on at message \
@@ -688,19 +704,15 @@ impl fmt::Display for Report {
         if self.ending == Ending::TimeLimit {
             write!(f, "; stopped by the {RUN_LIMIT:?} limit")?;
         }
-        match (o.stalled, self.cut, o.framing) {
-            (false, ..) => {}
-            (true, Some(cut), _) => write!(
+        match (self.cut, self.cut_after_ms, self.cut_at_message) {
+            (Some(true), Some(after_ms), Some(at_message)) => write!(
                 f,
-                "; stalled user cut after {:.1} s (message {})",
-                cut.after.as_secs_f64(),
-                cut.at_message
+                "; stalled user cut after {:.1} s (message {at_message})",
+                after_ms / 1000.0
             )?,
-            (true, None, Framing::Lines) => {
-                write!(f, "; stalled user not cut")?
-            }
-            // The original's protocol has no notices to tell.
-            (true, None, Framing::Raw) => {}
+            (Some(false), ..) => write!(f, "; stalled user not cut")?,
+            // No stalled user, or no notices to tell (the original's).
+            _ => {}
         }
         if self.others_cut > 0 {
             write!(f, "; {} other users cut as too slow", self.others_cut)?;
@@ -712,54 +724,6 @@ impl fmt::Display for Report {
             write!(f, "; server peak RSS {:.1} MiB", kib as f64 / 1024.0)?;
         }
         Ok(())
-    }
-}
-
-impl Report {
-    /// The figures as one JSON object on one line, for scripts. Keys are
-    /// stable; a figure that was not measured is `null`.
-    pub fn json(&self) -> String {
-        let o = &self.options;
-        let mut line = JsonLine::new()
-            .text("mode", "chat-room")
-            .text("framing", o.framing.name())
-            .int("clients", o.clients as u64)
-            .int("receivers", self.receivers())
-            .bool("stalled", o.stalled)
-            .int("size", o.size as u64)
-            .int("messages", o.messages)
-            .int("sent", self.sent)
-            .int("delivered", self.delivered)
-            .int("lost", self.lost())
-            .int("late", self.late);
-        line = latency_json(line, self.latency.as_ref());
-        line = line.text("ending", &self.ending.to_string());
-        line = match self.ending {
-            Ending::Stalled { at_message } => {
-                line.int("stalled_at_message", at_message)
-            }
-            _ => line.null("stalled_at_message"),
-        };
-        line = match (o.stalled, o.framing, self.cut) {
-            (true, _, Some(cut)) => line
-                .bool("cut", true)
-                .float("cut_after_ms", millis(cut.after))
-                .int("cut_at_message", cut.at_message),
-            (true, Framing::Lines, None) => line
-                .bool("cut", false)
-                .null("cut_after_ms")
-                .null("cut_at_message"),
-            // No stalled user, or no notices to tell: unknown.
-            _ => line.null("cut").null("cut_after_ms").null("cut_at_message"),
-        };
-        line = line
-            .int("others_cut", self.others_cut)
-            .int("receivers_closed", self.receivers_closed);
-        line = match self.server_peak_rss_kib {
-            Some(kib) => line.int("server_peak_rss_kib", kib),
-            None => line.null("server_peak_rss_kib"),
-        };
-        line.float("seconds", self.elapsed.as_secs_f64()).finish()
     }
 }
 

@@ -67,7 +67,8 @@ use netkit::bind::CONNECT_TIMEOUT;
 use netkit::text::printable;
 use netkit::{NetError, Received, recv_some};
 
-use crate::json::JsonLine;
+use serde::{Deserialize, Serialize};
+
 use crate::process::peak_rss_kib;
 
 /// One read's buffer, reused for the whole file: larger reads mean fewer
@@ -99,7 +100,10 @@ const SHOWN_BYTES: usize = 60;
 const MIB: f64 = (1u64 << 20) as f64;
 
 /// How the bench asks for the file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Request {
     /// The original's protocol: the bare name in one send.
     Raw,
@@ -135,8 +139,9 @@ pub struct Options {
     pub server_pid: Option<u32>,
 }
 
-/// What a run measured.
-#[derive(Clone, Debug)]
+/// What a run measured: `--json` prints it as one line.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename = "file-downloader")]
 pub struct Report {
     /// How the file was asked for.
     pub request: Request,
@@ -144,23 +149,27 @@ pub struct Report {
     /// the body after the header (the header is not counted).
     pub bytes: u64,
     /// From the connect call to the read of 0 bytes that meant the server
-    /// closed.
-    pub elapsed: Duration,
+    /// closed, in seconds.
+    pub seconds: f64,
+    /// The download rate in MiB (2^20 bytes) per second.
+    pub mib_per_s: f64,
     /// The server's peak resident memory after the run, in KiB.
     pub server_peak_rss_kib: Option<u64>,
 }
 
 impl Report {
-    /// [`elapsed`](Self::elapsed) in seconds.
-    pub fn seconds(&self) -> f64 {
-        self.elapsed.as_secs_f64()
-    }
-
-    /// The download rate in MiB (2^20 bytes) per second.
-    pub fn mib_per_s(&self) -> f64 {
-        // A clock that did not tick counts as a nanosecond, so that the
-        // rate stays a finite number (JSON has no infinity).
-        self.bytes as f64 / MIB / self.seconds().max(1e-9)
+    /// The figures of `bytes` received in `elapsed`.
+    fn new(request: Request, bytes: u64, elapsed: Duration) -> Report {
+        let seconds = elapsed.as_secs_f64();
+        Report {
+            request,
+            bytes,
+            seconds,
+            // A clock that did not tick counts as a nanosecond, so that
+            // the rate stays a finite number (JSON has no infinity).
+            mib_per_s: bytes as f64 / MIB / seconds.max(1e-9),
+            server_peak_rss_kib: None,
+        }
     }
 }
 
@@ -204,16 +213,10 @@ fn measure(
              is it the right file?"
         );
     }
-    let server_peak_rss_kib = match options.server_pid {
-        Some(pid) => Some(peak_rss_kib(pid)?),
-        None => None,
-    };
-    Ok(Report {
-        request: options.request,
-        bytes,
-        elapsed,
-        server_peak_rss_kib,
-    })
+    let mut report = Report::new(options.request, bytes, elapsed);
+    report.server_peak_rss_kib =
+        options.server_pid.map(peak_rss_kib).transpose()?;
+    Ok(report)
 }
 
 /// Sends the request, then half-closes: the server reads end-of-stream
@@ -446,31 +449,13 @@ impl fmt::Display for Report {
             "file-downloader ({}): {} bytes in {:.3} s, {:.1} MiB/s",
             self.request.name(),
             self.bytes,
-            self.seconds(),
-            self.mib_per_s()
+            self.seconds,
+            self.mib_per_s
         )?;
         if let Some(kib) = self.server_peak_rss_kib {
             write!(f, "; server peak RSS {:.1} MiB", kib as f64 / 1024.0)?;
         }
         Ok(())
-    }
-}
-
-impl Report {
-    /// The figures as one JSON object on one line, for scripts. Keys are
-    /// stable; a figure that was not measured is `null`.
-    pub fn json(&self) -> String {
-        let line = JsonLine::new()
-            .text("mode", "file-downloader")
-            .text("request", self.request.name())
-            .int("bytes", self.bytes)
-            .float("seconds", self.seconds())
-            .float("mib_per_s", self.mib_per_s());
-        match self.server_peak_rss_kib {
-            Some(kib) => line.int("server_peak_rss_kib", kib),
-            None => line.null("server_peak_rss_kib"),
-        }
-        .finish()
     }
 }
 
@@ -807,19 +792,21 @@ mod tests {
     /// The JSON keys the bench reads, in their order, and the summary.
     #[test]
     fn report_has_stable_json_keys_and_a_summary() {
-        let mut report = Report {
-            request: Request::Framed,
-            bytes: 1 << 30,
-            elapsed: Duration::from_millis(500),
-            server_peak_rss_kib: Some(3276),
-        };
+        let mut report =
+            Report::new(Request::Framed, 1 << 30, Duration::from_millis(500));
+        report.server_peak_rss_kib = Some(3276);
+        let json = |report: &Report| serde_json::to_string(report).unwrap();
         assert_eq!(
-            report.json(),
+            json(&report),
             concat!(
                 r#"{"mode":"file-downloader","request":"framed","#,
-                r#""bytes":1073741824,"seconds":0.500,"mib_per_s":2048.000,"#,
+                r#""bytes":1073741824,"seconds":0.5,"mib_per_s":2048.0,"#,
                 r#""server_peak_rss_kib":3276}"#
             )
+        );
+        assert_eq!(
+            serde_json::from_str::<Report>(&json(&report)).unwrap(),
+            report
         );
         assert_eq!(
             report.to_string(),
@@ -828,7 +815,7 @@ mod tests {
         );
         report.server_peak_rss_kib = None;
         report.request = Request::None;
-        assert!(report.json().contains(r#""request":"none""#));
-        assert!(report.json().ends_with(r#""server_peak_rss_kib":null}"#));
+        assert!(json(&report).contains(r#""request":"none""#));
+        assert!(json(&report).ends_with(r#""server_peak_rss_kib":null}"#));
     }
 }

@@ -37,7 +37,8 @@
 //! - [`chart`]: the SVG chart of a `scripts/bench` results file.
 //! - [`stats`]: latency percentiles, from an HDR histogram.
 //! - [`process`]: a server's memory, threads and CPU time, from `/proc`.
-//! - [`json`]: the one-line JSON report.
+//! - [`results`]: the results format, one run's and a whole bench's, as
+//!   serde types.
 //! - `main.rs`: the command line, nothing else.
 //!
 //! `scripts/bench` runs all of it: every lesson's server, the Python port
@@ -63,9 +64,9 @@ pub mod chart;
 pub mod chat_room;
 pub mod file_downloader;
 pub mod hello_echo;
-pub mod json;
 pub mod load;
 pub mod process;
+pub mod results;
 pub mod soak;
 pub mod stats;
 pub mod time_server;

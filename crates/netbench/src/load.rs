@@ -25,10 +25,10 @@ use std::time::{Duration, Instant};
 use std::{fmt, io};
 
 use anyhow::Context;
+use serde::{Deserialize, Serialize};
 
-use crate::json::JsonLine;
 use crate::process::{Snapshot, snapshot};
-use crate::stats::{Latencies, latency_json};
+use crate::stats::{Latencies, Summary};
 
 /// Each worker's stack. Its loop needs a few KiB, and the default of
 /// 2 MiB, reserved 10,000 times, is 20 GiB of address space; this keeps
@@ -89,44 +89,53 @@ pub struct Outcome {
     pub server_cpu: Option<Duration>,
 }
 
+/// A timed run's figures, as a mode's report gives them; a figure not
+/// measured is `None` (`null` in JSON).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    /// From the start signal to the end of the last step, in seconds.
+    pub seconds: f64,
+    /// Completed steps per second of that.
+    pub per_s: f64,
+    /// The steps' latencies (left out if none completed).
+    #[serde(flatten)]
+    pub latency: Option<Summary>,
+    /// The server's threads halfway through the window.
+    pub server_threads: Option<u64>,
+    /// Its resident memory then, in KiB.
+    pub server_rss_kib: Option<u64>,
+    /// Its peak resident memory over the run, in KiB.
+    pub server_peak_rss_kib: Option<u64>,
+    /// Its CPU time per completed step, in µs, all threads, user and
+    /// kernel: what one request cost it, whatever the load generator
+    /// beside it cost.
+    pub server_cpu_us_per_step: Option<f64>,
+}
+
 impl Outcome {
-    /// Completed steps per second over the window.
-    pub fn rate(&self) -> f64 {
-        self.steps as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
-    }
-
-    /// The server's CPU time per completed step, in microseconds: what
-    /// one request cost it, whatever the load generator beside it cost.
-    pub fn server_cpu_per_step_us(&self) -> Option<f64> {
-        let cpu = self.server_cpu?;
-        (self.steps > 0).then(|| cpu.as_secs_f64() * 1e6 / self.steps as f64)
-    }
-
-    /// Writes `; latency p50 …, p99 …, max …` for a summary line.
-    pub fn write_latency(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.latencies.summary() {
-            Some(l) => write!(f, "; {l}"),
-            None => Ok(()),
+    /// What a report gives of the run.
+    pub fn figures(&self) -> Figures {
+        let seconds = self.elapsed.as_secs_f64();
+        let cpu = self.server_cpu.filter(|_| self.steps > 0);
+        Figures {
+            seconds,
+            per_s: self.steps as f64 / seconds.max(f64::EPSILON),
+            latency: self.latencies.summary(),
+            server_threads: self.server_loaded.map(|s| s.threads),
+            server_rss_kib: self.server_loaded.map(|s| s.rss_kib),
+            server_peak_rss_kib: self.server_after.map(|s| s.peak_rss_kib),
+            server_cpu_us_per_step: cpu
+                .map(|cpu| cpu.as_secs_f64() * 1e6 / self.steps as f64),
         }
     }
+}
 
-    /// Adds the latency and server fields to a mode's JSON line; a
-    /// figure not measured is `null`.
-    pub fn json_fields(&self, line: JsonLine) -> JsonLine {
-        let line = latency_json(line, self.latencies.summary().as_ref());
-        let line = match self.server_loaded {
-            Some(s) => line
-                .int("server_threads", s.threads)
-                .int("server_rss_kib", s.rss_kib),
-            None => line.null("server_threads").null("server_rss_kib"),
-        };
-        let line = match self.server_after {
-            Some(s) => line.int("server_peak_rss_kib", s.peak_rss_kib),
-            None => line.null("server_peak_rss_kib"),
-        };
-        match self.server_cpu_per_step_us() {
-            Some(us) => line.float("server_cpu_us_per_step", us),
-            None => line.null("server_cpu_us_per_step"),
+impl Figures {
+    /// Writes `; latency p50 …, p99 …, max …` for a summary line.
+    pub fn write_latency(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.latency {
+            Some(l) => write!(f, "; {l}"),
+            None => Ok(()),
         }
     }
 }

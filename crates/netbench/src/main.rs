@@ -316,13 +316,17 @@ fn main() -> ExitCode {
 
 /// Prints a report: the summary for a person, or JSON for a script
 /// with the summary on stderr.
-fn report(json: bool, summary: impl std::fmt::Display, line: String) {
+fn report(
+    json: bool,
+    report: &(impl std::fmt::Display + serde::Serialize),
+) -> anyhow::Result<()> {
     if json {
-        eprintln!("{summary}");
-        println!("{line}");
+        eprintln!("{report}");
+        println!("{}", serde_json::to_string(report)?);
     } else {
-        println!("{summary}");
+        println!("{report}");
     }
+    Ok(())
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -336,7 +340,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 server_pid: args.common.server_pid,
             };
             let r = hello_echo::run(&options)?;
-            report(args.common.json, &r, r.json());
+            report(args.common.json, &r)?;
         }
         Command::TimeServer(args) => {
             let options = time_server::Options {
@@ -346,7 +350,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 server_pid: args.common.server_pid,
             };
             let r = time_server::run(&options)?;
-            report(args.common.json, &r, r.json());
+            report(args.common.json, &r)?;
         }
         Command::UdpChat(args) => {
             let options = udp_chat::Options {
@@ -357,7 +361,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 server_pid: args.common.server_pid,
             };
             let r = udp_chat::run(&options)?;
-            report(args.common.json, &r, r.json());
+            report(args.common.json, &r)?;
         }
         Command::FileDownloader(args) => {
             let options = file_downloader::Options {
@@ -368,7 +372,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 server_pid: args.common.server_pid,
             };
             let r = file_downloader::run(&options)?;
-            report(args.common.json, &r, r.json());
+            report(args.common.json, &r)?;
         }
         Command::Soak(args) => {
             if args.lesson == soak::Lesson::FileDownloader
@@ -434,7 +438,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 server_pid: args.common.server_pid,
             };
             let r = chat_room::run(&options)?;
-            report(args.common.json, &r, r.json());
+            report(args.common.json, &r)?;
         }
     }
     Ok(())

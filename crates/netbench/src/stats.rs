@@ -10,8 +10,7 @@ use std::fmt;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
-
-use crate::json::JsonLine;
+use serde::{Deserialize, Serialize};
 
 /// Significant digits the histogram keeps. With 5, every value below
 /// 2^18 µs (262 ms) has a bucket of its own, so the figures printed to
@@ -78,8 +77,9 @@ impl Latencies {
 }
 
 /// The figures a latency sample is reported by, in milliseconds (to the
-/// µs).
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// µs). A report flattens them into its own fields, and leaves them out
+/// when nothing was measured.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Half were at most this.
     pub p50_ms: f64,
@@ -98,18 +98,6 @@ impl fmt::Display for Summary {
             "latency p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
             self.p50_ms, self.p99_ms, self.max_ms
         )
-    }
-}
-
-/// Adds `p50_ms`, `p99_ms` and `max_ms` to a report's JSON line, `null`
-/// for a sample that was empty.
-pub fn latency_json(line: JsonLine, summary: Option<&Summary>) -> JsonLine {
-    match summary {
-        Some(l) => line
-            .float("p50_ms", l.p50_ms)
-            .float("p99_ms", l.p99_ms)
-            .float("max_ms", l.max_ms),
-        None => line.null("p50_ms").null("p99_ms").null("max_ms"),
     }
 }
 

@@ -75,9 +75,10 @@ use anyhow::{Context, bail};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::MAX_DURATION;
-use crate::json::JsonLine;
+use serde::{Deserialize, Serialize};
+
 use crate::process::snapshot;
-use crate::stats::{Latencies, Summary, latency_json};
+use crate::stats::{Latencies, Summary};
 
 /// The largest window the bench keeps in flight: [`RECV_BUFFER`] is
 /// sized to hold this many answers.
@@ -131,12 +132,19 @@ pub struct Options {
     pub server_pid: Option<u32>,
 }
 
-/// What a run measured. Every request sent ends answered or lost:
-/// `sent == answered + lost`.
-#[derive(Clone, Debug)]
+/// What a run measured: `--json` prints it as one line. Every request
+/// sent ends answered or lost: `sent == answered + lost`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename = "udp-chat")]
 pub struct Report {
-    /// The options it ran with.
-    pub options: Options,
+    /// Requests outstanding at once.
+    pub in_flight: usize,
+    /// After how long an unanswered request counted as lost, in ms.
+    pub loss_after_ms: u64,
+    /// From the first request sent to the moment sending stopped, in
+    /// seconds: the time `per_s` divides by (the drain after it is not
+    /// counted).
+    pub duration_s: f64,
     /// Requests sent, all within the window.
     pub sent: u64,
     /// Requests answered within `loss_after`.
@@ -148,37 +156,17 @@ pub struct Report {
     /// Datagrams that answered nothing outstanding: a second answer to a
     /// request, an answer to a request never sent, or no answer at all.
     pub unexpected: u64,
+    /// Answered requests per second of the window.
+    pub per_s: f64,
     /// The latencies of the answered requests.
+    #[serde(flatten)]
     pub latency: Option<Summary>,
-    /// From the first request sent to the moment sending stopped: the
-    /// time [`per_s`](Report::per_s) divides by (the drain after it is
-    /// not counted).
-    pub window: Duration,
     /// The server's peak resident memory, in KiB.
     pub server_peak_rss_kib: Option<u64>,
-    /// The CPU time the server used during the run, all threads, user
-    /// and kernel.
-    pub server_cpu: Option<Duration>,
-}
-
-impl Report {
-    /// The server's CPU time per answered request, in microseconds
-    /// (requests sent and lost cost it something too, uncounted).
-    pub fn server_cpu_per_answer_us(&self) -> Option<f64> {
-        let cpu = self.server_cpu?;
-        (self.answered > 0)
-            .then(|| cpu.as_secs_f64() * 1e6 / self.answered as f64)
-    }
-
-    /// Answered requests per second of the window.
-    pub fn per_s(&self) -> f64 {
-        let seconds = self.window.as_secs_f64();
-        if seconds > 0.0 {
-            self.answered as f64 / seconds
-        } else {
-            0.0
-        }
-    }
+    /// The server's CPU time per answered request, in µs, all threads,
+    /// user and kernel (requests sent and lost cost it something too,
+    /// uncounted).
+    pub server_cpu_us_per_step: Option<f64>,
 }
 
 /// The request for sequence number `seq`: the number in decimal, as the
@@ -270,13 +258,12 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     let window_time = stopped
         .map_or(Duration::ZERO, |at| at.saturating_duration_since(start));
     let after = options.server_pid.map(snapshot).transpose()?;
-    let mut report = window.report(
-        options,
-        window_time,
-        after.map(|after| after.peak_rss_kib),
-    );
+    let mut report = window.report(options, window_time);
+    report.server_peak_rss_kib = after.map(|after| after.peak_rss_kib);
     if let (Some(before), Some(after)) = (before, after) {
-        report.server_cpu = Some(after.cpu.saturating_sub(before.cpu));
+        let cpu = after.cpu.saturating_sub(before.cpu).as_secs_f64();
+        report.server_cpu_us_per_step =
+            (report.answered > 0).then(|| cpu * 1e6 / report.answered as f64);
     }
     Ok(report)
 }
@@ -481,23 +468,24 @@ impl Window {
         }
     }
 
-    fn report(
-        self,
-        options: &Options,
-        window: Duration,
-        peak: Option<u64>,
-    ) -> Report {
+    fn report(self, options: &Options, window: Duration) -> Report {
+        let seconds = window.as_secs_f64();
         Report {
-            options: options.clone(),
+            in_flight: options.in_flight,
+            loss_after_ms: options.loss_after.as_millis() as u64,
+            duration_s: seconds,
             sent: self.next_seq,
             answered: self.answered,
             lost: self.lost,
             late: self.late,
             unexpected: self.unexpected,
+            per_s: match seconds > 0.0 {
+                true => self.answered as f64 / seconds,
+                false => 0.0,
+            },
             latency: self.latencies.summary(),
-            window,
-            server_peak_rss_kib: peak,
-            server_cpu: None,
+            server_peak_rss_kib: None,
+            server_cpu_us_per_step: None,
         }
     }
 }
@@ -557,11 +545,11 @@ impl fmt::Display for Report {
             f,
             "udp-chat: {} in flight for {:.1} s: {} of {} answered, {:.0} \
              per s; ",
-            self.options.in_flight,
-            self.window.as_secs_f64(),
+            self.in_flight,
+            self.duration_s,
             self.answered,
             self.sent,
-            self.per_s()
+            self.per_s
         )?;
         match &self.latency {
             Some(l) => write!(f, "{l}")?,
@@ -570,12 +558,7 @@ impl fmt::Display for Report {
                 "nothing answered (is a udp-chat server listening there?)"
             )?,
         }
-        write!(
-            f,
-            "; lost {} after {} ms",
-            self.lost,
-            self.options.loss_after.as_millis()
-        )?;
+        write!(f, "; lost {} after {} ms", self.lost, self.loss_after_ms)?;
         if self.late > 0 {
             write!(f, " ({} came late)", self.late)?;
         }
@@ -585,37 +568,10 @@ impl fmt::Display for Report {
         if let Some(kib) = self.server_peak_rss_kib {
             write!(f, "; server peak RSS {:.1} MiB", kib as f64 / 1024.0)?;
         }
-        if let Some(us) = self.server_cpu_per_answer_us() {
+        if let Some(us) = self.server_cpu_us_per_step {
             write!(f, "; server CPU {us:.1} µs per answer")?;
         }
         Ok(())
-    }
-}
-
-impl Report {
-    /// The figures as one JSON object on one line, for scripts. Keys are
-    /// stable; a figure that was not measured is `null`.
-    pub fn json(&self) -> String {
-        let mut line = JsonLine::new()
-            .text("mode", "udp-chat")
-            .int("in_flight", self.options.in_flight as u64)
-            .float("duration_s", self.window.as_secs_f64())
-            .int("sent", self.sent)
-            .int("answered", self.answered)
-            .int("lost", self.lost)
-            .int("late", self.late)
-            .int("unexpected", self.unexpected)
-            .float("per_s", self.per_s());
-        line = latency_json(line, self.latency.as_ref());
-        line = match self.server_peak_rss_kib {
-            Some(kib) => line.int("server_peak_rss_kib", kib),
-            None => line.null("server_peak_rss_kib"),
-        };
-        line = match self.server_cpu_per_answer_us() {
-            Some(us) => line.float("server_cpu_us_per_step", us),
-            None => line.null("server_cpu_us_per_step"),
-        };
-        line.finish()
     }
 }
 
@@ -787,46 +743,51 @@ mod tests {
 
     fn report(answered: u64, latency: Option<Summary>) -> Report {
         Report {
-            options: options(SocketAddr::from(([127, 0, 0, 1], 9999)), 32),
+            in_flight: 32,
+            loss_after_ms: 200,
+            duration_s: 2.0,
             sent: answered + 2,
             answered,
             lost: 2,
             late: 1,
             unexpected: 0,
+            per_s: answered as f64 / 2.0,
             latency,
-            window: Duration::from_secs(2),
             server_peak_rss_kib: None,
-            server_cpu: None,
+            server_cpu_us_per_step: None,
         }
     }
 
     /// The JSON line has the stable keys in order, with `null` for what
-    /// was not measured.
+    /// was not measured and no latency fields when nothing was answered;
+    /// it reads back to the same report.
     #[test]
     fn json_has_the_stable_keys() {
-        let none = report(0, None).json();
+        let none = serde_json::to_string(&report(0, None)).unwrap();
         assert_eq!(
             none,
-            "{\"mode\":\"udp-chat\",\"in_flight\":32,\"duration_s\":2.000,\
-             \"sent\":2,\"answered\":0,\"lost\":2,\"late\":1,\
-             \"unexpected\":0,\"per_s\":0.000,\"p50_ms\":null,\
-             \"p99_ms\":null,\"max_ms\":null,\"server_peak_rss_kib\":null,\
-             \"server_cpu_us_per_step\":null}"
+            "{\"mode\":\"udp-chat\",\"in_flight\":32,\"loss_after_ms\":200,\
+             \"duration_s\":2.0,\"sent\":2,\"answered\":0,\"lost\":2,\
+             \"late\":1,\"unexpected\":0,\"per_s\":0.0,\
+             \"server_peak_rss_kib\":null,\"server_cpu_us_per_step\":null}"
         );
         let mut sample = Latencies::default();
         sample.record(ms(1));
         sample.record(ms(2));
         let mut some = report(3, sample.summary());
         some.server_peak_rss_kib = Some(2048);
-        some.server_cpu = Some(Duration::from_micros(30));
-        let line = some.json();
-        assert!(line.contains("\"per_s\":1.500,\"p50_ms\":1.000"), "{line}");
+        some.server_cpu_us_per_step = Some(10.0);
+        let line = serde_json::to_string(&some).unwrap();
+        assert!(line.contains("\"per_s\":1.5,\"p50_ms\":1.0,"), "{line}");
         assert!(
             line.ends_with(
-                "\"server_peak_rss_kib\":2048,\"server_cpu_us_per_step\":10.000}"
+                "\"server_peak_rss_kib\":2048,\"server_cpu_us_per_step\":10.0}"
             ),
             "{line}"
         );
+        assert_eq!(serde_json::from_str::<Report>(&line).unwrap(), some);
+        let none: Report = serde_json::from_str(&none).unwrap();
+        assert_eq!(none.latency, None);
         let text = some.to_string();
         assert!(text.contains("3 of 5 answered, 2 per s"), "{text}");
     }
@@ -921,10 +882,10 @@ mod tests {
         assert_eq!(report.sent, report.answered, "{report}");
         assert_eq!((report.late, report.unexpected), (0, 0), "{report}");
         assert!(report.latency.is_some(), "{report}");
-        let per_s = report.answered as f64 / report.window.as_secs_f64();
-        assert!((report.per_s() - per_s).abs() < 1e-9, "{report}");
-        let json = report.json();
-        assert!(json.contains(&format!("\"per_s\":{per_s:.3}")), "{json}");
+        let per_s = report.answered as f64 / report.duration_s;
+        assert!((report.per_s - per_s).abs() < 1e-9, "{report}");
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(json.contains(&format!("\"per_s\":{per_s}")), "{json}");
     }
 
     /// Against a server that drops every third datagram, those requests

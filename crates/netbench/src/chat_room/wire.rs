@@ -22,7 +22,17 @@
 //! names have no `m` (a unit test checks them).
 
 /// How the chat server frames what it sends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Framing {
     /// Ours (the Rust server): every message and notice ends with `\n`.
     Lines,
