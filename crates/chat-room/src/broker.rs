@@ -6,28 +6,30 @@
 //! stops reading makes `send` block in the thread of whoever is talking.
 //! Here the users belong to one thread, the broker. Connections tell it
 //! what happened through one channel ([`Event`]); it answers through each
-//! user's outbox, a bounded queue that the user's writer thread empties
-//! into the socket:
+//! user's [`Outbox`]: a write straight into the socket, which cannot wait,
+//! and for what the socket has no room for, a bounded queue that the
+//! user's writer thread empties into it:
 //!
 //! ```text
-//!  reader threads ──Event──> broker ──bytes──> outbox ──> writer threads
-//!  (one per client)          (one)             (bounded)  (one per client)
+//!  reader threads ──Event──> broker ──bytes──> outbox ──────────> sockets
+//!  (one per client)          (one)               └─> queue ──> writer threads
+//!                                                    (bounded)   (one per client)
 //! ```
 //!
 //! Every arrow points one way, so no two threads can each wait for the
-//! other: the channels form an acyclic graph. The broker never waits long
-//! for a client: a client whose outbox stays full (it has stopped reading)
-//! is disconnected after [`SLOW_CLIENT_WAIT`], not waited for.
+//! other: the channels form an acyclic graph. The broker never waits on a
+//! socket, and never long for a client: a client whose queue stays full
+//! (it has stopped reading) is disconnected after [`SLOW_CLIENT_WAIT`],
+//! not waited for.
 
 use std::collections::HashMap;
-use std::net::{Shutdown as Half, TcpStream};
-use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender, TrySendError, select};
+use crossbeam_channel::{Receiver, select};
 use jiff::Zoned;
 use netkit::{Log, Shutdown};
 
+use crate::outbox::{Outbox, Refused};
 use crate::protocol::{
     Framing, NOT_READING, QUIT, REUSE, Request, SUCCESS, commands,
     nobody_called, notice, online, parse_request, said, shutting_down,
@@ -35,19 +37,17 @@ use crate::protocol::{
 };
 
 // ANCHOR: limits
-/// How many messages may wait for one client. A burst fits. A client that
-/// stops reading fills it only after the kernel's buffers for its socket
-/// are full (megabytes on Linux), and is then dropped.
+/// How many messages may wait for one client's writer, in its queue. A
+/// burst fits. A client that stops reading fills it only after the
+/// kernel's buffers for its socket are full (megabytes on Linux), and is
+/// then dropped.
 pub const OUTBOX_CAPACITY: usize = 256;
 
-/// How long the broker waits for room in a full outbox before it cuts
+/// How long the broker waits for room in a full queue before it cuts
 /// the client. Everyone waits this long, once, for a client that stopped
 /// reading; waiting forever, as the original does, would stop the room.
 pub const SLOW_CLIENT_WAIT: Duration = Duration::from_millis(250);
 // ANCHOR_END: limits
-
-/// Bytes on their way to one client, in its framing; cheap to clone.
-pub type Outgoing = Arc<[u8]>;
 
 /// What a connection tells the broker.
 #[derive(Debug)]
@@ -60,12 +60,9 @@ pub enum Event {
         name: String,
         /// How to frame what it is sent.
         framing: Framing,
-        /// Its writer's queue; dropping it ends the writer.
-        outbox: Sender<Outgoing>,
-        /// The socket, shared with its reader and writer threads (one
-        /// descriptor for the three), to cut a client that stopped
-        /// reading.
-        stream: Arc<TcpStream>,
+        /// Its socket and its writer's queue; dropping it ends the
+        /// writer.
+        outbox: Outbox,
     },
     /// A client sent a message.
     Message {
@@ -93,15 +90,14 @@ pub struct BrokerReport {
     pub name_taken: u64,
     /// Messages passed on.
     pub messages: u64,
-    /// Clients cut because their outbox was full.
+    /// Clients cut because their queue was full.
     pub too_slow: u64,
 }
 
 struct User {
     name: String,
     framing: Framing,
-    outbox: Sender<Outgoing>,
-    stream: Arc<TcpStream>,
+    outbox: Outbox,
 }
 
 /// The broker's state: only its own thread ever touches it.
@@ -151,12 +147,11 @@ impl Broker {
                 name,
                 framing,
                 outbox,
-                stream,
             } => {
                 if self.ids.contains_key(&name) {
                     // The original's "reuse". Dropping the outbox after it
                     // makes the writer close the connection.
-                    let _ = outbox.try_send(framing.encode(REUSE).into());
+                    let _ = outbox.send(&framing.encode(REUSE), Duration::ZERO);
                     self.report.name_taken += 1;
                     self.log.event(format_args!("{name:?} is taken; refused"));
                     return;
@@ -165,7 +160,6 @@ impl Broker {
                     name: name.clone(),
                     framing,
                     outbox,
-                    stream,
                 };
                 self.users.insert(id, user);
                 self.ids.insert(name.clone(), id);
@@ -222,35 +216,30 @@ impl Broker {
     }
 
     // ANCHOR: send
-    /// Puts `message` in one user's outbox. If the outbox is full, waits at
-    /// most [`SLOW_CLIENT_WAIT`] for room: a client that is reading makes
-    /// room in that time (and a sender faster than its readers is slowed
-    /// to their pace); one that is not is cut, and the others are told.
+    /// Sends `message` to one user, through its outbox: into the socket
+    /// at once while the client keeps up. If the client's queue is full,
+    /// waits at most [`SLOW_CLIENT_WAIT`] for room: a client that is
+    /// reading makes room in that time (and a sender faster than its
+    /// readers is slowed to their pace); one that is not is cut, and the
+    /// others are told.
     fn send(&mut self, id: u64, message: &[u8]) {
         let Some(user) = self.users.get(&id) else {
             return;
         };
-        let bytes: Outgoing = user.framing.encode(message).into();
-        let sent = match user.outbox.try_send(bytes) {
-            Err(TrySendError::Full(bytes)) => user
-                .outbox
-                .send_timeout(bytes, SLOW_CLIENT_WAIT)
-                .map_err(|err| err.is_timeout()),
-            Err(TrySendError::Disconnected(_)) => Err(false),
-            Ok(()) => Ok(()),
-        };
-        match sent {
+        let bytes = user.framing.encode(message);
+        match user.outbox.send(&bytes, SLOW_CLIENT_WAIT) {
             Ok(()) => {}
-            Err(true) => {
+            Err(Refused::Full) => {
                 self.report.too_slow += 1;
                 // Its writer may be blocked in a write that will never
-                // end: shutting the socket down makes that write fail at
-                // once, and the writer thread exits.
-                let _ = user.stream.shutdown(Half::Both);
+                // end: cutting the socket makes that write fail at once,
+                // and the writer thread exits.
+                user.outbox.cut();
                 self.remove(id, NOT_READING);
             }
-            // Its writer has stopped (the connection broke): it is leaving.
-            Err(false) => self.remove(id, "left"),
+            // The connection broke, or its writer has stopped: it is
+            // leaving.
+            Err(Refused::Gone) => self.remove(id, "left"),
         }
     }
     // ANCHOR_END: send
@@ -295,16 +284,17 @@ impl Broker {
 
     /// The server is stopping: tell everyone, then let the writers finish.
     fn close_all(&mut self) {
-        // try_send: the server is stopping, so nobody is waited for. A
-        // client whose outbox is full (one that stopped reading) misses
+        // No wait: the server is stopping, so nobody is waited for. A
+        // client whose queue is full (one that stopped reading) misses
         // the goodbye, and gets the end of the stream all the same.
         for user in self.users.values() {
             if user.framing == Framing::Lines {
-                let bye = shutting_down();
-                let _ = user.outbox.try_send(user.framing.encode(&bye).into());
+                let bye = user.framing.encode(&shutting_down());
+                let _ = user.outbox.send(&bye, Duration::ZERO);
             }
             // "quit" is what makes the original client close; ours too.
-            let _ = user.outbox.try_send(user.framing.encode(QUIT).into());
+            let quit = user.framing.encode(QUIT);
+            let _ = user.outbox.send(&quit, Duration::ZERO);
         }
         self.users.clear();
         self.ids.clear();

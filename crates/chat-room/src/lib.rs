@@ -31,6 +31,8 @@
 //!
 //! - [`protocol`]: names, commands, ctime, the two framings (pure).
 //! - [`broker`]: the one thread that owns the users.
+//! - [`outbox`]: a user's way out: the socket at once, or a queue and
+//!   its writer thread.
 //! - [`server`]: reader and writer threads per connection.
 //! - [`client`]: login, then a sending and a receiving thread.
 //! - [`demo`]: a server and three scripted clients in one process.
@@ -42,6 +44,7 @@ pub mod broker;
 pub mod cli;
 pub mod client;
 pub mod demo;
+pub mod outbox;
 pub mod protocol;
 pub mod server;
 

@@ -3,10 +3,12 @@
 //!
 //! The accept loop, the cap, the timeouts and the shutdown are netkit's.
 //! Each connection's handler logs the client in, starts a writer thread
-//! for its outbox, and then reads: every message becomes an
+//! for its queue, and then reads: every message becomes an
 //! [`Event`] for the broker. The handler never writes to the socket after
-//! login; the writer does, so a reader is never stuck behind a slow
-//! write, and bytes from two senders never interleave.
+//! login. The broker writes what the socket takes at once, and the writer
+//! what it does not (see [`outbox`](crate::outbox)): a reader is never
+//! stuck behind a slow write, and bytes from two senders never
+//! interleave.
 //!
 //! # Try it
 //!
@@ -32,14 +34,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Sender;
 use netkit::framing::{LineDecoder, LineTooLong};
 use netkit::server::{keep_alive, lingering_close};
 use netkit::{
     Connection, Received, ServeReport, ServerConfig, Shutdown, recv_some,
 };
 
-use crate::broker::{self, BrokerReport, Event, OUTBOX_CAPACITY, Outgoing};
+use crate::broker::{self, BrokerReport, Event, OUTBOX_CAPACITY};
+use crate::outbox::{Queue, outbox};
 use crate::protocol::{
     Framing, Login, MAX_MESSAGE, check_name, read_login, wrong_framing_hint,
 };
@@ -135,13 +138,12 @@ fn handle(
     // vanished without a FIN instead, and a shutdown still wakes the read.
     conn.stream.set_read_timeout(None)?;
     keep_alive(&conn.stream)?;
-    let (outbox, queue) = crossbeam_channel::bounded(OUTBOX_CAPACITY);
+    let (outbox, queue) = outbox(Arc::clone(&conn.stream), OUTBOX_CAPACITY);
     let joined = Event::Join {
         id,
         name,
         framing,
         outbox,
-        stream: Arc::clone(&conn.stream),
     };
     if events.send(joined).is_err() {
         return Ok(()); // the broker has stopped: the server is stopping
@@ -282,19 +284,16 @@ fn next_line(
 }
 
 // ANCHOR: write_outbox
-/// The writer thread: empties the outbox into the socket. When the broker
+/// The writer thread: writes what the socket had no room for when the
+/// broker tried, and sleeps while the client keeps up. When the broker
 /// drops the outbox (the user quit, was refused, was too slow, or the
 /// server is stopping), it sends FIN after the last message, and ends the
 /// reading side too.
-fn write_outbox(stream: &TcpStream, queue: &Receiver<Outgoing>) {
-    let mut writer = stream;
-    for bytes in queue {
-        // Blocks while the client's receive window is full; the write
-        // timeout (netkit's) ends a wait that never ends.
-        if writer.write_all(&bytes).is_err() {
-            break;
-        }
-    }
+fn write_outbox(stream: &TcpStream, queue: &Queue) {
+    // Blocks while the client's receive window is full; the write
+    // timeout (netkit's) ends a wait that never ends. An error ends the
+    // writer: the broker hears of it at its next message for the client.
+    let _ = queue.write_all_to(stream);
     // FIN after the last message (queued bytes still go out first). Then
     // SHUT_RD: the reader thread, blocked in recv(), gets 0 bytes at once.
     // Without it, a client that keeps its socket open after "quit" would
