@@ -291,7 +291,6 @@ class Room:
 # ANCHOR_END: room
 
 
-# ANCHOR: log_in
 def log_in(conn, addr, room):
     """Reads the name and answers it. Returns the name, or None if the
     client is not logged in (no name, or a name already taken)."""
@@ -310,10 +309,8 @@ def log_in(conn, addr, room):
         return None
     log(f'{shown(name)} joined from {show(addr)}')
     return name
-# ANCHOR_END: log_in
 
 
-# ANCHOR: chat
 def chat(conn, name, room):
     """Passes on what the client says until it leaves; returns how it left.
     (Without --lines, chat_original does this.)"""
@@ -336,7 +333,6 @@ def chat(conn, name, room):
             return 'quit'
         stamp = time.ctime().encode('ascii')
         room.broadcast(name, b'[%s] %s: %s' % (stamp, name, message))
-# ANCHOR_END: chat
 
 
 def handle(sock, addr, room, lines):

@@ -14,13 +14,11 @@ use std::fmt;
 
 use jiff::Zoned;
 
-// ANCHOR: limits
 /// The longest message, in bytes: the original's `recv(1024)`.
 pub const MAX_MESSAGE: usize = 1024;
 
 /// The longest user name, in characters.
 pub const MAX_NAME_CHARS: usize = 32;
-// ANCHOR_END: limits
 
 /// The server's answers at login, and to `quit`.
 pub const SUCCESS: &[u8] = b"success";
@@ -142,7 +140,6 @@ pub enum Request<'a> {
     Unknown,
 }
 
-// ANCHOR: parse_request
 /// Reads a message as a request. Only `quit` is the original's; the `/`
 /// commands are ours, and an original client never sends them unless its
 /// user types them.
@@ -167,9 +164,7 @@ pub fn parse_request(message: &[u8]) -> Request<'_> {
     }
     Request::Say(message)
 }
-// ANCHOR_END: parse_request
 
-// ANCHOR: ctime
 /// The time as Python's `time.ctime()` writes it, which the original puts
 /// before every message: `Sun Nov 22 09:15:03 2026`, the day of the month
 /// padded with a space (`Nov  2`), in local time.
@@ -181,7 +176,6 @@ pub fn ctime(now: &Zoned) -> String {
 pub fn said(now: &Zoned, name: &str, message: &[u8]) -> Vec<u8> {
     [format!("[{}] {name}: ", ctime(now)).as_bytes(), message].concat()
 }
-// ANCHOR_END: ctime
 
 /// A private message as its reader sees it.
 pub fn whispered(now: &Zoned, name: &str, message: &[u8]) -> Vec<u8> {

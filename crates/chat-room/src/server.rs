@@ -178,7 +178,6 @@ struct LoggedIn {
     rest: Vec<u8>,
 }
 
-// ANCHOR: login
 /// Reads the name, in the room's framing. Returns `None` if the client
 /// left first.
 fn login(stream: &TcpStream, framing: Framing) -> io::Result<Option<LoggedIn>> {
@@ -209,7 +208,6 @@ fn login(stream: &TcpStream, framing: Framing) -> io::Result<Option<LoggedIn>> {
         return Ok(Some(LoggedIn { name: sent, rest }));
     }
 }
-// ANCHOR_END: login
 
 // ANCHOR: read_messages
 /// Reads messages and hands them to the broker until the client leaves.
