@@ -34,11 +34,12 @@
 //!   (the shape of the timed modes).
 //! - [`bare`]: each lesson's protocol with nothing else, the limit of its
 //!   model to measure the lesson's server against.
-//! - [`chart`]: the SVG chart of a `scripts/bench` results file.
+//! - [`chart`]: a `scripts/bench` results file's targets, met or
+//!   missed, as an SVG chart.
 //! - [`stats`]: latency percentiles, from an HDR histogram.
 //! - [`process`]: a server's memory, threads and CPU time, from `/proc`.
-//! - [`results`]: the results format, one run's and a whole bench's, as
-//!   serde types.
+//! - [`results`]: the results file `scripts/bench` writes, as far as the
+//!   chart reads it, as serde types.
 //! - `main.rs`: the command line, nothing else.
 //!
 //! `scripts/bench` runs all of it: every lesson's server, the Python port

@@ -60,7 +60,8 @@ enum Command {
     /// A bare server for a lesson: its protocol and nothing else, the
     /// limit of its model to measure the lesson's server against
     Bare(BareArgs),
-    /// Draws the chart of a `scripts/bench` results file, as SVG
+    /// Draws the targets of a `scripts/bench` results file, met or missed,
+    /// as an SVG chart
     Chart(ChartArgs),
 }
 
