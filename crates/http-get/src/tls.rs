@@ -89,6 +89,7 @@ impl Write for Transport {
     }
 }
 
+// ANCHOR: trust
 /// The TLS settings when no `--cacert` is given: Mozilla's roots.
 pub fn default_config() -> Arc<ClientConfig> {
     static DEFAULT: LazyLock<Arc<ClientConfig>> =
@@ -136,7 +137,9 @@ fn mozilla_roots() -> RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     }
 }
+// ANCHOR_END: trust
 
+// ANCHOR: config
 fn config_with(roots: RootCertStore) -> ClientConfig {
     let provider = Arc::new(ring_provider());
     let mut config = ClientConfig::builder_with_provider(provider)
@@ -149,6 +152,7 @@ fn config_with(roots: RootCertStore) -> ClientConfig {
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config
 }
+// ANCHOR_END: config
 
 /// The cryptography: ring's. rustls 0.23.48 marks it deprecated because
 /// ring has no post-quantum key exchange (X25519MLKEM768); the default
