@@ -22,6 +22,7 @@
 //! ```
 
 use std::io::{self, Read, Write};
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
@@ -147,8 +148,10 @@ fn config_with(roots: RootCertStore) -> ClientConfig {
         .expect("ring supports TLS 1.2 and 1.3")
         .with_root_certificates(roots)
         .with_no_client_auth();
-    // This client speaks HTTP/1.1 only: said in the handshake (ALPN), so
-    // that a server that offers HTTP/2 does not choose it.
+    // This client speaks HTTP/1.1 only, and says so in the handshake
+    // (ALPN): the server confirms it, or one that speaks only HTTP/2
+    // fails the handshake instead of answering in frames we cannot read.
+    // (Without ALPN no server may choose HTTP/2 over TLS: RFC 9113 §3.3.)
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config
 }
@@ -158,7 +161,8 @@ fn config_with(roots: RootCertStore) -> ClientConfig {
 /// ring has no post-quantum key exchange (X25519MLKEM768); the default
 /// provider that has one, aws-lc-rs, needs cmake to build on some systems,
 /// and ring builds wherever a C compiler does. The key exchange is then
-/// X25519 or a NIST curve, as in most of today's TLS.
+/// X25519 or a NIST curve, as in most of today's TLS (against `serve
+/// --tls`, whose ring lists P-384 first, it is P-384).
 #[allow(deprecated)]
 pub fn ring_provider() -> rustls::crypto::CryptoProvider {
     rustls::crypto::ring::default_provider()
@@ -253,7 +257,7 @@ fn certificate_problem(cert: &CertificateError, host: &str) -> String {
              does not trust; to trust your own CA, pass --cacert CA.pem"
         ),
         CertificateError::NotValidForNameContext { presented, .. } => {
-            let names: Vec<&str> =
+            let names: Vec<String> =
                 presented.iter().map(|name| bare_name(name)).collect();
             format!(
                 "the certificate is for {}, not for {host}",
@@ -280,12 +284,21 @@ fn certificate_problem(cert: &CertificateError, host: &str) -> String {
 }
 
 /// A name as a certificate presents it, without the wrapper rustls
-/// reports it in: `DnsName("files.example")` is `files.example`.
-fn bare_name(presented: &str) -> &str {
-    presented
-        .split_once("(\"")
-        .and_then(|(_, rest)| rest.strip_suffix("\")"))
-        .unwrap_or(presented)
+/// reports it in: `DnsName("files.example")` is `files.example`, and
+/// `IpAddress(0::1)` is `::1`, written as a URL would write it.
+fn bare_name(presented: &str) -> String {
+    let inside = |prefix: &str, suffix: &str| {
+        presented.strip_prefix(prefix)?.strip_suffix(suffix)
+    };
+    if let Some(name) = inside("DnsName(\"", "\")") {
+        return name.to_owned();
+    }
+    if let Some(ip) = inside("IpAddress(", ")") {
+        return ip
+            .parse::<IpAddr>()
+            .map_or(ip.to_owned(), |ip| ip.to_string());
+    }
+    presented.to_owned()
 }
 
 #[cfg(test)]
@@ -295,6 +308,9 @@ mod tests {
     #[test]
     fn presented_names_are_shown_bare() {
         assert_eq!(bare_name("DnsName(\"files.example\")"), "files.example");
-        assert_eq!(bare_name("127.0.0.1"), "127.0.0.1");
+        assert_eq!(bare_name("IpAddress(127.0.0.1)"), "127.0.0.1");
+        // rustls-webpki writes the IPv6 loopback so.
+        assert_eq!(bare_name("IpAddress(0::1)"), "::1");
+        assert_eq!(bare_name("something else"), "something else");
     }
 }

@@ -217,6 +217,21 @@ fn a_certificate_for_another_name_is_refused_naming_both() {
     );
 }
 
+/// rustls reports addresses as `IpAddress(0::1)`: the message writes
+/// them as a URL would.
+#[test]
+fn a_certificate_for_other_addresses_is_refused_naming_them() {
+    let site = Site::new(&["127.0.0.2", "::1"], None);
+    let (code, _, err) = site.trusted(&[&site.url("/hello.txt")]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains(
+            "the certificate is for 127.0.0.2, ::1, not for 127.0.0.1"
+        ),
+        "{err}"
+    );
+}
+
 #[test]
 fn an_expired_certificate_is_refused() {
     let site = Site::new(&["127.0.0.1"], Some((2000, 2001)));
