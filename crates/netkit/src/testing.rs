@@ -322,23 +322,32 @@ impl Process {
     }
 
     fn spawn(command: &mut Command) -> Process {
-        let mut child = command
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|err| panic!("start {command:?}: {err}"));
-        let stdout = child.stdout.take().expect("piped stdout");
-        let stderr = child.stderr.take().expect("piped stderr");
-        Process {
+        let command = command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        Process::try_start(command)
+            .unwrap_or_else(|err| panic!("start {command:?}: {err}"))
+    }
+
+    /// Starts `command` with the standard streams it was given: the
+    /// fallible start, for a caller that reports errors instead of
+    /// failing a test (`netbench suite`). A stream left unpiped has no
+    /// lines to read.
+    pub fn try_start(command: &mut Command) -> std::io::Result<Process> {
+        let mut child = command.spawn()?;
+        Ok(Process {
+            stdout_lines: lines_of(child.stdout.take()),
+            stderr_lines: lines_of(child.stderr.take()),
             child,
-            stdout_lines: lines_of(stdout),
-            stderr_lines: lines_of(stderr),
-        }
+        })
     }
 
     /// Its process id.
     pub fn id(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Whether it has exited (and not been waited for yet).
+    pub fn has_exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
     }
 
     /// The next line the process prints on stdout; fails the test if none
@@ -387,22 +396,37 @@ impl Process {
 
     /// Waits up to `timeout` for the process to exit, then returns how it
     /// ended; kills it and fails the test if it does not exit in time.
-    pub fn wait(mut self, timeout: Duration) -> Exited {
-        let status = wait_with_deadline(&mut self.child, timeout);
-        let Some(status) = status else {
+    pub fn wait(self, timeout: Duration) -> Exited {
+        self.exit_within(timeout).unwrap_or_else(|| {
+            panic!("process did not exit within {timeout:?}")
+        })
+    }
+
+    /// Sends SIGINT, as Ctrl-C does, and waits up to `grace` for the
+    /// process to exit; kills it if it has not (then `None`).
+    pub fn stop(self, grace: Duration) -> Option<Exited> {
+        // An error means it is gone already: nothing to stop.
+        let _ = try_signal(self.id(), "-INT");
+        self.exit_within(grace)
+    }
+
+    /// [`wait`](Self::wait) without failing: `None`, the process killed,
+    /// if it did not exit within `timeout`.
+    pub fn exit_within(mut self, timeout: Duration) -> Option<Exited> {
+        let Some(status) = wait_with_deadline(&mut self.child, timeout) else {
             let _ = self.child.kill();
-            panic!("process did not exit within {timeout:?}");
+            return None;
         };
         // The process has exited, so each channel closes once its reader
         // thread has passed on the last line.
         let rest = |lines: &Receiver<String>| {
             lines.iter().map(|line| line + "\n").collect::<String>()
         };
-        Exited {
+        Some(Exited {
             status,
             stdout_rest: rest(&self.stdout_lines),
             stderr: rest(&self.stderr_lines),
-        }
+        })
     }
 }
 
@@ -415,9 +439,12 @@ impl Drop for Process {
 }
 
 /// Reads a pipe line by line on a thread; the lines arrive on the channel,
-/// which closes at the end of the pipe.
-fn lines_of(pipe: impl Read + Send + 'static) -> Receiver<String> {
+/// which closes at the end of the pipe (at once for no pipe).
+fn lines_of(pipe: Option<impl Read + Send + 'static>) -> Receiver<String> {
     let (tx, lines) = crossbeam_channel::unbounded();
+    let Some(pipe) = pipe else {
+        return lines;
+    };
     thread::spawn(move || {
         for line in BufReader::new(pipe).lines().map_while(Result::ok) {
             let _ = tx.send(line);
@@ -440,19 +467,41 @@ impl ServerProcess {
     /// Starts `command` with stdin closed, stdout and stderr piped, and
     /// waits (at most [`TEST_TIMEOUT`]) for its `listening on` line.
     pub fn start(command: &mut Command) -> ServerProcess {
-        ServerProcess::listening(Process::spawn(command.stdin(Stdio::null())))
+        let command = command.stdin(Stdio::null()).stderr(Stdio::piped());
+        ServerProcess::try_start(command, TEST_TIMEOUT)
+            .unwrap_or_else(|err| panic!("{err}"))
+    }
+
+    /// [`start`](Self::start) without failing, for a caller that reports
+    /// errors (`netbench suite`): waits up to `within` for the line, and
+    /// leaves stdin and stderr as `command` has them (so a server's log
+    /// can go to a file, or nowhere).
+    pub fn try_start(
+        command: &mut Command,
+        within: Duration,
+    ) -> Result<ServerProcess, String> {
+        let process = Process::try_start(command.stdout(Stdio::piped()))
+            .map_err(|err| format!("start {command:?}: {err}"))?;
+        ServerProcess::listening(process, within)
     }
 
     /// Like [`start`](Self::start), with stdin piped: for programs a user
     /// types into. Write to it with [`Process::type_line`].
     pub fn start_interactive(command: &mut Command) -> ServerProcess {
-        ServerProcess::listening(Process::start_interactive(command))
+        ServerProcess::listening(
+            Process::start_interactive(command),
+            TEST_TIMEOUT,
+        )
+        .unwrap_or_else(|err| panic!("{err}"))
     }
 
-    fn listening(process: Process) -> ServerProcess {
+    fn listening(
+        process: Process,
+        within: Duration,
+    ) -> Result<ServerProcess, String> {
         let first = process
             .stdout_lines
-            .recv_timeout(TEST_TIMEOUT)
+            .recv_timeout(within)
             .unwrap_or_default();
         let addr = first
             .strip_prefix("listening on ")
@@ -460,18 +509,24 @@ impl ServerProcess {
         let Some(addr) = addr else {
             let mut process = process;
             process.kill();
-            let exited = process.wait(TEST_TIMEOUT);
-            panic!(
-                "printed {first:?} instead of `listening on ADDR`; stderr: {}",
-                exited.stderr
-            );
+            let stderr = process.exit_within(TEST_TIMEOUT).map(|e| e.stderr);
+            return Err(format!(
+                "printed {first:?} instead of `listening on ADDR` within \
+                 {within:?}; stderr: {}",
+                stderr.unwrap_or_default()
+            ));
         };
-        ServerProcess { process, addr }
+        Ok(ServerProcess { process, addr })
     }
 
     /// Waits up to `timeout` for the server to exit: [`Process::wait`].
     pub fn wait(self, timeout: Duration) -> Exited {
         self.process.wait(timeout)
+    }
+
+    /// Stops the server as Ctrl-C would: [`Process::stop`].
+    pub fn stop(self, grace: Duration) -> Option<Exited> {
+        self.process.stop(grace)
     }
 }
 
@@ -499,12 +554,17 @@ pub fn run_to_end(command: &mut Command) -> (ExitStatus, String, String) {
 /// Starts a command with stdin closed and stdout and stderr piped, for
 /// a test that must do something while it runs; [`finish`] collects it.
 pub fn spawn_piped(command: &mut Command) -> Child {
+    try_spawn_piped(command)
+        .unwrap_or_else(|err| panic!("start {command:?}: {err}"))
+}
+
+/// [`spawn_piped`] without failing.
+pub fn try_spawn_piped(command: &mut Command) -> std::io::Result<Child> {
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|err| panic!("start {command:?}: {err}"))
 }
 
 /// Waits up to [`TEST_TIMEOUT`] for a child from [`spawn_piped`] to exit
@@ -518,21 +578,33 @@ pub fn finish(child: Child) -> (ExitStatus, String, String) {
 /// runs a whole program through its stages): it must exit within
 /// `timeout`.
 pub fn finish_within(
-    mut child: Child,
+    child: Child,
     timeout: Duration,
 ) -> (ExitStatus, String, String) {
+    let id = child.id();
+    try_finish_within(child, timeout).unwrap_or_else(|| {
+        panic!("child {id} did not finish within {timeout:?}")
+    })
+}
+
+/// [`finish_within`] without failing: `None`, the child killed, if it
+/// did not finish in time.
+pub fn try_finish_within(
+    mut child: Child,
+    timeout: Duration,
+) -> Option<(ExitStatus, String, String)> {
     let stdout = collect(child.stdout.take().expect("piped stdout"));
     let stderr = collect(child.stderr.take().expect("piped stderr"));
     let Some(status) = wait_with_deadline(&mut child, timeout) else {
         let _ = child.kill();
         let _ = child.wait();
-        panic!("child {} did not finish within {timeout:?}", child.id());
+        return None;
     };
-    (
+    Some((
         status,
         stdout.recv_timeout(TEST_TIMEOUT).unwrap_or_default(),
         stderr.recv_timeout(TEST_TIMEOUT).unwrap_or_default(),
-    )
+    ))
 }
 
 /// Reads a pipe to its end on a thread; the text arrives on the channel.
@@ -567,11 +639,15 @@ fn wait_with_deadline(
 /// Sends a signal (`-INT`, `-STOP`, `-CONT`...) to the process `pid`,
 /// which must be one the test started.
 pub fn signal(pid: u32, which: &str) {
-    let status = Command::new("kill")
+    assert!(try_signal(pid, which), "kill {which} {pid} failed");
+}
+
+/// [`signal`] without failing: whether `kill` succeeded.
+pub fn try_signal(pid: u32, which: &str) -> bool {
+    Command::new("kill")
         .args([which, &pid.to_string()])
         .status()
-        .expect("run kill");
-    assert!(status.success(), "kill {which} {pid} failed");
+        .is_ok_and(|status| status.success())
 }
 
 /// Which implementation of a lesson's program to run: our Python port of
