@@ -32,7 +32,7 @@ use crate::results::{Better, Results, Row, Target};
 /// what they measure; its arrow, as in the table, says which way the
 /// figure is better.
 fn label(row: &Row, target: &Target) -> String {
-    let who = target.who.as_deref().unwrap_or(&target.vs);
+    let who = target.who.as_deref().unwrap_or(target.vs.name());
     let arrow = match row.better {
         Better::Higher => "↑",
         Better::Lower => "↓",
@@ -51,7 +51,7 @@ fn outcome(target: &Target) -> String {
     let Some(ratio) = target.ratio else {
         return "not measured".to_owned();
     };
-    let verdict = if target.met { "met" } else { "missed" };
+    let verdict = if target.met() { "met" } else { "missed" };
     let of_target = ratio / target.at_least;
     format!("{ratio:.2}×, {verdict} ({of_target:.2} of target)")
 }
@@ -218,7 +218,7 @@ fn draw_target(
         None => (0.0, MUTED),
         Some(ratio) => {
             let end = (ratio / target.at_least).min(BAR_END);
-            let colour = if target.met { MET } else { MISSED };
+            let colour = if target.met() { MET } else { MISSED };
             let corners = [(0.0, y(BAR_TOP)), (end, y(BAR_BOTTOM))];
             plot.draw(&Rectangle::new(corners, colour.filled()))?;
             (end, colour)
@@ -231,7 +231,7 @@ fn draw_target(
         TEXT.stroke_width(2),
     ))?;
     // A met target's text in black, the others' in their bar's colour.
-    let colour = if target.met { TEXT } else { colour };
+    let colour = if target.met() { TEXT } else { colour };
     let style = font(TEXT_PX, &colour, FontStyle::Normal).pos(left);
     let at = (end.max(1.0), y((BAR_TOP + BAR_BOTTOM) / 2));
     let text = Text::new(outcome(target), (OUTCOME_GAP, 0), style);

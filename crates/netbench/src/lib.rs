@@ -34,17 +34,17 @@
 //!   (the shape of the timed modes).
 //! - [`bare`]: each lesson's protocol with nothing else, the limit of its
 //!   model to measure the lesson's server against.
-//! - [`chart`]: a `scripts/bench` results file's targets, met or
-//!   missed, as an SVG chart.
+//! - [`chart`]: a results file's targets, met or missed, as an SVG
+//!   chart.
 //! - [`stats`]: latency percentiles, from an HDR histogram.
 //! - [`process`]: a server's memory, threads and CPU time, from `/proc`.
-//! - [`results`]: the results file `scripts/bench` writes, as far as the
-//!   chart reads it, as serde types.
+//! - [`results`]: the results file the suite writes and the chart
+//!   reads, as serde types; a target's judgement, and merging lessons.
+//! - [`suite`]: runs all of it (`netbench suite`, `scripts/bench`):
+//!   every lesson's server, the Python port and the bare server under
+//!   the same load, in turns, and the table and chart in the book;
+//!   its cases are data, in `suite/cases.rs`.
 //! - `main.rs`: the command line, nothing else.
-//!
-//! `scripts/bench` runs all of it: every lesson's server, the Python port
-//! and the bare server under the same load, in turns, and the table and
-//! chart in the book.
 //!
 //! # Try it
 //!
@@ -70,6 +70,7 @@ pub mod process;
 pub mod results;
 pub mod soak;
 pub mod stats;
+pub mod suite;
 pub mod time_server;
 pub mod udp_chat;
 

@@ -12,6 +12,7 @@
 //! netbench soak LESSON --connect A --server-pid PID [--duration 5m] ...
 //! netbench bare LESSON [--bind 127.0.0.1:0] [--root DIR]
 //! netbench chart --input results.json --output chart.svg
+//! netbench suite [--quick] [--repeats N] [--update-docs] [--soak] [LESSON...]
 //! ```
 
 use std::process::ExitCode;
@@ -25,7 +26,7 @@ use netbench::chat_room::{
 };
 use netbench::{
     MAX_DURATION, bare, chart, file_downloader, hello_echo, loopback_addr,
-    soak, time_server, udp_chat,
+    soak, suite, time_server, udp_chat,
 };
 use netkit::cli::{DurationArg, exit_code, nonzero_duration};
 
@@ -63,6 +64,47 @@ enum Command {
     /// Draws the targets of a `scripts/bench` results file, met or missed,
     /// as an SVG chart
     Chart(ChartArgs),
+    /// Measures every lesson (or those named): the Rust server against
+    /// the Python port, the bare server and a reference tool, in turns;
+    /// writes target/bench/results.json, results.md and chart.svg
+    #[command(after_help = SUITE_HELP)]
+    Suite(SuiteArgs),
+}
+
+const SUITE_HELP: &str = "Reference tools are not installed for you: a \
+missing one (socat, iperf3, curl, nginx, openssl) is named with how to \
+install it, and its cells are skipped.
+
+Exit status: 0 if every row ran (skipped tools aside), 1 if a run \
+failed, 2 for a usage error.";
+
+#[derive(Args, Debug)]
+struct SuiteArgs {
+    /// Lessons to measure (default: all)
+    #[arg(value_name = "LESSON",
+          value_parser = clap::builder::PossibleValuesParser::new(suite::LESSONS))]
+    lessons: Vec<String>,
+
+    /// Runs of each figure; the table shows their median and min-max
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    repeats: u32,
+
+    /// One short run of each, small loads: a check that every row
+    /// works, not a measurement
+    #[arg(long)]
+    quick: bool,
+
+    /// Copy the table and chart into docs/src/bench/ (naming lessons
+    /// replaces only their rows there)
+    #[arg(long)]
+    update_docs: bool,
+
+    /// Instead: soak each Rust server for 5 minutes (1 with --quick)
+    /// under its load and faults, watching memory, threads and
+    /// descriptors; writes target/bench/soak.md
+    #[arg(long)]
+    soak: bool,
 }
 
 /// What every load mode shares: where the server is, how long to load
@@ -424,6 +466,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let listen = loopback_addr(&args.bind)?;
             bare::serve(args.lesson, listen, &args.root)?;
         }
+        Command::Suite(args) => suite::run(&suite::Options {
+            lessons: args.lessons,
+            repeats: args.repeats,
+            quick: args.quick,
+            update_docs: args.update_docs,
+            soak: args.soak,
+        })?,
         Command::Chart(args) => {
             chart::draw_file(&args.input, &args.output)?;
         }

@@ -1,35 +1,86 @@
-//! The results file that `scripts/bench` writes and `netbench chart`
-//! reads. The bench writes every row's figures, for its table, and the
-//! row's targets: the ratios a Rust server must reach against another
-//! contender. The chart reads the targets and nothing else, so only they
-//! are typed here; serde passes over the rest (the machine, the runs).
+//! The results file that `netbench suite` writes and `netbench chart`
+//! reads, as serde types: the machine it ran on, and one row per figure,
+//! with every contender's runs and the row's targets, the ratios a Rust
+//! server must reach against another contender. Also what the suite
+//! decides from them: whether a target is met ([`Row::judge`]), and the
+//! book's file with some lessons measured again ([`Results::merged`]).
 //!
-//! A results file, with what the chart passes over cut to `...` (a
-//! target not measured has `"ratio": null`, and no `who` or `met`):
+//! A results file, cut to one row (a target not measured has `"ratio":
+//! null`, and no `who` or `met`; a skipped entry has `"median": null` and
+//! why, in `skipped`):
 //!
 //! ```text
-//! {"machine": {...}, "repeats": 3,
+//! {"machine": {"cores": 2, "cpu": "AMD EPYC", "kernel": "6.18.44",
+//!              "python": "3.11.7", "date": "2026-11-22", "nofile": 20000},
+//!  "repeats": 3,
+//!  "measured": {"http-get": {"date": "2026-12-06", "kernel": "6.18.44",
+//!                            "repeats": 3}},
 //!  "rows": [{"lesson": "hello-echo", "row": "16 connections",
 //!            "metric": "round trips/s", "better": "higher",
-//!            "entries": [...],
+//!            "entries": [{"who": "Rust", "kind": "rust", "median": 51000.0,
+//!                         "min": 50000.0, "max": 52000.0,
+//!                         "runs": [51000.0, 50000.0, 52000.0]}, ...],
 //!            "targets": [{"rust": "Rust", "vs": "python", "at_least": 3.0,
 //!                         "ratio": 1.76, "who": "Python port",
 //!                         "met": false},
 //!                        {"rust": "Rust", "vs": "bare", "at_least": 0.9,
 //!                         "ratio": null}]}]}
 //! ```
+//!
+//! (`measured` is there only once some lessons were measured again.)
 
-use serde::Deserialize;
+use std::collections::BTreeMap;
 
-/// A results file, as far as the chart reads it.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+use serde::{Deserialize, Serialize};
+
+/// A results file.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 pub struct Results {
-    /// One per measurement, grouped by lesson: a row of the table.
+    /// The machine and the day of the run.
+    #[serde(default)]
+    pub machine: Machine,
+    /// Runs behind each figure.
+    #[serde(default)]
+    pub repeats: u32,
+    /// When each lesson's rows were measured, once they differ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured: Option<BTreeMap<String, Measured>>,
+    /// One per figure, grouped by lesson: a row of the table.
     pub rows: Vec<Row>,
 }
 
-/// One measurement, and the targets it is held to.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// What the figures were measured on, for the table's last line. The
+/// chart reads none of it: a file may leave any of it out.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Machine {
+    /// CPUs, as /proc/cpuinfo lists them.
+    pub cores: usize,
+    /// The model name in `/proc/cpuinfo`.
+    pub cpu: String,
+    /// The kernel's release (`uname -r`).
+    pub kernel: String,
+    /// The Python the ports ran under.
+    pub python: String,
+    /// The day, `YYYY-MM-DD`.
+    pub date: String,
+    /// The open-file limit the servers had.
+    pub nofile: u64,
+}
+
+/// When one lesson's rows were measured, in a merged file.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+pub struct Measured {
+    /// The day.
+    pub date: String,
+    /// The kernel's release: a new one is worth a note in the table.
+    pub kernel: String,
+    /// Runs behind each figure.
+    pub repeats: u32,
+}
+
+/// One figure of one load, for every contender, and its targets.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct Row {
     /// The lesson's slug (`hello-echo`).
     pub lesson: String,
@@ -39,12 +90,15 @@ pub struct Row {
     pub metric: String,
     /// Which way the figure is better.
     pub better: Better,
+    /// Each contender's figure, in the order they ran.
+    #[serde(default)]
+    pub entries: Vec<Entry>,
     /// For each Rust contender, each ratio it must reach; often none.
     pub targets: Vec<Target>,
 }
 
 /// Which way a figure is better: more round trips, fewer milliseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Better {
     /// More is better (a rate).
@@ -53,14 +107,106 @@ pub enum Better {
     Lower,
 }
 
+/// What a contender is, and the table's column for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Our server (or client): the one held to targets.
+    Rust,
+    /// The Python port of the original.
+    Python,
+    /// netbench's bare server: the lesson's protocol and nothing else.
+    Bare,
+    /// A tool made elsewhere (socat, iperf3, curl, nginx) or, for
+    /// lesson 7, the threaded servers of lessons 1 and 5.
+    Reference,
+}
+
+impl Kind {
+    /// Every kind, in the table's column order.
+    pub const ALL: [Kind; 4] =
+        [Kind::Rust, Kind::Python, Kind::Bare, Kind::Reference];
+
+    /// Its name in the results file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Rust => "rust",
+            Kind::Python => "python",
+            Kind::Bare => "bare",
+            Kind::Reference => "reference",
+        }
+    }
+}
+
+/// One contender's figure in a row: the median of its runs, or why
+/// there is none (`median` null, `skipped` says why).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+pub struct Entry {
+    /// Its name in the table ("Rust --copy buffered", "curl").
+    pub who: String,
+    /// Its column.
+    pub kind: Kind,
+    /// The median of its runs; `null` if it has none.
+    pub median: Option<f64>,
+    /// The least of its runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// The most of its runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Every run's figure, in the order they ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<Vec<f64>>,
+    /// Why there is no figure: a tool not installed, no run succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+}
+
+impl Entry {
+    /// The entry of `runs`' figures (those that have one): their median
+    /// and spread, or `skipped` if there is none.
+    pub fn of_runs(who: &str, kind: Kind, mut runs: Vec<f64>) -> Entry {
+        let mut entry = Entry::skipped(who, kind, "no run succeeded");
+        if runs.is_empty() {
+            return entry;
+        }
+        let mut sorted = runs.clone();
+        sorted.sort_by(f64::total_cmp);
+        let mid = sorted.len() / 2;
+        let median = if sorted.len() % 2 == 1 {
+            sorted[mid]
+        } else {
+            (sorted[mid - 1] + sorted[mid]) / 2.0
+        };
+        entry.median = Some(median);
+        entry.min = sorted.first().copied();
+        entry.max = sorted.last().copied();
+        entry.runs = Some(std::mem::take(&mut runs));
+        entry.skipped = None;
+        entry
+    }
+
+    /// An entry with no figure, and why.
+    pub fn skipped(who: &str, kind: Kind, why: &str) -> Entry {
+        Entry {
+            who: who.into(),
+            kind,
+            median: None,
+            min: None,
+            max: None,
+            runs: None,
+            skipped: Some(why.into()),
+        }
+    }
+}
+
 /// One target: a Rust contender's figure against another's.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct Target {
     /// The Rust contender held to it ("Rust", "Rust -q", "one thread").
     pub rust: String,
-    /// The kind of contender it is measured against ("python", "bare",
-    /// "reference").
-    pub vs: String,
+    /// The kind of contender it is measured against.
+    pub vs: Kind,
     /// The ratio it must reach.
     pub at_least: f64,
     /// The ratio it reached: its figure over the other's (for a figure
@@ -69,12 +215,110 @@ pub struct Target {
     pub ratio: Option<f64>,
     /// The contender of kind `vs` it was measured against, the best of
     /// its kind ("iperf3 (the limit)"); absent when not measured.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub who: Option<String>,
-    /// Whether `ratio` reached `at_least`; absent (false) when not
-    /// measured.
-    #[serde(default)]
-    pub met: bool,
+    /// Whether `ratio` reached `at_least`; absent when not measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub met: Option<bool>,
+}
+
+impl Target {
+    /// Whether it was measured and met.
+    pub fn met(&self) -> bool {
+        self.met == Some(true)
+    }
+}
+
+impl Row {
+    /// Each target of the row, for each Rust entry: its figure against
+    /// the best of another kind's (iperf3 rather than socat, say).
+    /// `targets` are (kind of the other contender, at least this ratio).
+    pub fn judge(&mut self, targets: &[(Kind, f64)]) {
+        let rusts = self.entries.iter().filter(|e| e.kind == Kind::Rust);
+        let mut judged = Vec::new();
+        for rust in rusts {
+            for &(vs, at_least) in targets {
+                let mut target = Target {
+                    rust: rust.who.clone(),
+                    vs,
+                    at_least,
+                    ratio: None,
+                    who: None,
+                    met: None,
+                };
+                let others = self.entries.iter().filter(|e| {
+                    e.kind == vs && e.median.is_some_and(|m| m != 0.0)
+                });
+                let best = match self.better {
+                    Better::Higher => others.max_by(by_median),
+                    Better::Lower => others.min_by(by_median),
+                };
+                let ours = rust.median.filter(|&m| m != 0.0);
+                if let (Some(ours), Some(other)) = (ours, best) {
+                    let theirs = other.median.unwrap_or(f64::NAN);
+                    let ratio = match self.better {
+                        Better::Higher => ours / theirs,
+                        Better::Lower => theirs / ours,
+                    };
+                    target.ratio = Some(ratio);
+                    target.who = Some(other.who.clone());
+                    target.met = Some(ratio >= at_least);
+                }
+                judged.push(target);
+            }
+        }
+        self.targets = judged;
+    }
+}
+
+fn by_median(a: &&Entry, b: &&Entry) -> std::cmp::Ordering {
+    a.median.unwrap_or(0.0).total_cmp(&b.median.unwrap_or(0.0))
+}
+
+impl Results {
+    /// When these results were measured, for `measured`.
+    fn when(&self) -> Measured {
+        Measured {
+            date: self.machine.date.clone(),
+            kernel: self.machine.kernel.clone(),
+            repeats: self.repeats,
+        }
+    }
+
+    /// The book's results (`self`) with the rows of `lessons` replaced by
+    /// `run`'s, in the order of `order`; `measured` says when each
+    /// lesson's rows were measured, and with how many repeats. The
+    /// machine line stays the book's.
+    pub fn merged(
+        &self,
+        run: &Results,
+        lessons: &[&str],
+        order: &[&str],
+    ) -> Results {
+        let mut measured = self.measured.clone().unwrap_or_else(|| {
+            self.rows
+                .iter()
+                .map(|row| (row.lesson.clone(), self.when()))
+                .collect()
+        });
+        for lesson in lessons {
+            measured.insert((*lesson).into(), run.when());
+        }
+        let kept = self
+            .rows
+            .iter()
+            .filter(|row| !lessons.contains(&row.lesson.as_str()));
+        let mut rows: Vec<Row> = kept.chain(&run.rows).cloned().collect();
+        // A stable sort: each lesson's rows keep their order.
+        let place = |row: &Row| order.iter().position(|l| *l == row.lesson);
+        rows.sort_by_key(place);
+        Results {
+            machine: self.machine.clone(),
+            repeats: self.repeats,
+            measured: Some(measured),
+            rows,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -99,10 +343,186 @@ mod tests {
         };
         assert_eq!(
             (python.ratio, python.who.as_deref(), python.met),
-            (Some(1.52), Some("Python port"), false)
+            (Some(1.52), Some("Python port"), Some(false))
         );
         assert_eq!(results.rows[0].better, Better::Higher);
         assert_eq!((bare.rust.as_str(), bare.ratio), ("Rust -q", None));
-        assert_eq!((bare.who.as_deref(), bare.met), (None, false));
+        assert_eq!(bare.vs, Kind::Bare);
+        assert_eq!((bare.who.as_deref(), bare.met), (None, None));
+    }
+
+    fn row(better: Better, entries: Vec<Entry>) -> Row {
+        Row {
+            lesson: "hello-echo".into(),
+            row: "16 connections".into(),
+            metric: "round trips/s".into(),
+            better,
+            entries,
+            targets: vec![],
+        }
+    }
+
+    /// A rate is judged against the best of the other kind, a latency
+    /// the other way round; each Rust entry is judged apart.
+    #[test]
+    fn targets_are_judged_against_the_best_of_the_kind() {
+        let entries = vec![
+            Entry::of_runs("Rust", Kind::Rust, vec![90.0]),
+            Entry::of_runs("Rust -q", Kind::Rust, vec![120.0]),
+            Entry::of_runs("socat", Kind::Reference, vec![50.0]),
+            Entry::of_runs("iperf3", Kind::Reference, vec![100.0]),
+        ];
+        let mut rate = row(Better::Higher, entries.clone());
+        rate.judge(&[(Kind::Reference, 1.0)]);
+        let got: Vec<_> = rate
+            .targets
+            .iter()
+            .map(|t| (t.rust.as_str(), t.who.as_deref(), t.ratio, t.met))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Rust", Some("iperf3"), Some(0.9), Some(false)),
+                ("Rust -q", Some("iperf3"), Some(1.2), Some(true)),
+            ]
+        );
+        let mut latency = row(Better::Lower, entries);
+        latency.judge(&[(Kind::Reference, 0.5)]);
+        // socat's 50 is the best latency: 50 / 90 for Rust.
+        let first = &latency.targets[0];
+        assert_eq!(first.who.as_deref(), Some("socat"));
+        assert!((first.ratio.unwrap() - 50.0 / 90.0).abs() < 1e-9);
+        assert_eq!(first.met, Some(true));
+    }
+
+    /// No figure on either side, or a zero, is "not measured": a ratio
+    /// of null, no `who`, no `met`, and written without them.
+    #[test]
+    fn a_target_without_figures_is_not_measured() {
+        let mut skipped = row(
+            Better::Higher,
+            vec![
+                Entry::of_runs("Rust", Kind::Rust, vec![10.0]),
+                Entry::skipped("Python port", Kind::Python, "no run succeeded"),
+                Entry::of_runs("bare", Kind::Bare, vec![0.0]),
+            ],
+        );
+        skipped.judge(&[(Kind::Python, 3.0), (Kind::Bare, 0.9)]);
+        for target in &skipped.targets {
+            assert_eq!(
+                (target.ratio, &target.who, target.met),
+                (None, &None, None)
+            );
+        }
+        let json = serde_json::to_string(&skipped.targets[0]).unwrap();
+        assert_eq!(
+            json,
+            r#"{"rust":"Rust","vs":"python","at_least":3.0,"ratio":null}"#
+        );
+    }
+
+    /// An even number of runs has the mean of the middle two as median.
+    #[test]
+    fn an_entry_has_the_median_and_spread_of_its_runs() {
+        let entry =
+            Entry::of_runs("Rust", Kind::Rust, vec![4.0, 1.0, 3.0, 2.0]);
+        assert_eq!(
+            (entry.median, entry.min, entry.max),
+            (Some(2.5), Some(1.0), Some(4.0))
+        );
+        assert_eq!(entry.runs, Some(vec![4.0, 1.0, 3.0, 2.0]));
+        let none = Entry::of_runs("Rust", Kind::Rust, vec![]);
+        assert_eq!(
+            (none.median, none.skipped.as_deref()),
+            (None, Some("no run succeeded"))
+        );
+    }
+
+    fn results(date: &str, rows: &[(&str, &str)]) -> Results {
+        let mut results = Results {
+            repeats: 3,
+            ..Results::default()
+        };
+        results.machine.date = date.into();
+        results.machine.kernel = "6.1".into();
+        for (lesson, label) in rows {
+            let mut row = row(Better::Higher, vec![]);
+            (row.lesson, row.row) = (lesson.to_string(), label.to_string());
+            results.rows.push(row);
+        }
+        results
+    }
+
+    /// A lesson measured again replaces its own rows, in the lessons'
+    /// order; the others keep theirs and their date; the machine line
+    /// stays the book's.
+    #[test]
+    fn merging_replaces_only_the_lessons_measured() {
+        let order = ["hello-echo", "udp-chat", "chat-room"];
+        let book = results(
+            "2026-01-01",
+            &[("hello-echo", "1"), ("udp-chat", "old"), ("chat-room", "5")],
+        );
+        let mut run = results(
+            "2026-02-02",
+            &[("udp-chat", "new a"), ("udp-chat", "new b")],
+        );
+        run.repeats = 1;
+        let merged = book.merged(&run, &["udp-chat"], &order);
+        let rows: Vec<_> = merged
+            .rows
+            .iter()
+            .map(|r| (r.lesson.as_str(), r.row.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("hello-echo", "1"),
+                ("udp-chat", "new a"),
+                ("udp-chat", "new b"),
+                ("chat-room", "5")
+            ]
+        );
+        assert_eq!(merged.machine.date, "2026-01-01");
+        let measured = merged.measured.unwrap();
+        assert_eq!(measured["udp-chat"].date, "2026-02-02");
+        assert_eq!(measured["udp-chat"].repeats, 1);
+        assert_eq!(measured["chat-room"].date, "2026-01-01");
+        assert_eq!(measured.len(), 3);
+    }
+
+    /// The book's own results file reads into the types and writes back
+    /// the same JSON.
+    #[test]
+    fn the_books_results_file_round_trips() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/src/bench/results.json"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let results: Results = serde_json::from_str(&text).unwrap();
+        let original: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let written = serde_json::to_value(&results).unwrap();
+        // Python wrote a whole figure as `9003`; we write `9003.0`.
+        assert_eq!(as_floats(written), as_floats(original));
+        // A ratio of the book's whose last digit serde_json's default
+        // parser changes: merging must not rewrite the other lessons.
+        let exact: f64 = "1.0163224363939383".parse().unwrap();
+        assert_eq!(
+            serde_json::from_str::<f64>("1.0163224363939383").unwrap(),
+            exact
+        );
+    }
+
+    fn as_floats(value: serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::Number(n) => n.as_f64().unwrap().into(),
+            Value::Array(items) => items.into_iter().map(as_floats).collect(),
+            Value::Object(fields) => {
+                fields.into_iter().map(|(k, v)| (k, as_floats(v))).collect()
+            }
+            other => other,
+        }
     }
 }

@@ -1,0 +1,163 @@
+//! The suite's results as the Markdown table the book's benchmarks page
+//! includes (`docs/src/bench/results.md`): one line per row, a column
+//! per kind of contender, then the row's targets, and a last line saying
+//! what the figures were measured on.
+//!
+//! ```text
+//! | lesson | row | figure | Rust | Python port | bare | reference | targets |
+//! |---|---|---|---|---|---|---|---|
+//! | hello-echo | 16 connections | round trips/s ↑ | **51,000** (50,000–52,000) | ...
+//! ```
+
+use crate::results::{Better, Entry, Kind, Results};
+
+/// A figure as the table prints it: three significant digits or so,
+/// with a thousands separator past 100; `–` for none.
+pub fn number(value: Option<f64>) -> String {
+    let Some(value) = value else {
+        return "–".into();
+    };
+    if value.abs() >= 100.0 {
+        // Rounded half to even, as Python's format() does.
+        let whole = format!("{:.0}", value.abs()).parse().unwrap_or(0);
+        let sign = if value < 0.0 { "-" } else { "" };
+        format!("{sign}{}", super::thousands(whole))
+    } else if value.abs() >= 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+/// One contender's cell: the median in bold with the spread of the
+/// runs, the figure alone when every run gave the same, or why it has
+/// none.
+pub fn cell(entry: &Entry) -> String {
+    match entry.median {
+        None => {
+            format!("skipped: {}", entry.skipped.as_deref().unwrap_or(""))
+        }
+        Some(_) if entry.min == entry.max => number(entry.median),
+        Some(_) => format!(
+            "**{}** ({}–{})",
+            number(entry.median),
+            number(entry.min),
+            number(entry.max)
+        ),
+    }
+}
+
+/// The whole table, and the line on the machine; `lessons` gives the
+/// order of the notes on lessons measured on another day.
+pub fn table(results: &Results, lessons: &[&str]) -> String {
+    let head = [
+        "lesson",
+        "row",
+        "figure",
+        "Rust",
+        "Python port",
+        "bare",
+        "reference",
+        "targets",
+    ];
+    let mut out = format!("| {} |\n|{}\n", head.join(" | "), "---|".repeat(8));
+    for row in &results.rows {
+        let arrow = match row.better {
+            Better::Higher => "↑",
+            Better::Lower => "↓",
+        };
+        let mut cells = vec![
+            row.lesson.clone(),
+            row.row.clone(),
+            format!("{} {arrow}", row.metric),
+        ];
+        for kind in Kind::ALL {
+            let of_kind: Vec<&Entry> =
+                row.entries.iter().filter(|e| e.kind == kind).collect();
+            // Several of a kind, or a reference tool, say who each is.
+            cells.push(if of_kind.len() > 1 || kind == Kind::Reference {
+                let named =
+                    of_kind.iter().map(|e| format!("{}: {}", e.who, cell(e)));
+                named.collect::<Vec<_>>().join("<br>")
+            } else {
+                of_kind.first().map(|e| cell(e)).unwrap_or_default()
+            });
+        }
+        let goals = row.targets.iter().map(|t| match (t.ratio, &t.who) {
+            (Some(ratio), Some(who)) => {
+                let verdict = if t.met() { "met" } else { "**missed**" };
+                format!(
+                    "{} ≥ {:?}× {who}: {ratio:.2}×, {verdict}",
+                    t.rust, t.at_least
+                )
+            }
+            _ => format!(
+                "{} ≥ {:?}× {}: not measured",
+                t.rust,
+                t.at_least,
+                t.vs.name()
+            ),
+        });
+        cells.push(goals.collect::<Vec<_>>().join("<br>"));
+        out += &format!("| {} |\n", cells.join(" | "));
+    }
+    let m = &results.machine;
+    out += &format!(
+        "\nMeasured on {}: {} cores ({}), Linux {}, Python {}, open-file \
+         limit {}; median of {} runs (min–max).",
+        m.date,
+        m.cores,
+        m.cpu,
+        m.kernel,
+        m.python,
+        number(Some(m.nofile as f64)),
+        results.repeats
+    );
+    let measured = results.measured.clone().unwrap_or_default();
+    for lesson in lessons {
+        match measured.get(*lesson) {
+            Some(w) if w.date != m.date || w.kernel != m.kernel => {
+                out += &format!(
+                    " The {lesson} rows were measured on {}, same machine, \
+                     Linux {}, median of {} runs.",
+                    w.date, w.kernel, w.repeats
+                );
+            }
+            _ => {}
+        }
+    }
+    out + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three significant digits or so, commas from 100 up, a dash for
+    /// nothing measured.
+    #[test]
+    fn numbers_are_printed_as_the_table_prints_them() {
+        assert_eq!(number(Some(1_234_567.4)), "1,234,567");
+        assert_eq!(number(Some(999.5)), "1,000");
+        assert_eq!(number(Some(100.0)), "100");
+        assert_eq!(number(Some(-12_345.0)), "-12,345");
+        assert_eq!(number(Some(42.25)), "42.2");
+        assert_eq!(number(Some(4.005)), "4.00");
+        assert_eq!(number(Some(0.0)), "0.00");
+        assert_eq!(number(None), "–");
+        assert_eq!(super::super::thousands(16), "16");
+        assert_eq!(super::super::thousands(10_256), "10,256");
+    }
+
+    /// A spread in bold and brackets; one figure alone; a skip says why.
+    #[test]
+    fn a_cell_shows_the_median_and_its_spread() {
+        let mut entry =
+            Entry::of_runs("Rust", Kind::Rust, vec![9.0, 12.5, 10.0]);
+        assert_eq!(cell(&entry), "**10.0** (9.00–12.5)");
+        entry = Entry::of_runs("Rust", Kind::Rust, vec![1500.0]);
+        assert_eq!(cell(&entry), "1,500");
+        entry = Entry::skipped("curl", Kind::Reference, "curl not installed");
+        assert_eq!(cell(&entry), "skipped: curl not installed");
+    }
+}
