@@ -64,18 +64,21 @@
 //!
 //! The Python server writes a line to stderr for every datagram: send it
 //! to `/dev/null`, or the terminal is what gets measured.
+//!
+//! This client is the lesson's server's judge, so it shares no code with
+//! it: it writes the requests and reads the answers itself, and takes a
+//! datagram as an answer only if it is `Hello, N!` byte for byte, for a
+//! request it sent ([`parse_reply`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
-use socket2::{Domain, Protocol, Socket, Type};
-
-use crate::MAX_DURATION;
+use anyhow::{Context, anyhow};
 use serde::{Deserialize, Serialize};
+use socket2::SockRef;
 
 use crate::process::snapshot;
 use crate::stats::{Latencies, Summary};
@@ -116,7 +119,8 @@ const MAX_WAIT: Duration = Duration::from_millis(100);
 /// timeout all the same, so that no wait is forever.
 const SEND_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// What to measure, and where.
+/// What to measure, and where. The command line checks the ranges and
+/// that the address is loopback ([`crate::loopback_addr`]).
 #[derive(Clone, Debug)]
 pub struct Options {
     /// The echo server, on loopback.
@@ -169,17 +173,11 @@ pub struct Report {
     pub server_cpu_us_per_step: Option<f64>,
 }
 
-/// The request for sequence number `seq`: the number in decimal, as the
-/// original client sends it.
-pub fn request(seq: u64) -> String {
-    seq.to_string()
-}
-
 /// The sequence number a datagram answers: `Hello, 42!` gives 42.
 /// `None` for anything that is not the answer to one of our requests,
-/// including numbers written otherwise than [`request`] writes them
-/// (`+42`, `042`) or too large for a `u64`. Any bytes at all may come
-/// in: nothing here can panic.
+/// including numbers written otherwise than we write them (`+42`, `042`)
+/// or too large for a `u64`. Any bytes at all may come in: nothing here
+/// can panic.
 pub fn parse_reply(datagram: &[u8]) -> Option<u64> {
     let digits = datagram.strip_prefix(b"Hello, ")?.strip_suffix(b"!")?;
     let canonical = match digits {
@@ -198,12 +196,14 @@ pub fn parse_reply(datagram: &[u8]) -> Option<u64> {
 /// outstanding, waits at most `loss_after` for the last ones, and
 /// reports.
 pub fn run(options: &Options) -> anyhow::Result<Report> {
-    check(options)?;
     // Read now: it fails early on a wrong pid, and the CPU time the
     // server used before the run is subtracted at the end.
     let before = options.server_pid.map(snapshot).transpose()?;
     let socket = open(options)?;
-    let mut window = Window::new(options.loss_after);
+    let mut window = Window {
+        loss_after: options.loss_after,
+        ..Window::default()
+    };
     let mut buf = vec![0; RECV_SIZE];
     let mut read_timeout = None;
     let start = Instant::now();
@@ -213,14 +213,17 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         let now = Instant::now();
         window.expire(now);
         if now < send_until {
-            while window.outstanding() < options.in_flight {
+            while window.in_flight.len() < options.in_flight {
+                // The request is its number in decimal, as the original
+                // client sends it: one `send` is one datagram, whole.
                 let seq = window.send(Instant::now());
-                send(&socket, options.addr, &request(seq), window.answered)?;
+                send(&socket, seq.to_string().as_bytes())
+                    .map_err(|err| failed(err, options, &window, "sending"))?;
             }
         } else if stopped.is_none() {
             stopped = Some(now);
         }
-        if stopped.is_some() && window.outstanding() == 0 {
+        if stopped.is_some() && window.in_flight.is_empty() {
             break;
         }
         // Wake up for the next deadline: the oldest request's loss, or
@@ -249,10 +252,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
             }
             Err(err) if netkit::is_timeout(&err) => {}
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) if err.kind() == io::ErrorKind::ConnectionRefused => {
-                return Err(refused(options.addr, window.answered));
-            }
-            Err(err) => return Err(err).context("receiving an answer"),
+            Err(err) => return Err(failed(err, options, &window, "receiving")),
         }
     }
     let window_time = stopped
@@ -268,55 +268,17 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-/// Refuses options the bench cannot honour.
-fn check(options: &Options) -> anyhow::Result<()> {
-    if !(1..=MAX_IN_FLIGHT).contains(&options.in_flight) {
-        bail!(
-            "{} requests in flight: pass 1 to {MAX_IN_FLIGHT}",
-            options.in_flight
-        );
-    }
-    if options.duration.is_zero() || options.duration > MAX_DURATION {
-        bail!(
-            "a run of {:?}: pass 1 s to {MAX_DURATION:?}",
-            options.duration
-        );
-    }
-    if options.loss_after.is_zero() {
-        bail!(
-            "loss after 0 ms would count every request lost: pass 1 ms or more"
-        );
-    }
-    if !options.addr.ip().is_loopback() {
-        bail!(
-            "{} is not a loopback address: netbench loads only servers on \
-             this machine",
-            options.addr
-        );
-    }
-    Ok(())
-}
-
-/// A UDP socket on loopback, with room for a window of answers,
-/// connected to the server.
+/// A UDP socket on the server's loopback address, with room for a
+/// window of answers, connected to the server.
 fn open(options: &Options) -> anyhow::Result<UdpSocket> {
     let addr = options.addr;
-    let local: SocketAddr = match addr {
-        SocketAddr::V4(_) => (Ipv4Addr::LOCALHOST, 0).into(),
-        SocketAddr::V6(_) => (Ipv6Addr::LOCALHOST, 0).into(),
-    };
-    let socket = Socket::new(
-        Domain::for_address(addr),
-        Type::DGRAM,
-        Some(Protocol::UDP),
-    )?;
-    // Linux caps the size at `net.core.rmem_max`, then doubles it (room
-    // for bookkeeping, says socket(7)); read back, it is the limit the
-    // queued datagrams' truesize is held to.
-    socket.set_recv_buffer_size(RECV_BUFFER)?;
-    let granted = socket.recv_buffer_size()?;
-    let needed = options.in_flight * DATAGRAM_COST;
-    if granted < needed {
+    let socket = UdpSocket::bind((addr.ip(), 0))?; // any free port
+    // Read back, the size is what Linux granted (capped at rmem_max,
+    // then doubled), the limit the queued datagrams' truesize is held to.
+    let sock = SockRef::from(&socket);
+    sock.set_recv_buffer_size(RECV_BUFFER)?;
+    let granted = sock.recv_buffer_size()?;
+    if granted < options.in_flight * DATAGRAM_COST {
         eprintln!(
             "netbench: warning: the kernel gave the socket {granted} bytes \
              of receive buffer, room for about {} answers; with {} in \
@@ -326,66 +288,58 @@ fn open(options: &Options) -> anyhow::Result<UdpSocket> {
             options.in_flight
         );
     }
-    socket.bind(&local.into())?;
     // A connected UDP socket receives only the server's datagrams (the
     // kernel drops the rest), and hears of an ICMP "port unreachable"
     // for what it sent: the next send or recv fails ECONNREFUSED.
     socket
-        .connect(&addr.into())
+        .connect(addr)
         .with_context(|| format!("connecting a UDP socket to {addr}"))?;
-    let socket = UdpSocket::from(socket);
     socket.set_write_timeout(Some(SEND_TIMEOUT))?;
     Ok(socket)
 }
 
-/// Sends one request, whole: one `send` on a UDP socket is one datagram.
-fn send(
-    socket: &UdpSocket,
-    addr: SocketAddr,
-    request: &str,
-    answered: u64,
-) -> anyhow::Result<()> {
+/// Sends one datagram, again if a signal interrupted the call.
+fn send(socket: &UdpSocket, datagram: &[u8]) -> io::Result<()> {
     loop {
-        match socket.send(request.as_bytes()) {
-            Ok(_) => return Ok(()),
+        match socket.send(datagram) {
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) if err.kind() == io::ErrorKind::ConnectionRefused => {
-                return Err(refused(addr, answered));
-            }
-            Err(err) => {
-                return Err(err).context(format!("sending request {request}"));
-            }
+            sent => return sent.map(drop),
         }
     }
 }
 
-/// The error for an ICMP "port unreachable": nothing listens at `addr`.
-fn refused(addr: SocketAddr, answered: u64) -> anyhow::Error {
-    if answered == 0 {
-        anyhow::anyhow!(
-            "no server at {addr} (the kernel answered \"port unreachable\"); \
-             start the server first, e.g. `udp-chat server --bind \
-             127.0.0.1:0 -q`, and pass the address it prints"
-        )
-    } else {
-        anyhow::anyhow!(
-            "the server at {addr} went away during the run, after {answered} \
-             answers (\"port unreachable\"); start it again"
-        )
+/// The error for a failed send or receive. ECONNREFUSED is the kernel
+/// passing on an ICMP "port unreachable": nothing listens there.
+fn failed(
+    err: io::Error,
+    options: &Options,
+    window: &Window,
+    doing: &str,
+) -> anyhow::Error {
+    if err.kind() != io::ErrorKind::ConnectionRefused {
+        return anyhow::Error::new(err).context(format!("{doing} a datagram"));
     }
+    anyhow!(
+        "no server at {} after {} answers (the kernel answered \"port \
+         unreachable\"); start it, e.g. `udp-chat server --bind \
+         127.0.0.1:0 -q`, and pass the address it prints",
+        options.addr,
+        window.answered
+    )
 }
 
 /// The requests in flight, and the count of what became of the others.
 /// No I/O: times are passed in.
+#[derive(Default)]
 struct Window {
     loss_after: Duration,
     /// Sent and not yet answered or lost: sequence number → send time.
     /// Numbers grow with send time, so the first entry is the oldest.
     in_flight: BTreeMap<u64, Instant>,
-    /// One bit per sequence number: set while a request is lost and no
-    /// answer to it has come, so that the first late one is told from a
-    /// duplicate.
-    unheard: Bits,
+    /// Requests lost whose answer has not come (yet): the first answer
+    /// to one is late, a second unexpected. Empty in a healthy run; never
+    /// more than `lost`.
+    unheard: HashSet<u64>,
     /// The next request's number; every lower one has been sent.
     next_seq: u64,
     answered: u64,
@@ -397,25 +351,6 @@ struct Window {
 }
 
 impl Window {
-    fn new(loss_after: Duration) -> Window {
-        Window {
-            loss_after,
-            in_flight: BTreeMap::new(),
-            unheard: Bits::default(),
-            next_seq: 0,
-            answered: 0,
-            lost: 0,
-            late: 0,
-            unexpected: 0,
-            latencies: Latencies::default(),
-        }
-    }
-
-    /// Requests waiting for their answer.
-    fn outstanding(&self) -> usize {
-        self.in_flight.len()
-    }
-
     /// Takes the next sequence number for a request sent `at`.
     fn send(&mut self, at: Instant) -> u64 {
         let seq = self.next_seq;
@@ -439,7 +374,7 @@ impl Window {
             }
             self.in_flight.remove(&seq);
             self.lost += 1;
-            self.unheard.set(seq, true);
+            self.unheard.insert(seq);
         }
     }
 
@@ -460,8 +395,7 @@ impl Window {
                 self.lost += 1;
                 self.late += 1;
             }
-        } else if seq < self.next_seq && self.unheard.get(seq) {
-            self.unheard.set(seq, false);
+        } else if self.unheard.remove(&seq) {
             self.late += 1;
         } else {
             self.unexpected += 1;
@@ -490,84 +424,31 @@ impl Window {
     }
 }
 
-/// A set of sequence numbers, one bit each: a long run with many losses
-/// sends millions of requests.
-#[derive(Debug, Default)]
-struct Bits {
-    words: Vec<u64>,
-}
-
-impl Bits {
-    /// The word holding bit `n`, and the bit's mask in it; `None` past
-    /// what a `Vec` could index (a 32-bit machine after 2^37 requests).
-    fn place(n: u64) -> Option<(usize, u64)> {
-        let word = usize::try_from(n / 64).ok()?;
-        Some((word, 1 << (n % 64)))
-    }
-
-    fn get(&self, n: u64) -> bool {
-        let Some((word, mask)) = Bits::place(n) else {
-            return false;
-        };
-        self.words.get(word).is_some_and(|w| w & mask != 0)
-    }
-
-    fn set(&mut self, n: u64, value: bool) {
-        let Some((word, mask)) = Bits::place(n) else {
-            return;
-        };
-        if word >= self.words.len() {
-            if !value {
-                return; // not set, nothing to clear
-            }
-            self.words.resize(word.saturating_add(1), 0);
-        }
-        if let Some(w) = self.words.get_mut(word) {
-            if value {
-                *w |= mask;
-            } else {
-                *w &= !mask;
-            }
-        }
-    }
-}
-
-/// The one-line summary for a person:
+/// The summary for a person (`--json` prints the figures for a script):
 ///
 /// ```text
 /// udp-chat: 32 in flight for 3.0 s: 412345 of 412377 answered, 137448
 /// per s; latency p50 0.210 ms, p99 0.512 ms, max 3.100 ms; lost 32
-/// after 200 ms (5 came late); 3 unexpected; server peak RSS 2.1 MiB
+/// after 200 ms, 5 late, 3 unexpected; server CPU 4.7 µs per answer
 /// ```
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "udp-chat: {} in flight for {:.1} s: {} of {} answered, {:.0} \
-             per s; ",
+             per s; {}; lost {} after {} ms, {} late, {} unexpected",
             self.in_flight,
             self.duration_s,
             self.answered,
             self.sent,
-            self.per_s
+            self.per_s,
+            self.latency
+                .map_or("no latency".to_owned(), |l| l.to_string()),
+            self.lost,
+            self.loss_after_ms,
+            self.late,
+            self.unexpected
         )?;
-        match &self.latency {
-            Some(l) => write!(f, "{l}")?,
-            None => write!(
-                f,
-                "nothing answered (is a udp-chat server listening there?)"
-            )?,
-        }
-        write!(f, "; lost {} after {} ms", self.lost, self.loss_after_ms)?;
-        if self.late > 0 {
-            write!(f, " ({} came late)", self.late)?;
-        }
-        if self.unexpected > 0 {
-            write!(f, "; {} unexpected", self.unexpected)?;
-        }
-        if let Some(kib) = self.server_peak_rss_kib {
-            write!(f, "; server peak RSS {:.1} MiB", kib as f64 / 1024.0)?;
-        }
         if let Some(us) = self.server_cpu_us_per_step {
             write!(f, "; server CPU {us:.1} µs per answer")?;
         }
@@ -577,9 +458,10 @@ impl fmt::Display for Report {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::thread::{self, JoinHandle};
+    use std::thread;
+
+    use netkit::udp::serve_datagrams;
+    use netkit::{Log, Shutdown};
 
     use super::*;
 
@@ -592,7 +474,7 @@ mod tests {
     #[test]
     fn answers_read_back_to_their_request() {
         for seq in [0, 1, 9, 10, 42, 1_000_000, u64::MAX] {
-            let answer = hello(request(seq).as_bytes());
+            let answer = hello(seq.to_string().as_bytes());
             assert_eq!(parse_reply(&answer), Some(seq), "{seq}");
         }
     }
@@ -629,40 +511,15 @@ mod tests {
         }
     }
 
-    /// Arbitrary bytes never panic the parser, and whatever it takes is
-    /// exactly the answer to the number it returns.
-    #[test]
-    fn arbitrary_bytes_never_panic_the_parser() {
-        // xorshift64: the same bytes every run.
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let alphabet = b"Hello, !0123456789+-\xff\x00";
-        let mut taken = 0;
-        for _ in 0..20_000 {
-            let len = (next() % 40) as usize;
-            let mut datagram: Vec<u8> = (0..len)
-                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
-                .collect();
-            if next() % 2 == 0 {
-                // Half start as an answer would, to get past the prefix.
-                datagram.splice(0..0, b"Hello, ".iter().copied());
-                datagram.push(b'!');
-            }
-            if let Some(seq) = parse_reply(&datagram) {
-                assert_eq!(datagram, hello(request(seq).as_bytes()));
-                taken += 1;
-            }
-        }
-        assert!(taken > 0, "no answer was generated: a vacuous test");
-    }
-
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    fn window(loss_after: Duration) -> Window {
+        Window {
+            loss_after,
+            ..Window::default()
+        }
     }
 
     /// An answer within `loss_after` is counted with its latency and
@@ -672,11 +529,11 @@ mod tests {
     #[test]
     fn an_answer_in_time_counts_once() {
         let t0 = Instant::now();
-        let mut window = Window::new(ms(100));
+        let mut window = window(ms(100));
         assert_eq!(window.send(t0), 0);
         assert_eq!(window.send(t0 + ms(1)), 1);
         window.receive(Some(1), t0 + ms(5));
-        assert_eq!(window.outstanding(), 1);
+        assert_eq!(window.in_flight.len(), 1);
         window.receive(Some(1), t0 + ms(6)); // duplicate
         window.receive(Some(2), t0 + ms(6)); // never sent
         window.receive(None, t0 + ms(6)); // not an answer
@@ -693,7 +550,7 @@ mod tests {
     #[test]
     fn unanswered_requests_are_lost_and_their_answers_late() {
         let t0 = Instant::now();
-        let mut window = Window::new(ms(100));
+        let mut window = window(ms(100));
         for at in [0, 10, 20] {
             window.send(t0 + ms(at));
         }
@@ -702,7 +559,7 @@ mod tests {
         assert_eq!(window.lost, 0);
         window.expire(t0 + ms(110)); // 0 and 1 are lost, 2 is not yet
         assert_eq!(window.lost, 2);
-        assert_eq!(window.outstanding(), 1);
+        assert_eq!(window.in_flight.len(), 1);
         assert_eq!(window.next_loss(), Some(t0 + ms(120)));
         window.receive(Some(0), t0 + ms(111));
         window.receive(Some(0), t0 + ms(112));
@@ -716,137 +573,68 @@ mod tests {
     #[test]
     fn an_answer_past_its_time_is_late_even_before_expiry() {
         let t0 = Instant::now();
-        let mut window = Window::new(ms(100));
+        let mut window = window(ms(100));
         window.send(t0);
         window.receive(Some(0), t0 + ms(100));
         assert_eq!((window.answered, window.lost, window.late), (0, 1, 1));
-        assert_eq!(window.outstanding(), 0);
+        assert!(window.in_flight.is_empty());
         window.receive(Some(0), t0 + ms(101));
         assert_eq!((window.late, window.unexpected), (1, 1));
     }
 
-    /// The bit set holds numbers far apart, and clearing one never set
-    /// grows nothing.
-    #[test]
-    fn bits_hold_far_numbers() {
-        let mut bits = Bits::default();
-        bits.set(1_000_000, false);
-        assert!(bits.words.is_empty());
-        for n in [0, 63, 64, 1_000_000] {
-            bits.set(n, true);
-        }
-        assert!(bits.get(63) && bits.get(64) && bits.get(1_000_000));
-        assert!(!bits.get(1) && !bits.get(999_999) && !bits.get(u64::MAX));
-        bits.set(64, false);
-        assert!(!bits.get(64) && bits.get(63));
-    }
-
-    fn report(answered: u64, latency: Option<Summary>) -> Report {
-        Report {
-            in_flight: 32,
-            loss_after_ms: 200,
-            duration_s: 2.0,
-            sent: answered + 2,
-            answered,
-            lost: 2,
-            late: 1,
-            unexpected: 0,
-            per_s: answered as f64 / 2.0,
-            latency,
-            server_peak_rss_kib: None,
-            server_cpu_us_per_step: None,
-        }
-    }
-
-    /// The JSON line has the stable keys in order, with `null` for what
-    /// was not measured and no latency fields when nothing was answered;
-    /// it reads back to the same report.
+    /// The JSON line has the keys `scripts/bench` reads, in order, with
+    /// `null` for what was not measured and no latency fields when
+    /// nothing was answered; with latencies, it reads back the same.
     #[test]
     fn json_has_the_stable_keys() {
-        let none = serde_json::to_string(&report(0, None)).unwrap();
+        let addr = SocketAddr::from(([127, 0, 0, 1], 9));
+        let mut report =
+            window(ms(200)).report(&options(addr, 32), Duration::from_secs(2));
         assert_eq!(
-            none,
-            "{\"mode\":\"udp-chat\",\"in_flight\":32,\"loss_after_ms\":200,\
-             \"duration_s\":2.0,\"sent\":2,\"answered\":0,\"lost\":2,\
-             \"late\":1,\"unexpected\":0,\"per_s\":0.0,\
+            serde_json::to_string(&report).unwrap(),
+            "{\"mode\":\"udp-chat\",\"in_flight\":32,\"loss_after_ms\":2000,\
+             \"duration_s\":2.0,\"sent\":0,\"answered\":0,\"lost\":0,\
+             \"late\":0,\"unexpected\":0,\"per_s\":0.0,\
              \"server_peak_rss_kib\":null,\"server_cpu_us_per_step\":null}"
         );
         let mut sample = Latencies::default();
         sample.record(ms(1));
-        sample.record(ms(2));
-        let mut some = report(3, sample.summary());
-        some.server_peak_rss_kib = Some(2048);
-        some.server_cpu_us_per_step = Some(10.0);
-        let line = serde_json::to_string(&some).unwrap();
-        assert!(line.contains("\"per_s\":1.5,\"p50_ms\":1.0,"), "{line}");
-        assert!(
-            line.ends_with(
-                "\"server_peak_rss_kib\":2048,\"server_cpu_us_per_step\":10.0}"
-            ),
-            "{line}"
-        );
-        assert_eq!(serde_json::from_str::<Report>(&line).unwrap(), some);
-        let none: Report = serde_json::from_str(&none).unwrap();
-        assert_eq!(none.latency, None);
-        let text = some.to_string();
-        assert!(text.contains("3 of 5 answered, 2 per s"), "{text}");
+        report.latency = sample.summary();
+        let line = serde_json::to_string(&report).unwrap();
+        assert!(line.contains("\"per_s\":0.0,\"p50_ms\":1.0,"), "{line}");
+        assert_eq!(serde_json::from_str::<Report>(&line).unwrap(), report);
     }
 
     /// A stand-in for lesson 3's server, on a thread: each datagram gets
-    /// what `answer` returns for it (given its count from 1), until the
-    /// server is dropped.
+    /// what `answer` returns for it (given its count from 1), if anything,
+    /// until the stand-in is dropped.
     struct Echo {
         addr: SocketAddr,
-        stop: Arc<AtomicBool>,
-        thread: Option<JoinHandle<()>>,
-    }
-
-    /// The longest the stand-in waits for a datagram: a backstop, as
-    /// dropping it wakes it at once.
-    const ECHO_IDLE: Duration = Duration::from_secs(5);
-
-    impl Echo {
-        fn start(
-            mut answer: impl FnMut(u64, &[u8]) -> Vec<Vec<u8>> + Send + 'static,
-        ) -> Echo {
-            // Bound before the thread starts: the bench can send at once.
-            let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-            socket.set_read_timeout(Some(ECHO_IDLE)).unwrap();
-            let addr = socket.local_addr().unwrap();
-            let stop = Arc::new(AtomicBool::new(false));
-            let stopping = Arc::clone(&stop);
-            let thread = thread::spawn(move || {
-                let mut buf = [0; RECV_SIZE];
-                let mut count = 0;
-                while let Ok((len, from)) = socket.recv_from(&mut buf) {
-                    if stopping.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    count += 1;
-                    for reply in answer(count, &buf[..len]) {
-                        let _ = socket.send_to(&reply, from);
-                    }
-                }
-            });
-            Echo {
-                addr,
-                stop,
-                thread: Some(thread),
-            }
-        }
+        shutdown: Shutdown,
     }
 
     impl Drop for Echo {
         fn drop(&mut self) {
-            self.stop.store(true, Ordering::SeqCst);
-            // Nothing interrupts a blocking recv_from: a datagram wakes it.
-            if let Ok(waker) = UdpSocket::bind("127.0.0.1:0") {
-                let _ = waker.send_to(b"", self.addr);
-            }
-            if let Some(thread) = self.thread.take() {
-                let _ = thread.join();
-            }
+            self.shutdown.trigger();
         }
+    }
+
+    fn echo(
+        mut answer: impl FnMut(u64, &[u8]) -> Option<Vec<u8>> + Send + 'static,
+    ) -> Echo {
+        // Bound before the thread starts: the bench can send at once.
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = socket.local_addr().unwrap();
+        let shutdown = Shutdown::new();
+        let stop = shutdown.clone();
+        thread::spawn(move || {
+            let mut count = 0;
+            serve_datagrams(&socket, &stop, &Log::to(|_| {}), |req, _| {
+                count += 1;
+                answer(count, req)
+            })
+        });
+        Echo { addr, shutdown }
     }
 
     fn options(addr: SocketAddr, in_flight: usize) -> Options {
@@ -862,7 +650,7 @@ mod tests {
     /// Runs the bench on a thread, and fails the test if it has not
     /// ended long after it should have: a hang is a failure, not a wait.
     fn run_bounded(options: Options) -> anyhow::Result<Report> {
-        let limit = options.duration + options.loss_after + ECHO_IDLE;
+        let limit = options.duration + options.loss_after * 3;
         let (tx, rx) = crossbeam_channel::bounded(1);
         thread::spawn(move || {
             let _ = tx.send(run(&options));
@@ -875,17 +663,14 @@ mod tests {
     /// answers over the window.
     #[test]
     fn an_echo_server_answers_every_request() {
-        let echo = Echo::start(|_, request| vec![hello(request)]);
+        let echo = echo(|_, request| Some(hello(request)));
         let report = run_bounded(options(echo.addr, 8)).unwrap();
         assert!(report.answered > 0, "{report}");
-        assert_eq!(report.lost, 0, "{report}");
         assert_eq!(report.sent, report.answered, "{report}");
         assert_eq!((report.late, report.unexpected), (0, 0), "{report}");
         assert!(report.latency.is_some(), "{report}");
         let per_s = report.answered as f64 / report.duration_s;
         assert!((report.per_s - per_s).abs() < 1e-9, "{report}");
-        let json = serde_json::to_string(&report).unwrap();
-        assert!(json.contains(&format!("\"per_s\":{per_s}")), "{json}");
     }
 
     /// Against a server that drops every third datagram, those requests
@@ -893,13 +678,8 @@ mod tests {
     /// window), and the run ends with every request answered or lost.
     #[test]
     fn dropped_requests_are_lost_and_replaced() {
-        let echo = Echo::start(|count, request| {
-            if count % 3 == 0 {
-                vec![]
-            } else {
-                vec![hello(request)]
-            }
-        });
+        let echo =
+            echo(|count, request| (count % 3 != 0).then(|| hello(request)));
         let options = Options {
             loss_after: ms(200),
             ..options(echo.addr, 8)
@@ -911,17 +691,6 @@ mod tests {
         assert_eq!(report.sent, report.answered + report.lost, "{report}");
     }
 
-    /// Against a server that answers twice, the second answers are
-    /// unexpected, not answers.
-    #[test]
-    fn second_answers_are_unexpected() {
-        let echo = Echo::start(|_, request| vec![hello(request); 2]);
-        let report = run_bounded(options(echo.addr, 8)).unwrap();
-        assert!(report.answered > 0 && report.unexpected > 0, "{report}");
-        assert!(report.unexpected <= report.answered, "{report}");
-        assert_eq!(report.sent, report.answered + report.lost, "{report}");
-    }
-
     /// With no server on the port, the kernel's "port unreachable" ends
     /// the run with an error that says to start the server.
     #[test]
@@ -930,27 +699,7 @@ mod tests {
         let addr = closed.local_addr().unwrap();
         drop(closed); // nothing listens there now
         let err = run_bounded(options(addr, 8)).unwrap_err();
-        assert!(err.to_string().contains("start the server"), "{err}");
-    }
-
-    /// Options the bench cannot honour are refused before any traffic.
-    #[test]
-    fn impossible_options_are_refused() {
-        let addr = SocketAddr::from(([127, 0, 0, 1], 9));
-        for bad in [
-            options(addr, 0),
-            options(addr, MAX_IN_FLIGHT + 1),
-            Options {
-                loss_after: Duration::ZERO,
-                ..options(addr, 1)
-            },
-            Options {
-                duration: Duration::ZERO,
-                ..options(addr, 1)
-            },
-            options(SocketAddr::from(([192, 0, 2, 1], 9)), 1),
-        ] {
-            assert!(check(&bad).is_err(), "{bad:?}");
-        }
+        let err = err.to_string();
+        assert!(err.contains("no server at") && err.contains("start it"));
     }
 }
