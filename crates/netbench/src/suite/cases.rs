@@ -1,17 +1,24 @@
 //! Every lesson's rows, as data: a [`Case`] is one load and the
-//! contenders it runs against, in turns; its [`Metric`]s pick one
-//! figure each from every run's report, one row of the table apiece,
+//! contenders it runs against, in turns, one line each; each `row` picks
+//! one figure from every run's report (a key of netbench's `--json`),
 //! with the targets the Rust figure is held to.
-//!
-//! The loads are netbench's own modes, run as `netbench MODE --json`:
-//! a [`Run::Server`]'s `load` is the mode and its flags.
 
 use std::path::PathBuf;
 
-use super::{Setup, thousands};
-use crate::results::{Better, Kind};
+use super::Setup;
+use crate::results::Better;
+use crate::results::Kind::{self, Bare, Python, Reference, Rust};
+
+/// A row's name, or the key of its figure in a report.
+type Name = &'static str;
+const UP: Better = Better::Higher;
+const DOWN: Better = Better::Lower;
+const HUGE_CAP: &[&str] = &["--max-clients", "20000"];
+/// The key of the server's CPU time per step of the load.
+const CPU: &str = "server_cpu_us_per_step";
 
 /// One load, its contenders and the rows it gives.
+#[derive(Default)]
 pub struct Case {
     pub lesson: &'static str,
     /// The load in words, the table's `row` column.
@@ -21,6 +28,8 @@ pub struct Case {
     /// A file to read through before each run, so that it is in the page
     /// cache: otherwise a run might measure the disk, not the server.
     pub warm: Option<PathBuf>,
+    /// The netbench load (mode and flags) of the servers added next.
+    load: Vec<String>,
 }
 
 /// What one cell measures.
@@ -55,10 +64,10 @@ impl Run {
             Run::Socat { .. } => vec!["socat"],
             Run::Iperf3 { .. } => vec!["iperf3"],
             Run::Nginx { client, tls } => {
-                let mut tools = vec!["nginx"];
-                tools.extend(tls.then_some("openssl"));
-                tools.extend((client[0] == "curl").then_some("curl"));
-                tools
+                let curl = client[0] == "curl";
+                let optional = [(*tls, "openssl"), (curl, "curl")];
+                let more = optional.into_iter().filter(|(needed, _)| *needed);
+                ["nginx"].into_iter().chain(more.map(|(_, t)| t)).collect()
             }
         }
     }
@@ -66,421 +75,327 @@ impl Run {
 
 /// One row: a figure read from each run's report.
 pub struct Metric {
-    pub name: &'static str,
-    pub key: Key,
+    pub name: Name,
+    /// Its key in the report. One ending in `_kib` is shown in MiB;
+    /// `stalled_at_message` is `sent` when the room never stopped.
+    pub key: Name,
     pub better: Better,
     /// (kind of the other contender, the ratio Rust must reach).
     pub targets: Vec<(Kind, f64)>,
 }
 
-/// Where a figure is in a run's report.
-#[derive(Clone, Copy)]
-pub enum Key {
-    /// A number, as it is.
-    Field(&'static str),
-    /// A number of KiB, as MiB.
-    Mib(&'static str),
-    /// The message a stalled room stopped at, or all sent if it never.
-    StalledAt,
-}
-
-impl Key {
-    pub fn value(self, report: &serde_json::Value) -> Option<f64> {
-        match self {
-            Key::Field(name) => report[name].as_f64(),
-            Key::Mib(name) => report[name].as_f64().map(|kib| kib / 1024.0),
-            Key::StalledAt => report["stalled_at_message"]
-                .as_f64()
+impl Metric {
+    /// The figure in one run's report, if it has one.
+    pub fn value(&self, report: &serde_json::Value) -> Option<f64> {
+        let value = report[self.key].as_f64();
+        match self.key {
+            "stalled_at_message" => value
                 .filter(|&at| at != 0.0)
                 .or_else(|| report["sent"].as_f64()),
+            key if key.ends_with("_kib") => value.map(|kib| kib / 1024.0),
+            _ => value,
         }
     }
 }
 
-fn metric(name: &'static str, key: Key, better: Better) -> Metric {
-    Metric {
-        name,
-        key,
-        better,
-        targets: vec![],
+impl Case {
+    fn new(lesson: Name, label: String, load: Vec<String>) -> Case {
+        Case {
+            lesson,
+            label,
+            load,
+            ..Case::default()
+        }
     }
-}
 
-fn higher(
-    name: &'static str,
-    field: &'static str,
-    targets: &[(Kind, f64)],
-) -> Metric {
-    Metric {
-        targets: targets.to_vec(),
-        ..metric(name, Key::Field(field), Better::Higher)
+    /// Adds a server, loaded by the case's load.
+    fn server(self, who: &str, kind: Kind, command: Vec<String>) -> Case {
+        let load = self.load.clone();
+        self.tool(who, kind, Run::Server { command, load })
     }
-}
 
-fn lower(name: &'static str, field: &'static str) -> Metric {
-    metric(name, Key::Field(field), Better::Lower)
-}
+    /// Adds a run that is not a server loaded by netbench.
+    fn tool(mut self, who: &str, kind: Kind, run: Run) -> Case {
+        self.contenders.push(Contender {
+            who: who.into(),
+            kind,
+            run,
+        });
+        self
+    }
 
-fn mib(name: &'static str, field: &'static str) -> Metric {
-    metric(name, Key::Mib(field), Better::Lower)
+    /// Adds a file to warm before each run.
+    fn warm(self, file: PathBuf) -> Case {
+        Case {
+            warm: Some(file),
+            ..self
+        }
+    }
+
+    /// The load of the servers added after this.
+    fn load(mut self, load: Vec<String>) -> Case {
+        self.load = load;
+        self
+    }
+
+    /// Adds a row: a figure where more is better, held to `targets`.
+    fn up(self, name: Name, key: Name, targets: &[(Kind, f64)]) -> Case {
+        self.down(name, key).held(targets).better_up()
+    }
+
+    /// Adds a row: a figure where less is better.
+    fn down(mut self, name: Name, key: Name) -> Case {
+        let (better, targets) = (DOWN, vec![]);
+        self.metrics.push(Metric {
+            name,
+            key,
+            better,
+            targets,
+        });
+        self
+    }
+
+    /// The last row's targets.
+    fn held(mut self, targets: &[(Kind, f64)]) -> Case {
+        let last = self.metrics.last_mut();
+        last.into_iter().for_each(|m| m.targets = targets.to_vec());
+        self
+    }
+
+    fn better_up(mut self) -> Case {
+        self.metrics
+            .last_mut()
+            .into_iter()
+            .for_each(|m| m.better = UP);
+        self
+    }
+
+    /// `then(self)` if `when`, else the case as it is.
+    fn when(self, when: bool, then: impl FnOnce(Case) -> Case) -> Case {
+        if when { then(self) } else { self }
+    }
 }
 
 fn strings(words: &[&str]) -> Vec<String> {
     words.iter().map(|word| word.to_string()).collect()
 }
 
-impl Setup {
-    fn binary(&self, name: &str) -> String {
-        self.release.join(name).display().to_string()
-    }
+/// "1 connection", "1,000 connections".
+fn plural(n: usize, one: &str) -> String {
+    let s = if n > 1 { "s" } else { "" };
+    format!("{} {one}{s}", super::thousands(n as u64))
+}
 
+impl Setup {
     /// A lesson's Rust server on a free port of 127.0.0.1.
     pub(super) fn rust(&self, lesson: &str, flags: &[&str]) -> Vec<String> {
-        let mut command = vec![self.binary(lesson)];
-        command.extend(strings(&["server", "--bind", "127.0.0.1:0"]));
-        command.extend(strings(flags));
-        command
+        let binary = self.release.join(lesson).display().to_string();
+        let bind = ["server", "--bind", "127.0.0.1:0"];
+        [vec![binary], strings(&bind), strings(flags)].concat()
     }
 
-    /// Its Python port, `crates/LESSON/python/server.py`.
-    fn python(&self, lesson: &str, flags: &[&str]) -> Vec<String> {
-        let script =
-            self.root.join(format!("crates/{lesson}/python/server.py"));
-        let mut command =
-            vec![self.python.clone(), script.display().to_string()];
-        command.extend(strings(&["--bind", "127.0.0.1:0"]));
-        command.extend(strings(flags));
-        command
+    /// A Python program of the lesson's (`crates/LESSON/python/FILE`).
+    fn python(&self, lesson: &str, file: &str, flags: &[&str]) -> Vec<String> {
+        let path = self.root.join(format!("crates/{lesson}/python/{file}"));
+        let script = vec![self.python.clone(), path.display().to_string()];
+        [script, strings(flags)].concat()
+    }
+
+    /// A Python port's server on a free port of 127.0.0.1.
+    fn py(&self, lesson: &str, flags: &[&str]) -> Vec<String> {
+        let flags = [&["--bind", "127.0.0.1:0"], flags].concat();
+        self.python(lesson, "server.py", &flags)
     }
 
     /// netbench's bare server for the lesson.
     fn bare(&self, lesson: &str, flags: &[&str]) -> Vec<String> {
-        let mut command = vec![self.netbench.display().to_string()];
-        command.extend(strings(&["bare", lesson, "--bind", "127.0.0.1:0"]));
-        command.extend(strings(flags));
-        command
+        let me = self.netbench.display().to_string();
+        let bare = ["bare", lesson, "--bind", "127.0.0.1:0"];
+        [vec![me], strings(&bare), strings(flags)].concat()
+    }
+
+    /// A timed mode's load: `MODE --FLAG N --duration SECS`.
+    fn timed(&self, mode: &str, flag: &str, n: usize) -> Vec<String> {
+        let seconds = if self.quick { "1" } else { "2" };
+        strings(&[mode, flag, &n.to_string(), "--duration", seconds])
+    }
+
+    /// A chat-room load: `users` users, framed as `framing` (`lines`,
+    /// or `raw` for the original), and maybe one who never reads.
+    fn chat(&self, users: usize, framing: &str, stall: bool) -> Vec<String> {
+        let messages = match (self.quick, stall) {
+            (true, _) => "300",
+            (false, false) => "2000",
+            (false, true) => "5000",
+        };
+        let n = users.to_string();
+        let load = ["chat-room", "--clients", &n, "--framing", framing];
+        let mut load =
+            strings(&[&load[..], &["--messages", messages]].concat());
+        load.extend(stall.then(|| "--stalled".to_string()));
+        load
+    }
+
+    /// The Rust server, `Rust -q` (for a server that logs every request:
+    /// the difference is the price of that line), the Python port and
+    /// bare, each as a learner runs it (logging to nowhere here).
+    fn four(&self, case: Case) -> Case {
+        let lesson = case.lesson;
+        case.server("Rust", Rust, self.rust(lesson, &[]))
+            .server("Rust -q", Rust, self.rust(lesson, &["-q"]))
+            .server("Python port", Python, self.py(lesson, &[]))
+            .server("bare", Bare, self.bare(lesson, &[]))
     }
 }
-
-fn server(
-    who: &str,
-    kind: Kind,
-    command: Vec<String>,
-    load: &[String],
-) -> Contender {
-    let load = load.to_vec();
-    Contender {
-        who: who.into(),
-        kind,
-        run: Run::Server { command, load },
-    }
-}
-
-/// Rust, `Rust -q` (for a server that logs every request: the
-/// difference is the price of that line), the Python port and bare,
-/// as a learner runs each (logging to nowhere here).
-fn lesson_contenders(
-    s: &Setup,
-    lesson: &str,
-    load: &[String],
-    flags: [&[&str]; 3],
-    with_python: bool,
-    quiet_too: bool,
-) -> Vec<Contender> {
-    let mut out =
-        vec![server("Rust", Kind::Rust, s.rust(lesson, flags[0]), load)];
-    if quiet_too {
-        let quiet = [flags[0], &["-q"]].concat();
-        out.push(server("Rust -q", Kind::Rust, s.rust(lesson, &quiet), load));
-    }
-    if with_python {
-        let python = s.python(lesson, flags[1]);
-        out.push(server("Python port", Kind::Python, python, load));
-    }
-    out.push(server("bare", Kind::Bare, s.bare(lesson, flags[2]), load));
-    out
-}
-
-fn plural(n: usize, one: &str) -> String {
-    format!(
-        "{} {one}{}",
-        thousands(n as u64),
-        if n > 1 { "s" } else { "" }
-    )
-}
-
-/// A timed mode's load: `MODE --FLAG N --duration SECS`.
-fn timed(s: &Setup, mode: &str, flag: &str, n: usize) -> Vec<String> {
-    let seconds = if s.quick { "1" } else { "2" };
-    strings(&[mode, flag, &n.to_string(), "--duration", seconds])
-}
-
-const HUGE_CAP: &[&str] = &["--max-clients", "20000"];
 
 pub fn hello_echo(s: &Setup) -> Vec<Case> {
-    let mut cases = Vec::new();
     // The last is the scale row: the thread-per-connection model at
     // 10,000 connections, or as near as the open-file limit allows.
-    for (i, n) in [1, 16, 256, 1000, s.scale].into_iter().enumerate() {
-        let load = timed(s, "hello-echo", "--connections", n);
+    let sizes = [1, 16, 256, 1000, s.scale].into_iter().enumerate();
+    let cases = sizes.map(|(i, n)| {
+        let load = s.timed("hello-echo", "--connections", n);
+        let case = Case::new("hello-echo", plural(n, "connection"), load);
+        let ahead: &[_] = match n {
+            16 | 256 => &[(Python, 3.0), (Bare, 0.9)],
+            _ => &[(Bare, 0.9)],
+        };
         let scale = i == 4;
-        let mut targets = vec![(Kind::Bare, 0.9)];
-        if n == 16 || n == 256 {
-            targets.insert(0, (Kind::Python, 3.0));
-        }
-        let mut metrics = vec![higher("round trips/s", "per_s", &targets)];
-        if n == 16 {
-            metrics.push(lower("p99 latency, ms", "p99_ms"));
-            metrics.push(lower(
-                "server CPU per round trip, µs",
-                "server_cpu_us_per_step",
-            ));
-        }
-        if n == 1000 || scale {
-            metrics
-                .push(mib("server memory under load, MiB", "server_rss_kib"));
-        }
-        if scale {
-            metrics.push(lower("server threads", "server_threads"));
-        }
-        let contenders = lesson_contenders(
-            s,
-            "hello-echo",
-            &load,
-            [HUGE_CAP, &[], &[]],
-            !scale,
-            false,
-        );
-        cases.push(case(
-            "hello-echo",
-            plural(n, "connection"),
-            contenders,
-            metrics,
-        ));
-    }
-    cases
-}
-
-fn case(
-    lesson: &'static str,
-    label: String,
-    contenders: Vec<Contender>,
-    metrics: Vec<Metric>,
-) -> Case {
-    Case {
-        lesson,
-        label,
-        contenders,
-        metrics,
-        warm: None,
-    }
+        let cpu = "server CPU per round trip, µs";
+        let memory = "server memory under load, MiB";
+        case.server("Rust", Rust, s.rust("hello-echo", HUGE_CAP))
+            .when(!scale, |c| {
+                let python = s.py("hello-echo", &[]);
+                c.server("Python port", Python, python)
+            })
+            .server("bare", Bare, s.bare("hello-echo", &[]))
+            .up("round trips/s", "per_s", ahead)
+            .when(n == 16, |c| {
+                c.down("p99 latency, ms", "p99_ms").down(cpu, CPU)
+            })
+            .when(n == 1000 || scale, |c| c.down(memory, "server_rss_kib"))
+            .when(scale, |c| c.down("server threads", "server_threads"))
+    });
+    cases.collect()
 }
 
 pub fn time_server(s: &Setup) -> Vec<Case> {
-    let mut cases = Vec::new();
-    for n in [1, 16] {
-        let load = timed(s, "time-server", "--clients", n);
-        let mut targets = vec![(Kind::Bare, 0.9)];
-        if n == 16 {
-            targets.insert(0, (Kind::Python, 1.3));
-        }
-        let metrics = vec![
-            higher("connections/s", "per_s", &targets),
-            lower("server CPU per connection, µs", "server_cpu_us_per_step"),
-        ];
-        let contenders =
-            lesson_contenders(s, "time-server", &load, [&[]; 3], true, true);
-        cases.push(case(
-            "time-server",
-            plural(n, "client"),
-            contenders,
-            metrics,
-        ));
-    }
-    cases
+    let cases = [1, 16].map(|n| {
+        let load = s.timed("time-server", "--clients", n);
+        let case = Case::new("time-server", plural(n, "client"), load);
+        let ahead: &[_] = match n {
+            16 => &[(Python, 1.3), (Bare, 0.9)],
+            _ => &[(Bare, 0.9)],
+        };
+        let cpu = "server CPU per connection, µs";
+        s.four(case)
+            .up("connections/s", "per_s", ahead)
+            .down(cpu, CPU)
+    });
+    cases.into()
 }
 
 pub fn udp_chat(s: &Setup) -> Vec<Case> {
-    let mut cases = Vec::new();
-    for n in [1, 32] {
-        let load = timed(s, "udp-chat", "--in-flight", n);
-        let mut targets = vec![(Kind::Bare, 0.9)];
-        if n == 32 {
-            targets.insert(0, (Kind::Python, 2.0));
-        }
-        let metrics = vec![
-            higher("answered datagrams/s", "per_s", &targets),
-            lower("lost datagrams", "lost"),
-            lower("server CPU per answer, µs", "server_cpu_us_per_step"),
-        ];
-        let contenders =
-            lesson_contenders(s, "udp-chat", &load, [&[]; 3], true, true);
-        cases.push(case(
-            "udp-chat",
-            format!("{n} in flight"),
-            contenders,
-            metrics,
-        ));
-    }
-    cases
+    let cases = [1, 32].map(|n| {
+        let load = s.timed("udp-chat", "--in-flight", n);
+        let case = Case::new("udp-chat", format!("{n} in flight"), load);
+        let ahead: &[_] = match n {
+            32 => &[(Python, 2.0), (Bare, 0.9)],
+            _ => &[(Bare, 0.9)],
+        };
+        s.four(case)
+            .up("answered datagrams/s", "per_s", ahead)
+            .down("lost datagrams", "lost")
+            .down("server CPU per answer, µs", CPU)
+    });
+    cases.into()
 }
 
 /// "64 MiB" with --quick, else "1 GiB": the big file's size in words.
 fn size_words(size: u64) -> String {
-    if size >= 1 << 30 {
-        "1 GiB".into()
-    } else {
-        format!("{} MiB", size >> 20)
+    match size {
+        super::BIG_FILE_SIZE => "1 GiB".into(),
+        _ => format!("{} MiB", size >> 20),
     }
 }
 
 pub fn file_downloader(s: &Setup) -> Vec<Case> {
+    let (file, size) = (s.files.join("big.bin"), s.big_size);
     let root = s.files.display().to_string();
-    let at_root: &[&str] = &["--root", &root];
-    let size = s.big_size;
-    let load = strings(&[
-        "file-downloader",
-        "--name",
-        "big.bin",
-        "--expect",
-        &size.to_string(),
-    ]);
-    let mut contenders = lesson_contenders(
-        s,
-        "file-downloader",
-        &load,
-        [at_root; 3],
-        true,
-        false,
-    );
-    // The server's default is sendfile(2); the issue asks to measure a
-    // plain large-buffer loop against it, so the row has both.
-    let buffered =
-        s.rust("file-downloader", &["--root", &root, "--copy", "buffered"]);
-    contenders.insert(
-        1,
-        server("Rust --copy buffered", Kind::Rust, buffered, &load),
-    );
-    let file = s.files.join("big.bin");
-    contenders.push(Contender {
-        who: "socat 128 KiB".into(),
-        kind: Kind::Reference,
-        run: Run::Socat {
-            file: file.clone(),
-            size,
-        },
-    });
-    contenders.push(Contender {
-        who: "iperf3 (the limit)".into(),
-        kind: Kind::Reference,
-        run: Run::Iperf3 { size },
-    });
-    let metrics = vec![
-        higher(
-            "MiB/s",
-            "mib_per_s",
-            &[(Kind::Reference, 0.8), (Kind::Bare, 0.9)],
-        ),
-        mib("server peak memory, MiB", "server_peak_rss_kib"),
-    ];
+    let load = ["file-downloader", "--name", "big.bin", "--expect"];
+    let load = strings(&[&load[..], &[&size.to_string()]].concat());
     let label = format!("{} file", size_words(size));
-    vec![Case {
-        warm: Some(file),
-        ..case("file-downloader", label, contenders, metrics)
-    }]
-}
-
-/// A chat-room load: `clients` users, framed as `framing`, and maybe
-/// one more who never reads.
-fn chat(
-    s: &Setup,
-    clients: usize,
-    framing: &str,
-    stalled: bool,
-) -> Vec<String> {
-    let messages = match (s.quick, stalled) {
-        (true, _) => "300",
-        (false, false) => "2000",
-        (false, true) => "5000",
+    let at_root = ["--root", root.as_str()];
+    let buffered = ["--root", &root, "--copy", "buffered"];
+    let socat = Run::Socat {
+        file: file.clone(),
+        size,
     };
-    let mut load = strings(&["chat-room", "--clients", &clients.to_string()]);
-    load.extend(strings(&["--framing", framing, "--messages", messages]));
-    load.extend(stalled.then(|| "--stalled".to_string()));
-    load
+    let ahead = [(Reference, 0.8), (Bare, 0.9)];
+    let memory = "server peak memory, MiB";
+    let fd = "file-downloader";
+    let case = Case::new(fd, label, load)
+        .server("Rust", Rust, s.rust(fd, &at_root))
+        // The server's default is sendfile(2); the issue asks to measure
+        // a plain large-buffer loop against it, so the row has both.
+        .server("Rust --copy buffered", Rust, s.rust(fd, &buffered))
+        .server("Python port", Python, s.py(fd, &at_root))
+        .server("bare", Bare, s.bare(fd, &at_root))
+        .tool("socat 128 KiB", Reference, socat)
+        .tool("iperf3 (the limit)", Reference, Run::Iperf3 { size })
+        .up("MiB/s", "mib_per_s", &ahead)
+        .down(memory, "server_peak_rss_kib")
+        .warm(file);
+    vec![case]
 }
 
-/// The delivery rows, held to `ahead` when there are targets: a
-/// compiled port should deliver sooner than the original, at the median
-/// and at the 99th percentile, in the same run.
-fn delivery(ahead: &[(Kind, f64)], stalled: bool) -> Vec<Metric> {
-    let mut metrics = vec![
-        Metric {
-            targets: ahead.to_vec(),
-            ..lower("median delivery, ms", "p50_ms")
-        },
-        Metric {
-            targets: ahead.to_vec(),
-            ..lower("p99 delivery, ms", "p99_ms")
-        },
-        lower("lost deliveries", "lost"),
-    ];
-    if stalled {
-        metrics.push(metric(
-            "messages before the room stopped",
-            Key::StalledAt,
-            Better::Higher,
-        ));
-    }
-    metrics
+/// The delivery rows of a room, held to `ahead` unless a user stalls
+/// it: a compiled port should deliver sooner than the original, at the
+/// median and at the 99th percentile, in the same run.
+fn delivery(case: Case, ahead: &[(Kind, f64)], stalled: bool) -> Case {
+    let ahead = if stalled { &[] } else { ahead };
+    let stopped = "messages before the room stopped";
+    case.down("median delivery, ms", "p50_ms")
+        .held(ahead)
+        .down("p99 delivery, ms", "p99_ms")
+        .held(ahead)
+        .down("lost deliveries", "lost")
+        .when(stalled, |c| c.up(stopped, "stalled_at_message", &[]))
+}
+
+fn stalled_words(stalled: bool) -> &'static str {
+    if stalled { " + 1 that never reads" } else { "" }
 }
 
 pub fn chat_room(s: &Setup) -> Vec<Case> {
     let rust = s.rust("chat-room", &["--lines"]);
-    let python = s.python("chat-room", &[]);
-    let ahead = [(Kind::Python, 1.0)];
-    let mut cases = Vec::new();
-    for (users, stalled) in [(200, false), (200, true), (50, false), (50, true)]
-    {
-        let mut contenders = vec![server(
-            "Rust",
-            Kind::Rust,
-            rust.clone(),
-            &chat(s, users, "lines", stalled),
-        )];
+    let rooms = [(200, false), (200, true), (50, false), (50, true)];
+    let cases = rooms.map(|(users, stalled)| {
+        let label = format!("{users} users{}", stalled_words(stalled));
+        let lines = s.chat(users, "lines", stalled);
+        let raw = s.chat(users, "raw", stalled);
+        let python = s.py("chat-room", &[]);
+        let stopped = "messages before the room stopped";
         // The stalled room of 200 is Rust's row alone; only the room of
         // 200 has a bare server.
-        if users == 50 || !stalled {
-            let raw = chat(s, users, "raw", stalled);
-            contenders.push(server(
-                "Python original",
-                Kind::Python,
-                python.clone(),
-                &raw,
-            ));
+        let case = Case::new("chat-room", label, lines.clone())
+            .server("Rust", Rust, rust.clone())
+            .when(users == 50 || !stalled, |c| {
+                c.load(raw).server("Python original", Python, python)
+            })
+            .when(users == 200 && !stalled, |c| {
+                c.load(lines).server("bare", Bare, s.bare("chat-room", &[]))
+            });
+        match stalled {
+            false => delivery(case, &[(Python, 1.0)], false),
+            true => case
+                .down("p99 delivery, ms", "p99_ms")
+                .down("lost deliveries", "lost")
+                .when(users == 50, |c| {
+                    c.up(stopped, "stalled_at_message", &[])
+                }),
         }
-        if users == 200 && !stalled {
-            let bare = s.bare("chat-room", &[]);
-            contenders.push(server(
-                "bare",
-                Kind::Bare,
-                bare,
-                &chat(s, users, "lines", false),
-            ));
-        }
-        let mut metrics = delivery(if stalled { &[] } else { &ahead }, stalled);
-        if stalled {
-            metrics.remove(0);
-            if users == 200 {
-                metrics.pop();
-            }
-        }
-        let label = format!(
-            "{users} users{}",
-            if stalled { " + 1 that never reads" } else { "" }
-        );
-        cases.push(case("chat-room", label, contenders, metrics));
-    }
-    cases
+    });
+    cases.into()
 }
 
 /// Lesson 7: one thread against a thread per connection, on the two
@@ -488,127 +403,74 @@ pub fn chat_room(s: &Setup) -> Vec<Case> {
 /// column; the Python ports are the selectors one (hello) and the
 /// original's room (chat).
 pub fn select_server(s: &Setup) -> Vec<Case> {
-    let one_thread = s.rust("select-server", &[]);
-    let script = s.root.join("crates/select-server/python/server.py");
-    let mut selectors = vec![s.python.clone(), script.display().to_string()];
-    selectors.extend(strings(&["--bind", "127.0.0.1:0"]));
-    selectors.extend(strings(HUGE_CAP));
-    let mut cases = Vec::new();
+    let (lesson, mut cases) = ("select-server", Vec::new());
+    let chat_flags = ["--protocol", "chat", "--lines"];
+    let selectors = s.py(lesson, HUGE_CAP);
     for n in [1, 16, 256, 1000, s.scale] {
-        let load = timed(s, "hello-echo", "--connections", n);
-        let mut contenders = vec![server(
-            "one thread",
-            Kind::Rust,
-            [&one_thread[..], &strings(HUGE_CAP)].concat(),
-            &load,
-        )];
-        if n <= 1000 {
-            contenders.push(server(
-                "Python selectors",
-                Kind::Python,
-                selectors.clone(),
-                &load,
-            ));
-        }
-        let threads = s.rust("hello-echo", HUGE_CAP);
-        contenders.push(server(
-            "threads (lesson 1)",
-            Kind::Reference,
-            threads,
-            &load,
-        ));
-        let (speed, memory) = match n {
-            _ if n == s.scale => {
-                (vec![(Kind::Reference, 1.0)], vec![(Kind::Reference, 4.0)])
-            }
-            16 => (vec![(Kind::Reference, 0.9)], vec![]),
-            _ => (vec![], vec![]),
-        };
-        let metrics = vec![
-            higher("round trips/s", "per_s", &speed),
-            lower("p99 latency, ms", "p99_ms"),
-            Metric {
-                targets: memory,
-                ..mib("server memory under load, MiB", "server_rss_kib")
-            },
-            lower("server threads", "server_threads"),
-            lower("server CPU per round trip, µs", "server_cpu_us_per_step"),
-        ];
+        let load = s.timed("hello-echo", "--connections", n);
         let label = format!("hello, {}", plural(n, "connection"));
-        cases.push(case("select-server", label, contenders, metrics));
-    }
-    let chat_one = [
-        &one_thread[..],
-        &strings(&["--protocol", "chat", "--lines"]),
-    ]
-    .concat();
-    let ahead = [(Kind::Reference, 1.0), (Kind::Python, 1.0)];
-    for (users, stalled) in [(50, false), (200, false), (50, true), (200, true)]
-    {
-        let lines = chat(s, users, "lines", stalled);
-        let contenders = vec![
-            server("one thread", Kind::Rust, chat_one.clone(), &lines),
-            server(
-                "Python original",
-                Kind::Python,
-                s.python("chat-room", &[]),
-                &chat(s, users, "raw", stalled),
-            ),
-            server(
-                "threads (lesson 5)",
-                Kind::Reference,
-                s.rust("chat-room", &["--lines"]),
-                &lines,
-            ),
-        ];
-        let metrics = delivery(if stalled { &[] } else { &ahead }, stalled);
-        let label = format!(
-            "chat, {users} users{}",
-            if stalled { " + 1 that never reads" } else { "" }
+        let (speed, memory): (&[_], &[_]) = match n {
+            _ if n == s.scale => (&[(Reference, 1.0)], &[(Reference, 4.0)]),
+            16 => (&[(Reference, 0.9)], &[]),
+            _ => (&[], &[]),
+        };
+        let threads = s.rust("hello-echo", HUGE_CAP);
+        let cpu = "server CPU per round trip, µs";
+        let rss = "server memory under load, MiB";
+        cases.push(
+            Case::new(lesson, label, load)
+                .server("one thread", Rust, s.rust(lesson, HUGE_CAP))
+                .when(n <= 1000, |c| {
+                    let python = selectors.clone();
+                    c.server("Python selectors", Python, python)
+                })
+                .server("threads (lesson 1)", Reference, threads)
+                .up("round trips/s", "per_s", speed)
+                .down("p99 latency, ms", "p99_ms")
+                .down(rss, "server_rss_kib")
+                .held(memory)
+                .down("server threads", "server_threads")
+                .down(cpu, CPU),
         );
-        cases.push(case("select-server", label, contenders, metrics));
+    }
+    let rooms = [(50, false), (200, false), (50, true), (200, true)];
+    for (users, stalled) in rooms {
+        let label = format!("chat, {users} users{}", stalled_words(stalled));
+        let lines = s.chat(users, "lines", stalled);
+        let python = s.py("chat-room", &[]);
+        let threads = s.rust("chat-room", &["--lines"]);
+        let case = Case::new(lesson, label, lines.clone())
+            .server("one thread", Rust, s.rust(lesson, &chat_flags))
+            .load(s.chat(users, "raw", stalled))
+            .server("Python original", Python, python)
+            .load(lines)
+            .server("threads (lesson 5)", Reference, threads);
+        let ahead = [(Reference, 1.0), (Python, 1.0)];
+        cases.push(delivery(case, &ahead, stalled));
     }
     cases
 }
 
 pub fn http_get(s: &Setup) -> Vec<Case> {
-    let get_py = s
-        .root
-        .join("crates/http-get/python/get.py")
-        .display()
-        .to_string();
-    let clients = [
-        ("Rust", Kind::Rust, vec![s.binary("http-get")]),
-        ("Python port", Kind::Python, vec![s.python.clone(), get_py]),
-        ("curl", Kind::Reference, strings(&["curl", "-sS"])),
-    ];
-    let metrics = || {
-        vec![
-            higher("MiB/s", "mib_per_s", &[(Kind::Reference, 0.9)]),
-            mib("client peak memory, MiB", "client_peak_rss_kib"),
-        ]
-    };
+    let rust = vec![s.release.join("http-get").display().to_string()];
+    let python = s.python("http-get", "get.py", &[]);
+    let curl = strings(&["curl", "-sS"]);
     // The same file over https: TLS's records and ciphers on both sides
     // (each client is given the certificate with --cacert).
-    [(false, "from nginx"), (true, "over https from nginx")]
-        .into_iter()
-        .map(|(tls, words)| {
-            let contenders = clients
-                .iter()
-                .map(|(who, kind, client)| Contender {
-                    who: who.to_string(),
-                    kind: *kind,
-                    run: Run::Nginx {
-                        client: client.clone(),
-                        tls,
-                    },
-                })
-                .collect();
-            let label = format!("{} {words}", size_words(s.big_size));
-            Case {
-                warm: Some(s.files.join("big.bin")),
-                ..case("http-get", label, contenders, metrics())
-            }
-        })
-        .collect()
+    let ways = [(false, "from nginx"), (true, "over https from nginx")];
+    let cases = ways.map(|(tls, words)| {
+        let label = format!("{} {words}", size_words(s.big_size));
+        let nginx = |client: &[String]| {
+            let client = client.to_vec();
+            Run::Nginx { client, tls }
+        };
+        Case::new("http-get", label, vec![])
+            .tool("Rust", Rust, nginx(&rust))
+            .tool("Python port", Python, nginx(&python))
+            .tool("curl", Reference, nginx(&curl))
+            .up("MiB/s", "mib_per_s", &[(Reference, 0.9)])
+            .down("client peak memory, MiB", "client_peak_rss_kib")
+            .warm(s.files.join("big.bin"))
+    });
+    cases.into()
 }

@@ -37,7 +37,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use netkit::testing::{ServerProcess, try_finish_within, try_spawn_piped};
+use netkit::testing::ServerProcess;
 use serde::Serialize;
 
 use crate::results::{Entry, Machine, Results, Row};
@@ -68,14 +68,9 @@ const QUICK_FILE_SIZE: u64 = 64 << 20;
 /// besides its connections'.
 const SCALE_CONNECTIONS: u64 = 10_000;
 const SPARE_FILES: u64 = 256;
-/// The tools behind the reference cells, and how to install each.
-const INSTALL: [(&str, &str); 5] = [
-    ("socat", "apt install socat"),
-    ("iperf3", "apt install iperf3"),
-    ("curl", "apt install curl"),
-    ("nginx", "apt install nginx"),
-    ("openssl", "apt install openssl"),
-];
+/// The tools behind the reference cells (each installed by `apt install
+/// TOOL` on Debian).
+const TOOLS: [&str; 5] = ["socat", "iperf3", "curl", "nginx", "openssl"];
 
 /// What `netbench suite` was asked.
 pub struct Options {
@@ -114,35 +109,34 @@ struct Setup {
 /// Runs the suite (or the soak); an error if any run failed.
 pub fn run(options: &Options) -> anyhow::Result<()> {
     if cfg!(debug_assertions) {
-        bail!("a debug build measures itself: run it with cargo run --release");
+        bail!("a debug build measures itself: use cargo run --release");
     }
     // Started in the background by a shell, this process ignores SIGINT,
     // and its children would inherit that and ignore our stop signal.
     // A handler here is reset to the default in each child at exec.
     ctrlc::set_handler(|| std::process::exit(130))?;
-    let lessons: Vec<&str> = match options.lessons.is_empty() {
-        true => LESSONS.to_vec(),
-        false => LESSONS
-            .into_iter()
-            .filter(|l| options.lessons.iter().any(|o| o == l))
-            .collect(),
-    };
-    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
-    let root = root.canonicalize().unwrap_or(root);
-    let target =
-        root.join(std::env::var("CARGO_TARGET_DIR").unwrap_or("target".into()));
-    let out = target.join("bench");
-    let mut crates = lessons.clone();
-    if lessons.contains(&"select-server") {
-        crates.extend(["hello-echo", "chat-room"]); // its reference column
+    let asked = |lesson: &&str| options.lessons.iter().any(|l| l == lesson);
+    let mut lessons: Vec<&str> = LESSONS.into_iter().filter(asked).collect();
+    if lessons.is_empty() {
+        lessons = LESSONS.to_vec();
     }
-    build(&root, &crates)?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = root.canonicalize().unwrap_or(root);
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or("target".into());
+    let (target, out) = (root.join(&target), root.join(target).join("bench"));
+    // Lesson 7's reference column is lessons 1 and 5's servers.
+    let seven = lessons.contains(&"select-server");
+    let more = seven.then_some(["hello-echo", "chat-room"]);
+    build(
+        &root,
+        lessons.iter().copied().chain(more.into_iter().flatten()),
+    )?;
     let nofile = raise_nofile();
     fs::create_dir_all(&out)?;
     let scratch = tempfile::Builder::new().prefix("bench-").tempdir_in(&out)?;
-    let workdir = scratch.path().to_path_buf();
+    let q = options.quick;
     let setup = Setup {
-        quick: options.quick,
+        quick: q,
         release: target.join("release"),
         netbench: std::env::current_exe()?,
         python: "python3".into(),
@@ -150,70 +144,58 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         scale: if options.soak {
             0
         } else {
-            scale_connections(nofile, options.quick)
+            scale_connections(nofile, q)
         },
-        files: workdir.join("files"),
-        big_size: if options.quick {
-            QUICK_FILE_SIZE
-        } else {
-            BIG_FILE_SIZE
-        },
-        workdir,
+        files: scratch.path().join("files"),
+        big_size: if q { QUICK_FILE_SIZE } else { BIG_FILE_SIZE },
+        workdir: scratch.path().into(),
         root,
     };
     if options.soak {
         return soak::run(&setup, &lessons, &out);
     }
-    let missing: Vec<&str> = INSTALL
-        .iter()
-        .map(|(tool, _)| *tool)
-        .filter(|t| !installed(t))
-        .collect();
+    let missing: Vec<&str> =
+        TOOLS.into_iter().filter(|t| !on_path(t)).collect();
     for tool in &missing {
         eprintln!(
-            "bench: {tool} is not installed; its cells are skipped (to include them: {})",
-            install(tool)
+            "bench: {tool} is not installed; its cells are skipped \
+             (to include them: apt install {tool})"
         );
     }
-    if lessons
-        .iter()
-        .any(|l| ["file-downloader", "http-get"].contains(l))
-    {
+    if lessons.contains(&"file-downloader") || lessons.contains(&"http-get") {
         tools::write_random(&setup.files.join("big.bin"), setup.big_size)?;
     }
-    let repeats = if options.quick { 1 } else { options.repeats };
+    let repeats = if q { 1 } else { options.repeats };
+    let (machine, mut failures) = (machine(nofile), Vec::new());
     let mut results = Results {
-        machine: machine(nofile),
+        machine,
         repeats,
-        measured: None,
-        rows: vec![],
+        ..Results::default()
     };
-    let mut failures = Vec::new();
-    for lesson in &lessons {
-        for case in cases_of(lesson, &setup) {
-            let (rows, failed) = run_case(&setup, &case, repeats, &missing);
-            results.rows.extend(rows);
-            failures.extend(failed);
-        }
+    for case in lessons.iter().flat_map(|lesson| cases_of(lesson, &setup)) {
+        let (rows, failed) = run_case(&setup, &case, repeats, &missing);
+        results.rows.extend(rows);
+        failures.extend(failed);
     }
-    let markdown = write_all(&results, &out)?;
-    println!("{markdown}");
+    println!("{}", write_all(&results, &out)?);
     eprintln!(
-        "bench: wrote {}, results.md and chart.svg",
-        out.join("results.json").display()
+        "bench: wrote {}/results.{{json,md}}, chart.svg",
+        out.display()
     );
     if options.update_docs {
         let docs = setup.root.join("docs/src/bench");
-        let mut book = results;
-        let earlier = fs::read_to_string(docs.join("results.json"));
-        if let (true, Ok(text)) = (lessons.len() < LESSONS.len(), earlier) {
+        let book = fs::read_to_string(docs.join("results.json"));
+        let results = match book {
             // Some lessons only: their rows replace theirs in the book's
             // results, and every other lesson keeps its rows and its date.
-            let earlier: Results = serde_json::from_str(&text)?;
-            book = earlier.merged(&book, &lessons, &LESSONS);
-        }
+            Ok(book) if lessons.len() < LESSONS.len() => {
+                let book: Results = serde_json::from_str(&book)?;
+                book.merged(&results, &lessons, &LESSONS)
+            }
+            _ => results,
+        };
         fs::create_dir_all(&docs)?;
-        write_all(&book, &docs)?;
+        write_all(&results, &docs)?;
         eprintln!("bench: wrote them into {}", docs.display());
     }
     if !failures.is_empty() {
@@ -237,13 +219,13 @@ fn cases_of(lesson: &str, setup: &Setup) -> Vec<Case> {
 /// results.json, results.md and chart.svg into `dir`; returns the table.
 fn write_all(results: &Results, dir: &Path) -> anyhow::Result<String> {
     // One space of indent, as the book's file has always been written.
-    let mut json = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b" ");
-    results.serialize(&mut serde_json::Serializer::with_formatter(
-        &mut json, formatter,
-    ))?;
-    json.push(b'\n');
-    fs::write(dir.join("results.json"), json)?;
+    let indent = serde_json::ser::PrettyFormatter::with_indent(b" ");
+    let mut json = serde_json::Serializer::with_formatter(Vec::new(), indent);
+    results.serialize(&mut json)?;
+    fs::write(
+        dir.join("results.json"),
+        [json.into_inner(), vec![b'\n']].concat(),
+    )?;
     let markdown = table::table(results, &LESSONS);
     fs::write(dir.join("results.md"), &markdown)?;
     fs::write(dir.join("chart.svg"), crate::chart::draw_svg(results)?)?;
@@ -251,13 +233,14 @@ fn write_all(results: &Results, dir: &Path) -> anyhow::Result<String> {
 }
 
 /// `cargo build --release` of the lessons measured.
-fn build(root: &Path, crates: &[&str]) -> anyhow::Result<()> {
+fn build<'a>(
+    root: &Path,
+    crates: impl Iterator<Item = &'a str>,
+) -> anyhow::Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or("cargo".into());
     let mut command = Command::new(cargo);
     command.current_dir(root).args(["build", "--release", "-q"]);
-    for name in crates {
-        command.args(["-p", name]);
-    }
+    command.args(crates.flat_map(|name| ["-p", name]));
     eprintln!("bench: {command:?}");
     if !command.status()?.success() {
         bail!("the build failed");
@@ -265,29 +248,19 @@ fn build(root: &Path, crates: &[&str]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn installed(tool: &str) -> bool {
+fn on_path(tool: &str) -> bool {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path).any(|dir| dir.join(tool).is_file())
-}
-
-fn install(tool: &str) -> &'static str {
-    INSTALL
-        .iter()
-        .find(|(t, _)| *t == tool)
-        .map_or("", |(_, how)| how)
 }
 
 /// Raises the open-file limit to the hard limit (the servers and the
 /// loads inherit it) and returns the limit now in force.
 fn raise_nofile() -> u64 {
-    let before = netkit::descriptors::budget(1).map(|budget| budget.limit);
+    let before = netkit::descriptors::budget(1).map_or(0, |b| b.limit);
     // `None` is no limit at all: as good as a million.
     let now = netkit::descriptors::raise_limit().unwrap_or(1 << 20);
-    if before.is_some_and(|before| before < now) {
-        eprintln!(
-            "bench: open-file limit raised from {} to {now} for the servers and netbench",
-            before.unwrap_or(0)
-        );
+    if before < now {
+        eprintln!("bench: open-file limit raised from {before} to {now}");
     }
     now
 }
@@ -298,20 +271,21 @@ fn raise_nofile() -> u64 {
 /// needs an open-file limit a little above the connections; a process
 /// can raise its soft limit up to the hard limit only.
 fn scale_connections(nofile: u64, quick: bool) -> usize {
-    let fits = nofile.saturating_sub(SPARE_FILES);
-    let (mut count, mut why) = (SCALE_CONNECTIONS, String::new());
-    if fits < SCALE_CONNECTIONS {
-        count = fits / 1000 * 1000;
+    let fits = nofile.saturating_sub(SPARE_FILES) / 1000 * 1000;
+    let mut count = fits.min(SCALE_CONNECTIONS);
+    let mut why = String::new();
+    if count < SCALE_CONNECTIONS {
         why = format!(
-            ", not {}: our server needs one descriptor per connection, so {} open files, \
-             and the hard limit here is {} (raise it with ulimit -Hn as root, or in limits.conf)",
+            ", not {}: our server needs one descriptor per connection, so \
+             {} open files, and the hard limit here is {} (raise it with \
+             ulimit -Hn as root, or in limits.conf)",
             thousands(SCALE_CONNECTIONS),
             thousands(SCALE_CONNECTIONS + SPARE_FILES),
             thousands(nofile)
         );
     }
-    if quick && count > 2000 {
-        (count, why) = (2000, " (--quick)".into());
+    if quick {
+        (count, why) = (count.min(2000), " (--quick)".into());
     }
     eprintln!(
         "bench: the scale rows run {} connections{why}",
@@ -330,32 +304,40 @@ pub fn thousands(n: u64) -> String {
 
 /// What the figures were measured on.
 fn machine(nofile: u64) -> Machine {
-    let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let read = |path| fs::read_to_string(path).unwrap_or_default();
+    let cpuinfo = read("/proc/cpuinfo");
     let model = cpuinfo.lines().find(|l| l.starts_with("model name"));
     let python = Command::new("python3").arg("--version").output();
-    let python =
-        python.map(|out| String::from_utf8_lossy(&out.stdout).into_owned());
+    let python = python.map_or(String::new(), |out| {
+        let version = String::from_utf8_lossy(&out.stdout);
+        version.trim().trim_start_matches("Python ").into()
+    });
+    let cores = cpuinfo.lines().filter(|l| l.starts_with("processor"));
     Machine {
-        cores: cpuinfo
-            .lines()
-            .filter(|l| l.starts_with("processor"))
-            .count(),
+        cores: cores.count(),
         cpu: model
             .and_then(|l| l.split_once(':'))
-            .map_or("", |(_, m)| m.trim())
+            .map_or("", |m| m.1.trim())
             .into(),
-        kernel: fs::read_to_string("/proc/sys/kernel/osrelease")
-            .unwrap_or_default()
-            .trim()
-            .into(),
-        python: python
-            .unwrap_or_default()
-            .trim()
-            .trim_start_matches("Python ")
-            .into(),
+        kernel: read("/proc/sys/kernel/osrelease").trim().into(),
+        python,
         date: jiff::Zoned::now().date().to_string(),
         nofile,
     }
+}
+
+/// Why a run cannot be made here: the tools it needs that are missing.
+fn skipped(run: &Run, missing: &[&str]) -> Option<String> {
+    let absent: Vec<&str> = run
+        .needs()
+        .into_iter()
+        .filter(|t| missing.contains(t))
+        .collect();
+    let how: Vec<String> =
+        absent.iter().map(|t| format!("apt install {t}")).collect();
+    let absent = absent.join(", ");
+    (!how.is_empty())
+        .then(|| format!("{absent} not installed ({})", how.join("; ")))
 }
 
 /// Runs every contender of a case `repeats` times, alternating; returns
@@ -366,64 +348,38 @@ fn run_case(
     repeats: u32,
     missing: &[&str],
 ) -> (Vec<Row>, Vec<String>) {
-    let mut runs = vec![Vec::new(); case.contenders.len()];
-    let skipped: Vec<Option<String>> = case
-        .contenders
+    let contenders = &case.contenders;
+    let mut runs = vec![Vec::new(); contenders.len()];
+    let skips: Vec<_> = contenders
         .iter()
-        .map(|c| {
-            let absent: Vec<&str> = c
-                .run
-                .needs()
-                .into_iter()
-                .filter(|t| missing.contains(t))
-                .collect();
-            let how: Vec<&str> = absent.iter().map(|t| install(t)).collect();
-            (!absent.is_empty()).then(|| {
-                format!(
-                    "{} not installed ({})",
-                    absent.join(", "),
-                    how.join("; ")
-                )
-            })
-        })
+        .map(|c| skipped(&c.run, missing))
         .collect();
     let mut failures = Vec::new();
     for repeat in 1..=repeats {
-        for (i, contender) in case.contenders.iter().enumerate() {
-            if skipped[i].is_some() {
+        for (i, contender) in contenders.iter().enumerate() {
+            if skips[i].is_some() {
                 continue;
             }
-            eprintln!(
-                "bench: {}, {}: {} ({repeat}/{repeats})",
-                case.lesson, case.label, contender.who
-            );
-            if let Some(file) = &case.warm {
-                tools::warm(file);
-            }
+            let what =
+                format!("{}, {}, {}", case.lesson, case.label, contender.who);
+            eprintln!("bench: {what} ({repeat}/{repeats})");
+            case.warm.iter().for_each(|file| tools::warm(file));
             match run_once(setup, &contender.run) {
                 Ok(report) => runs[i].push(report),
                 Err(err) => {
                     eprintln!("bench: FAILED: {err:#}");
-                    failures.push(format!(
-                        "{}, {}, {}: {err:#}",
-                        case.lesson, case.label, contender.who
-                    ));
+                    failures.push(format!("{what}: {err:#}"));
                 }
             }
         }
     }
     let rows = case.metrics.iter().map(|metric| {
-        let entries = case.contenders.iter().enumerate().map(|(i, c)| {
-            match &skipped[i] {
-                Some(why) => Entry::skipped(&c.who, c.kind, why),
-                None => Entry::of_runs(
-                    &c.who,
-                    c.kind,
-                    runs[i]
-                        .iter()
-                        .filter_map(|r| metric.key.value(r))
-                        .collect(),
-                ),
+        let entries = contenders.iter().zip(&skips).zip(&runs);
+        let entries = entries.map(|((c, skip), runs)| match skip {
+            Some(why) => Entry::skipped(&c.who, c.kind, why),
+            None => {
+                let figures = runs.iter().filter_map(|r| metric.value(r));
+                Entry::of_runs(&c.who, c.kind, figures.collect())
             }
         });
         let mut row = Row {
@@ -445,12 +401,8 @@ fn run_once(setup: &Setup, run: &Run) -> anyhow::Result<serde_json::Value> {
     match run {
         Run::Server { command, load } => {
             let server = start(command, Stdio::null())?;
-            let report = netbench(
-                setup,
-                load,
-                &server.addr.to_string(),
-                Some(server.id()),
-            );
+            let addr = server.addr.to_string();
+            let report = netbench(setup, load, &addr, Some(server.id()));
             server.stop(STOP_TIMEOUT);
             report
         }
@@ -463,12 +415,9 @@ fn run_once(setup: &Setup, run: &Run) -> anyhow::Result<serde_json::Value> {
 /// Starts a server, its stderr (its log) to `log`, and waits for its
 /// `listening on` line.
 fn start(command: &[String], log: Stdio) -> anyhow::Result<ServerProcess> {
-    let mut command_line = Command::new(&command[0]);
-    command_line
-        .args(&command[1..])
-        .stdin(Stdio::null())
-        .stderr(log);
-    ServerProcess::try_start(&mut command_line, STARTUP_TIMEOUT)
+    let mut line = Command::new(&command[0]);
+    line.args(&command[1..]).stdin(Stdio::null()).stderr(log);
+    ServerProcess::try_start(&mut line, STARTUP_TIMEOUT)
         .map_err(anyhow::Error::msg)
 }
 
@@ -481,30 +430,15 @@ fn netbench(
     pid: Option<u32>,
 ) -> anyhow::Result<serde_json::Value> {
     let mut command = Command::new(&setup.netbench);
-    command
-        .arg(&load[0])
-        .args(["--connect", addr, "--json"])
-        .args(&load[1..]);
+    command.arg(&load[0]).args(["--connect", addr, "--json"]);
+    command.args(&load[1..]);
     if let Some(pid) = pid {
         command.args(["--server-pid", &pid.to_string()]);
     }
-    let (status, stdout, stderr) = run_to_end(&mut command)?;
+    let (status, stdout, stderr) = tools::run_to_end(&mut command)?;
     if !status.success() {
-        bail!(
-            "{}",
-            stderr.trim().lines().last().unwrap_or("netbench failed")
-        );
+        let last = stderr.trim().lines().last().unwrap_or("netbench failed");
+        bail!("{last}");
     }
     serde_json::from_str(&stdout).context("netbench's --json report")
-}
-
-/// Runs a command to its end within [`RUN_TIMEOUT`]: status, stdout,
-/// stderr.
-fn run_to_end(
-    command: &mut Command,
-) -> anyhow::Result<(std::process::ExitStatus, String, String)> {
-    let child = try_spawn_piped(command)
-        .with_context(|| format!("start {command:?}"))?;
-    try_finish_within(child, RUN_TIMEOUT)
-        .with_context(|| format!("{command:?} ran over {RUN_TIMEOUT:?}"))
 }
