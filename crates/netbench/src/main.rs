@@ -215,9 +215,8 @@ struct FileDownloaderArgs {
     #[arg(long, value_name = "NAME", default_value = "big.bin")]
     name: String,
 
-    /// How to ask: raw (the original's bare name), framed (the servers'
-    /// --framed), or none (a server that sends without being asked, such
-    /// as socat)
+    /// How to ask: raw (the original's bare name), or none (a server
+    /// that sends without being asked, such as socat)
     #[arg(long, value_enum, default_value_t = file_downloader::Request::Raw)]
     request: file_downloader::Request,
 

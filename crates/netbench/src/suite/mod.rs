@@ -34,6 +34,7 @@ mod tools;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -114,7 +115,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     // Started in the background by a shell, this process ignores SIGINT,
     // and its children would inherit that and ignore our stop signal.
     // A handler here is reset to the default in each child at exec.
-    ctrlc::set_handler(|| std::process::exit(130))?;
+    ctrlc::set_handler(interrupted)?;
     let asked = |lesson: &&str| options.lessons.iter().any(|l| l == lesson);
     let mut lessons: Vec<&str> = LESSONS.into_iter().filter(asked).collect();
     if lessons.is_empty() {
@@ -412,13 +413,70 @@ fn run_once(setup: &Setup, run: &Run) -> anyhow::Result<serde_json::Value> {
     }
 }
 
+/// The processes this run has started and not yet seen end. No
+/// destructor runs after `process::exit`, so on SIGINT (Ctrl-C, which the
+/// terminal sends them too, or `kill -INT` to the suite alone, which it
+/// does not) the suite passes the signal on before it exits.
+static RUNNING: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+fn running() -> MutexGuard<'static, Vec<u32>> {
+    RUNNING.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Holds a process's id in [`RUNNING`] for as long as it lives.
+struct Running(u32);
+
+impl Running {
+    fn new(pid: u32) -> Running {
+        running().push(pid);
+        Running(pid)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        running().retain(|&pid| pid != self.0);
+    }
+}
+
+/// SIGINT: stop what we started, then exit as a process stopped by it.
+fn interrupted() {
+    for pid in running().clone() {
+        netkit::testing::try_signal(pid, "-INT");
+    }
+    std::process::exit(130);
+}
+
+/// A server this run started: stopped by [`Server::stop`], or by
+/// [`interrupted`] if the suite is stopped first.
+struct Server {
+    process: ServerProcess,
+    _running: Running,
+}
+
+impl Server {
+    fn stop(self, grace: Duration) {
+        self.process.stop(grace);
+    }
+}
+
+impl std::ops::Deref for Server {
+    type Target = ServerProcess;
+
+    fn deref(&self) -> &ServerProcess {
+        &self.process
+    }
+}
+
 /// Starts a server, its stderr (its log) to `log`, and waits for its
 /// `listening on` line.
-fn start(command: &[String], log: Stdio) -> anyhow::Result<ServerProcess> {
+fn start(command: &[String], log: Stdio) -> anyhow::Result<Server> {
     let mut line = Command::new(&command[0]);
     line.args(&command[1..]).stdin(Stdio::null()).stderr(log);
-    ServerProcess::try_start(&mut line, STARTUP_TIMEOUT)
-        .map_err(anyhow::Error::msg)
+    let process = ServerProcess::try_start(&mut line, STARTUP_TIMEOUT)
+        .map_err(anyhow::Error::msg)?;
+    let _running = Running::new(process.id());
+    Ok(Server { process, _running })
 }
 
 /// Runs one netbench load (`load`: the mode and its flags) against

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use netkit::testing::{try_finish_within, try_spawn_piped};
 
-use super::{STOP_TIMEOUT, Setup, start, tools};
+use super::{Running, STOP_TIMEOUT, Setup, start, tools};
 
 /// Each server's `--max-clients`: a burst opens the cap and 50 more.
 const SOAK_CAP: &str = "64";
@@ -60,7 +60,7 @@ pub fn run(setup: &Setup, lessons: &[&str], out: &Path) -> anyhow::Result<()> {
             [&["--protocol", "chat", "--lines"][..], &cap].concat(),
         ),
     ];
-    let mut running = Vec::new();
+    let (mut running, mut guards) = (Vec::new(), Vec::new());
     for (name, load_for, flags) in servers {
         let lesson = name.split(' ').next().unwrap_or(name);
         if !lessons.contains(&lesson) {
@@ -94,7 +94,9 @@ pub fn run(setup: &Setup, lessons: &[&str], out: &Path) -> anyhow::Result<()> {
             ]);
         }
         eprintln!("bench: {soak:?}");
-        running.push((name, server, try_spawn_piped(&mut soak)?));
+        let soak = try_spawn_piped(&mut soak)?;
+        guards.push(Running::new(soak.id()));
+        running.push((name, server, soak));
     }
     let deadline =
         Instant::now() + Duration::from_secs(minutes * 60) + SOAK_SLACK;

@@ -16,7 +16,7 @@ use anyhow::{Context, bail};
 use netkit::testing::{Process, try_finish_within, try_spawn_piped};
 use serde_json::{Value, json};
 
-use super::{RUN_TIMEOUT, STARTUP_TIMEOUT, STOP_TIMEOUT, Setup};
+use super::{RUN_TIMEOUT, Running, STARTUP_TIMEOUT, STOP_TIMEOUT, Setup};
 
 /// nginx serving the files directory over http or https, as one
 /// process, everything under its own directory.
@@ -100,6 +100,7 @@ fn with_tool<T>(
     command.stdout(Stdio::null()).stderr(Stdio::null());
     let mut tool = Process::try_start(&mut command)
         .with_context(|| format!("start {program}"))?;
+    let _running = Running::new(tool.id());
     let deadline = Instant::now() + STARTUP_TIMEOUT;
     while !listening(port) {
         if Instant::now() > deadline || tool.has_exited() {
@@ -224,6 +225,7 @@ fn timed_with_memory(
     let began = Instant::now();
     let child = try_spawn_piped(command)?;
     let (pid, done) = (child.id(), AtomicBool::new(false));
+    let _running = Running::new(pid);
     let (finished, peak) = thread::scope(|scope| {
         let sampler = scope.spawn(|| {
             let mut peak = None;
@@ -254,6 +256,7 @@ pub fn run_to_end(
 ) -> anyhow::Result<(std::process::ExitStatus, String, String)> {
     let child = try_spawn_piped(command)
         .with_context(|| format!("start {command:?}"))?;
+    let _running = Running::new(child.id());
     try_finish_within(child, RUN_TIMEOUT)
         .with_context(|| format!("{command:?} ran over {RUN_TIMEOUT:?}"))
 }
