@@ -75,6 +75,10 @@ pub struct Measured {
     pub date: String,
     /// The kernel's release: a new one is worth a note in the table.
     pub kernel: String,
+    /// The processor: a VM's host can change between runs. Absent in
+    /// records written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<String>,
     /// Runs behind each figure.
     pub repeats: u32,
 }
@@ -281,6 +285,7 @@ impl Results {
         Measured {
             date: self.machine.date.clone(),
             kernel: self.machine.kernel.clone(),
+            cpu: Some(self.machine.cpu.clone()),
             repeats: self.repeats,
         }
     }

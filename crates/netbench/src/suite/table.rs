@@ -117,9 +117,15 @@ pub fn table(results: &Results, lessons: &[&str]) -> String {
     for lesson in lessons {
         match measured.get(*lesson) {
             Some(w) if w.date != m.date || w.kernel != m.kernel => {
+                // Only a recorded processor says whether it was the same.
+                let on = match &w.cpu {
+                    Some(cpu) if *cpu == m.cpu => ", same machine".to_owned(),
+                    Some(cpu) => format!(", {cpu}"),
+                    None => String::new(),
+                };
                 out += &format!(
-                    " The {lesson} rows were measured on {}, same machine, \
-                     Linux {}, median of {} runs.",
+                    " The {lesson} rows were measured on {}{on}, Linux {}, \
+                     median of {} runs.",
                     w.date, w.kernel, w.repeats
                 );
             }
@@ -132,6 +138,7 @@ pub fn table(results: &Results, lessons: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::{Machine, Measured};
 
     /// Three significant digits or so, commas from 100 up, a dash for
     /// nothing measured.
@@ -159,5 +166,41 @@ mod tests {
         assert_eq!(cell(&entry), "1,500");
         entry = Entry::skipped("curl", Kind::Reference, "curl not installed");
         assert_eq!(cell(&entry), "skipped: curl not installed");
+    }
+
+    /// A lesson measured again says on what: "same machine" only when
+    /// the processor recorded with it is the book's.
+    #[test]
+    fn a_lesson_measured_later_names_its_processor() {
+        let when = |lesson: &str, cpu: Option<&str>| {
+            let measured = Measured {
+                date: "2026-12-07".into(),
+                kernel: "6.18-new".into(),
+                cpu: cpu.map(str::to_owned),
+                repeats: 3,
+            };
+            let results = Results {
+                machine: Machine {
+                    cpu: "AMD EPYC".into(),
+                    date: "2026-11-22".into(),
+                    ..Machine::default()
+                },
+                repeats: 3,
+                measured: Some([(lesson.to_owned(), measured)].into()),
+                rows: Vec::new(),
+            };
+            table(&results, &[lesson])
+        };
+        let other = when("http-get", Some("Intel Xeon"));
+        assert!(
+            other
+                .contains("measured on 2026-12-07, Intel Xeon, Linux 6.18-new"),
+            "{other}"
+        );
+        let same = when("http-get", Some("AMD EPYC"));
+        assert!(same.contains("2026-12-07, same machine, Linux"), "{same}");
+        let unknown = when("http-get", None);
+        assert!(unknown.contains("on 2026-12-07, Linux"), "{unknown}");
+        assert!(!unknown.contains("same machine"), "{unknown}");
     }
 }
