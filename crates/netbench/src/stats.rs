@@ -106,9 +106,27 @@ pub fn millis(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
+/// `n` with its thousands grouped, as the book writes figures: 41,099.
+pub fn thousands(n: u64) -> String {
+    match n {
+        0..1000 => n.to_string(),
+        _ => format!("{},{:03}", thousands(n / 1000), n % 1000),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn figures_are_grouped_by_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(10_005), "10,005");
+        assert_eq!(thousands(41_099), "41,099");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)

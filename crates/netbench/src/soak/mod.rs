@@ -39,6 +39,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::stats::thousands;
 use faults::{LONG_HOLD, NEVER_READ_BUFFER, SHORT_HOLD, Seen};
 use sampler::{SAMPLE_PERIOD, Sample, sample_until};
 use verdict::{COUNT_RULE, Figure, MEMORY_RULE, window_len};
@@ -273,19 +274,6 @@ fn lesson_name(lesson: Lesson) -> &'static str {
         Lesson::FileDownloader => "file-downloader",
         Lesson::ChatRoom => "chat-room",
     }
-}
-
-/// `n` with its thousands grouped, as the book writes figures: 41,099.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// How one normal exchange went.
@@ -682,19 +670,5 @@ fn run_fault(options: &Options, which: usize) -> io::Result<Seen> {
             bad(&[login.as_bytes(), &[b'm'; 4096]].concat())
         }
         (Lesson::ChatRoom, _) => burst(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn figures_are_grouped_by_thousands() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(41_099), "41,099");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

@@ -42,6 +42,7 @@ use netkit::testing::ServerProcess;
 use serde::Serialize;
 
 use crate::results::{Entry, Machine, Results, Row};
+use crate::stats::thousands;
 use cases::{Case, Run};
 
 /// Every lesson, in the table's order.
@@ -293,14 +294,6 @@ fn scale_connections(nofile: u64, quick: bool) -> usize {
         thousands(count)
     );
     count as usize
-}
-
-/// 10000 as "10,000".
-pub fn thousands(n: u64) -> String {
-    match n {
-        0..1000 => n.to_string(),
-        _ => format!("{},{:03}", thousands(n / 1000), n % 1000),
-    }
 }
 
 /// What the figures were measured on.

@@ -152,8 +152,6 @@ mod tests {
         assert_eq!(number(Some(4.005)), "4.00");
         assert_eq!(number(Some(0.0)), "0.00");
         assert_eq!(number(None), "–");
-        assert_eq!(super::super::thousands(16), "16");
-        assert_eq!(super::super::thousands(10_256), "10,256");
     }
 
     /// A spread in bold and brackets; one figure alone; a skip says why.
