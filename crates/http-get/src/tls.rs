@@ -285,7 +285,7 @@ fn certificate_problem(cert: &CertificateError, host: &str) -> String {
 
 /// A name as a certificate presents it, without the wrapper rustls
 /// reports it in: `DnsName("files.example")` is `files.example`, and
-/// `IpAddress(0::1)` is `::1`, written as a URL would write it.
+/// `IpAddress(0::1)` is `::1`, in its usual text form.
 fn bare_name(presented: &str) -> String {
     let inside = |prefix: &str, suffix: &str| {
         presented.strip_prefix(prefix)?.strip_suffix(suffix)

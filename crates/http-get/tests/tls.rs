@@ -218,7 +218,7 @@ fn a_certificate_for_another_name_is_refused_naming_both() {
 }
 
 /// rustls reports addresses as `IpAddress(0::1)`: the message writes
-/// them as a URL would.
+/// them in their usual text form.
 #[test]
 fn a_certificate_for_other_addresses_is_refused_naming_them() {
     let site = Site::new(&["127.0.0.2", "::1"], None);

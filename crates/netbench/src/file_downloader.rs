@@ -270,15 +270,12 @@ impl fmt::Display for Report {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Read;
     use std::net::TcpListener;
     use std::thread::{self, JoinHandle};
 
-    use super::*;
+    use netkit::testing::{TEST_TIMEOUT, read_to_close};
 
-    /// Every socket in these tests gives up after this long, so that a
-    /// bug fails a test instead of hanging it.
-    const TEST_TIMEOUT: Duration = Duration::from_secs(5);
+    use super::*;
 
     /// The client's read timeout where a test makes the server stall.
     const STALL_TIMEOUT: Duration = Duration::from_millis(200);
@@ -307,18 +304,10 @@ mod tests {
         (addr, server)
     }
 
-    /// Reads the request up to the client's FIN (a read of 0 bytes): it
-    /// times out, and the test fails, if the client never half-closes.
-    fn read_request(stream: &mut TcpStream) -> Vec<u8> {
-        let mut request = Vec::new();
-        stream.read_to_end(&mut request).unwrap();
-        request
-    }
-
     /// A server that reads the request, sends `answer` and closes.
     fn answering(answer: Vec<u8>) -> (SocketAddr, JoinHandle<Vec<u8>>) {
         serve_once(move |stream| {
-            let request = read_request(stream);
+            let request = read_to_close(stream);
             stream.write_all(&answer).unwrap();
             request
         })
@@ -386,7 +375,7 @@ mod tests {
         let (addr, server) = serve_once(move |stream| {
             stream.write_all(&file_bytes(len)).unwrap();
             stream.shutdown(Half::Write).unwrap();
-            read_request(stream)
+            read_to_close(stream)
         });
         let report = fetch(&options(addr, Request::None)).unwrap();
         assert_eq!(server.join().unwrap(), b"");
@@ -400,7 +389,7 @@ mod tests {
     fn a_stalled_server_is_an_error_not_a_hang() {
         let (release, held) = crossbeam_channel::bounded::<()>(0);
         let (addr, server) = serve_once(move |stream| {
-            let request = read_request(stream);
+            let request = read_to_close(stream);
             stream.write_all(&file_bytes(1000)).unwrap();
             // Hold the connection open until the test is done with it.
             let _ = held.recv_timeout(TEST_TIMEOUT);

@@ -4,7 +4,8 @@
 //!
 //! A histogram keeps one counter per bucket rather than every latency:
 //! its size depends on the range of the latencies, not on how many there
-//! were (a sorted sample of a 60 s UDP run held 190 MB).
+//! were (the Vec of every latency that came before it held 190 MB for a
+//! 60 s UDP run).
 
 use std::fmt;
 use std::time::Duration;
@@ -162,7 +163,7 @@ mod tests {
     }
 
     /// The order of arrival does not matter, and the figures are the
-    /// sample's own to the µs, as a sorted sample gave them: 1,000
+    /// sample's own to the µs, the same as sorting the sample: 1,000
     /// latencies from 1.262 ms to 262.006 ms, odd microseconds included.
     #[test]
     fn figures_match_the_sorted_sample_to_the_microsecond() {

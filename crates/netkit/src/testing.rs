@@ -289,8 +289,9 @@ pub fn read_to_close(stream: &mut impl Read) -> Vec<u8> {
 }
 
 /// A built program (a lesson's binary, or `python3 client.py`) running as
-/// a child process with stdin piped, read line by line on stdout and on
-/// stderr: for clients a test types into and watches.
+/// a child process, read line by line on stdout and on stderr where they
+/// are piped (`start_interactive` pipes all three): for clients a test
+/// types into and watches.
 #[derive(Debug)]
 pub struct Process {
     child: Child,
@@ -588,7 +589,8 @@ pub fn finish_within(
 }
 
 /// [`finish_within`] without failing: `None`, the child killed, if it
-/// did not finish in time.
+/// did not finish in time. For a child from [`try_spawn_piped`]: it
+/// panics if the child's stdout or stderr is not piped.
 pub fn try_finish_within(
     mut child: Child,
     timeout: Duration,

@@ -62,8 +62,8 @@ pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long one load run may take, whatever it is.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(120);
-/// The big file of file-downloader and http-get: 1 GiB, as the issue
-/// asks; 64 MiB with `--quick`.
+/// The big file of file-downloader and http-get: 1 GiB, long enough that
+/// the connection's start is lost in the transfer; 64 MiB with `--quick`.
 const BIG_FILE_SIZE: u64 = 1 << 30;
 const QUICK_FILE_SIZE: u64 = 64 << 20;
 /// The scale row's connections, and the descriptors a process needs
