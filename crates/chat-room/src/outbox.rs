@@ -181,7 +181,11 @@ impl Queue {
     /// the broker drops the [`Outbox`] (then returns `Ok`) or a write
     /// fails. Blocks while the client's receive window is full; the write
     /// timeout (netkit's) ends a wait that never ends.
-    pub fn write_all_to(&self, stream: &TcpStream) -> io::Result<()> {
+    ///
+    /// It takes the queue and drops it on return: after a failed write,
+    /// the broker's next hand-off finds the queue gone ([`Refused::Gone`])
+    /// instead of filling it and waiting for a writer that has stopped.
+    pub fn write_all_to(self, stream: &TcpStream) -> io::Result<()> {
         let mut writer = stream;
         for bytes in &self.messages {
             writer.write_all(&bytes)?;
@@ -273,6 +277,33 @@ mod tests {
         }
         drop(outbox); // ends the writer
         writer.join().expect("the writer").expect("its writes");
+    }
+
+    /// A writer whose write fails drops its queue, so the broker's next
+    /// hand-off is refused at once as gone, rather than queued for a
+    /// writer that has stopped (or, with the queue full, waited for).
+    #[test]
+    fn a_failed_writer_leaves_the_client_gone() {
+        let (server, client) = pair();
+        server
+            .set_write_timeout(Some(TEST_TIMEOUT))
+            .expect("timeout");
+        sockopt::set_socket_send_buffer_size(&*server, 4096).expect("sndbuf");
+        let (outbox, queue) = outbox(Arc::clone(&server), 64);
+        // The client reads nothing: the socket fills, the rest queues.
+        while outbox.waiting() == 0 {
+            outbox.send(&[b'x'; 1000], Duration::ZERO).expect("sent");
+        }
+        let writer = thread::spawn(move || queue.write_all_to(&server));
+        // Closing with bytes unread resets the connection: the writer's
+        // blocked write fails.
+        drop(client);
+        assert!(writer.join().expect("the writer").is_err());
+        assert_eq!(
+            outbox.send(b"more", TEST_TIMEOUT),
+            Err(Refused::Gone),
+            "the queue outlived its writer"
+        );
     }
 
     /// A client gone with a reset is gone for the outbox too.

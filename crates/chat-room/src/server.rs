@@ -153,7 +153,8 @@ fn handle(
     // handle. One descriptor per user, where `try_clone` would take one
     // for each.
     thread::scope(|scope| {
-        scope.spawn(|| write_outbox(&conn.stream, &queue));
+        let stream = &conn.stream;
+        scope.spawn(move || write_outbox(stream, queue));
         let broke = read_messages(conn, id, framing, rest, events);
         // When the server stops, netkit wakes every reader as if its
         // client had closed. That is no leave: the broker is about to say
@@ -287,7 +288,7 @@ fn next_line(
 /// drops the outbox (the user quit, was refused, was too slow, or the
 /// server is stopping), it sends FIN after the last message, and ends the
 /// reading side too.
-fn write_outbox(stream: &TcpStream, queue: &Queue) {
+fn write_outbox(stream: &TcpStream, queue: Queue) {
     // Blocks while the client's receive window is full; the write
     // timeout (netkit's) ends a wait that never ends. An error ends the
     // writer: the broker hears of it at its next message for the client.
