@@ -146,7 +146,7 @@ impl Broker {
                 id,
                 name,
                 framing,
-                outbox,
+                mut outbox,
             } => {
                 if self.ids.contains_key(&name) {
                     // The original's "reuse". Dropping the outbox after it
@@ -223,7 +223,7 @@ impl Broker {
     /// readers is slowed to their pace); one that is not is cut, and the
     /// others are told.
     fn send(&mut self, id: u64, message: &[u8]) {
-        let Some(user) = self.users.get(&id) else {
+        let Some(user) = self.users.get_mut(&id) else {
             return;
         };
         let bytes = user.framing.encode(message);
@@ -287,7 +287,7 @@ impl Broker {
         // No wait: the server is stopping, so nobody is waited for. A
         // client whose queue is full (one that stopped reading) misses
         // the goodbye, and gets the end of the stream all the same.
-        for user in self.users.values() {
+        for user in self.users.values_mut() {
             if user.framing == Framing::Lines {
                 let bye = user.framing.encode(&shutting_down());
                 let _ = user.outbox.send(&bye, Duration::ZERO);

@@ -92,7 +92,14 @@ impl Outbox {
     /// and it has room, and what it does not take to the writer. If the
     /// queue is full, waits at most `wait` for room in it; never waits
     /// for the socket.
-    pub fn send(&self, bytes: &[u8], wait: Duration) -> Result<(), Refused> {
+    ///
+    /// `&mut self`: the rule that keeps the bytes in order (write only
+    /// while nothing waits) holds for one caller at a time, the broker.
+    pub fn send(
+        &mut self,
+        bytes: &[u8],
+        wait: Duration,
+    ) -> Result<(), Refused> {
         let mut rest = bytes;
         // Acquire: pairs with the writer's Release in `write_all_to`, so
         // its last write is in the socket before ours.
@@ -235,7 +242,7 @@ mod tests {
     #[test]
     fn a_message_that_fits_is_written_at_once() {
         let (server, mut client) = pair();
-        let (outbox, _queue) = outbox(server, 4);
+        let (mut outbox, _queue) = outbox(server, 4);
         outbox.send(b"hello\n", Duration::ZERO).expect("sent");
         assert_eq!(outbox.waiting(), 0);
         let mut got = [0; 6];
@@ -261,7 +268,7 @@ mod tests {
         // default.
         sockopt::set_socket_send_buffer_size(&*server, BUFFER).expect("sndbuf");
         sockopt::set_socket_recv_buffer_size(&client, BUFFER).expect("rcvbuf");
-        let (outbox, queue) = outbox(Arc::clone(&server), COUNT);
+        let (mut outbox, queue) = outbox(Arc::clone(&server), COUNT);
         for n in 0..COUNT {
             outbox
                 .send(&message(n, LEN), Duration::ZERO)
@@ -289,7 +296,7 @@ mod tests {
             .set_write_timeout(Some(TEST_TIMEOUT))
             .expect("timeout");
         sockopt::set_socket_send_buffer_size(&*server, 4096).expect("sndbuf");
-        let (outbox, queue) = outbox(Arc::clone(&server), 64);
+        let (mut outbox, queue) = outbox(Arc::clone(&server), 64);
         // The client reads nothing: the socket fills, the rest queues.
         while outbox.waiting() == 0 {
             outbox.send(&[b'x'; 1000], Duration::ZERO).expect("sent");
@@ -310,7 +317,7 @@ mod tests {
     #[test]
     fn a_reset_connection_is_gone() {
         let (server, client) = pair();
-        let (outbox, _queue) = outbox(server, 4);
+        let (mut outbox, _queue) = outbox(server, 4);
         // Closing a socket with bytes still unread makes its kernel send
         // a reset: the client reads one byte of six, and closes.
         outbox.send(b"unread", Duration::ZERO).expect("sent");
