@@ -16,7 +16,7 @@
 //! What the server answers is mostly not checked: a fault's point is the
 //! state it leaves behind in the server, which the sampler sees. Where
 //! an answer would be a real bug (a file from outside the root), the
-//! lesson's fault says so ([`Seen::Wrong`]).
+//! lesson's fault returns it in words.
 
 use std::io::{self, BufRead, Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
@@ -41,64 +41,28 @@ pub const ANSWER_LIMIT: usize = 64 * 1024;
 /// that most of a burst is refused whatever else is connected.
 pub const BURST_OVER_CAP: usize = 50;
 
-/// How long a burst's connections stay open: long enough for the server
-/// to accept every one of them and answer those over the cap.
-pub const BURST_HOLD: Duration = Duration::from_secs(1);
-
 /// A never-reading client's short hold: it goes before the server gives
 /// up on it, so the server sees a peer that vanishes with its buffers
 /// full.
 pub const SHORT_HOLD: Duration = Duration::from_secs(2);
 
-/// A never-reading client's long hold: past the server's write timeout
-/// (netkit's [`WRITE_TIMEOUT`](netkit::server::WRITE_TIMEOUT)), so that
-/// the server cuts it first.
+/// A never-reading client's long hold: past the server's write timeout,
+/// so that the server cuts it first.
 pub const LONG_HOLD: Duration =
     netkit::server::WRITE_TIMEOUT.saturating_add(Duration::from_secs(2));
-
-/// While filling the server's buffers, a write that makes no progress
-/// for this long means they are full: the server has stopped reading,
-/// blocked on writing answers we do not read.
-pub const FILL_STALL: Duration = Duration::from_millis(500);
 
 /// The most a never-reading client sends: far more than both sides'
 /// socket buffers (a few MiB each on Linux, autotuned), so it stops at a
 /// stall, not here, unless the server keeps reading without answering.
-pub const FILL_LIMIT: u64 = 64 * 1024 * 1024;
-
-/// The longest a never-reading client sends. A chat room reads a
-/// flooder that never reads at the pace of its readers (what it says is
-/// not answered to it, so its writes never stall), and at that pace
-/// [`FILL_LIMIT`] can take minutes: the flood is bounded in time as well
-/// as in bytes. One second: while it lasts, every normal chat client
-/// reads the flood before its own answer, and stays connected; a longer
-/// one filled whole sampling windows with them, and the least count of
-/// threads and descriptors, which should show a leak, showed the flood.
-pub const FILL_TIME: Duration = Duration::from_secs(1);
+const FILL_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// A never-reading client's receive buffer (SO_RCVBUF; Linux doubles
-/// it), set before `connect` since the window scale is agreed in the
-/// handshake: small, so the server's side fills sooner.
+/// it): small, so the server's side fills sooner.
 pub const NEVER_READ_BUFFER: usize = 4096;
-
-/// Datagrams a UDP flood sends at once, from a socket that never reads
-/// the answers: several times what a default receive buffer (208 KiB)
-/// holds of small datagrams' bookkeeping, so some are dropped, and
-/// bounded.
-pub const FLOOD_DATAGRAMS: u64 = 1000;
 
 /// The largest UDP payload over IPv4: 65,535 bytes of IP datagram, less
 /// 20 of IP header and 8 of UDP header.
 pub const MAX_UDP_PAYLOAD: usize = 65_507;
-
-/// What a fault saw of the server.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Seen {
-    /// Nothing the server must not do (refusals and cuts are fine).
-    Fine,
-    /// Something it must never do, in words: the soak fails on it.
-    Wrong(String),
-}
 
 /// Connects with the faults' timeouts, and a receive buffer of
 /// `recv_buffer` bytes if given.
@@ -138,44 +102,34 @@ pub fn connect_with_recv_buffer(
 /// like this).
 pub fn reset(stream: TcpStream) {
     let _ = SockRef::from(&stream).set_linger(Some(Duration::ZERO));
-    drop(stream);
 }
 
 /// Connects, sends `first` (a login, half a message), and resets.
-pub fn reset_after(addr: SocketAddr, first: &[u8]) -> io::Result<Seen> {
+pub fn reset_after(
+    addr: SocketAddr,
+    first: &[u8],
+) -> io::Result<Option<String>> {
     let mut stream = connect(addr, None)?;
     // A write that fails means the server cut us first: a reset then
     // finds nothing to reset, and that is fine.
     let _ = stream.write_all(first);
     reset(stream);
-    Ok(Seen::Fine)
+    Ok(None)
 }
 
-/// Reads until the server closes, a read times out or fails, or `limit`
-/// bytes have come; what came.
-pub fn read_some(stream: &mut TcpStream, limit: usize) -> Vec<u8> {
+/// Reads until `limit` bytes have come, the server closes, or a read
+/// times out or fails (a reset): what came is the answer.
+pub fn read_up_to(stream: &mut TcpStream, limit: usize) -> Vec<u8> {
     let mut got = Vec::new();
-    let mut buf = [0; 16 * 1024];
-    while got.len() < limit {
-        match stream.read(&mut buf) {
-            // A read of 0 bytes: the server closed.
-            Ok(0) => break,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            // A timeout or a reset: the answer, if any, is what came.
-            Err(_) => break,
-        }
-    }
-    got.truncate(limit);
+    let _ = stream.take(limit as u64).read_to_end(&mut got);
     got
 }
 
 /// Reads one line (up to `\n`, or [`ANSWER_LIMIT`] bytes), without its
-/// `\n`, for protocols that answer a line and wait for the next. Through
-/// a buffer, as a real client reads: one `read` per byte made the soak's
-/// chat clients slower readers than any the rooms are written for, and a
-/// room that fills their kernel buffers with a flood (megabytes, on
-/// loopback) kept them reading it for seconds.
+/// `\n`. Through a buffer, as a real client reads: one `read` per byte
+/// made the soak's chat clients slower readers than any the rooms are
+/// written for, and a room that fills their kernel buffers with a flood
+/// (megabytes, on loopback) kept them reading it for seconds.
 pub fn read_line(reader: &mut impl BufRead) -> Vec<u8> {
     let mut got = Vec::new();
     // An error ends the line as the end of the stream does: what came is
@@ -196,23 +150,32 @@ pub fn send_and_read(addr: SocketAddr, bytes: &[u8]) -> io::Result<Vec<u8>> {
     // failed write is an answer too, and we read what it said.
     let _ = stream.write_all(bytes);
     let _ = stream.shutdown(std::net::Shutdown::Write);
-    Ok(read_some(&mut stream, ANSWER_LIMIT))
+    Ok(read_up_to(&mut stream, ANSWER_LIMIT))
 }
 
 /// Sends `request` over and over on `stream` without reading, until a
-/// write stalls for [`FILL_STALL`] (the server has stopped reading: its
-/// answers to us fill its send buffer and our receive buffer), or
-/// [`FILL_LIMIT`] bytes are sent, or [`FILL_TIME`] has passed; then
-/// holds the connection for `hold`
-/// and closes it. Returns the bytes sent.
+/// write stalls (the server has stopped reading: its answers to us fill
+/// its send buffer and our receive buffer), or [`FILL_LIMIT`] bytes are
+/// sent, or a second has passed; then holds the connection for `hold`
+/// and closes it (a reset, with bytes unread). Returns the bytes sent.
+///
+/// The second: a chat room reads a flooder that never reads at the pace
+/// of its readers (what it says is not answered to it, so its writes
+/// never stall), and at that pace [`FILL_LIMIT`] can take minutes. While
+/// the flood lasts, every normal chat client reads it before its own
+/// answer, and stays connected; a longer one filled whole sampling
+/// windows with them, and the least count of threads and descriptors,
+/// which should show a leak, showed the flood.
 pub fn fill_and_hold(
     mut stream: TcpStream,
     request: &[u8],
     hold: Duration,
 ) -> io::Result<u64> {
-    stream.set_write_timeout(Some(FILL_STALL))?;
+    // A write that makes no progress for half a second means the
+    // buffers are full.
+    stream.set_write_timeout(Some(Duration::from_millis(500)))?;
     let mut sent = 0;
-    let until = Instant::now() + FILL_TIME;
+    let until = Instant::now() + Duration::from_secs(1);
     while sent < FILL_LIMIT && Instant::now() < until {
         match stream.write(request) {
             Ok(0) => break,
@@ -222,26 +185,20 @@ pub fn fill_and_hold(
             Err(_) => break,
         }
     }
-    hold_then_go(stream, hold);
+    thread::sleep(hold);
     Ok(sent)
 }
 
-/// Keeps `stream` open and unread for `hold`, then closes it. With
-/// bytes unread in our receive buffer, the close is a reset.
-pub fn hold_then_go(stream: TcpStream, hold: Duration) {
-    thread::sleep(hold);
-    drop(stream);
-}
-
 /// Opens `count` connections one after the other, as fast as they are
-/// accepted, holds them all for [`BURST_HOLD`], and closes them. Returns
-/// how many of them the server told it was busy.
+/// accepted, holds them all for a second (for the server to accept every
+/// one and answer those over the cap), and closes them. Returns how many
+/// of them the server told it was busy.
 pub fn burst(addr: SocketAddr, count: usize) -> io::Result<usize> {
     let mut open = Vec::with_capacity(count);
     for _ in 0..count {
         open.push(connect(addr, None)?);
     }
-    thread::sleep(BURST_HOLD);
+    thread::sleep(Duration::from_secs(1));
     let mut busy = 0;
     for stream in &mut open {
         // By now a connection over the cap has its answer, and nothing
@@ -252,19 +209,17 @@ pub fn burst(addr: SocketAddr, count: usize) -> io::Result<usize> {
             busy += usize::from(buf[..n].starts_with(b"server busy"));
         }
     }
-    drop(open);
     Ok(busy)
 }
 
-/// A UDP socket on loopback connected to `addr`, with the faults'
-/// timeouts.
+/// A UDP socket on loopback connected to `addr` (so that the kernel hands
+/// us only the server's datagrams), with the faults' timeouts.
 fn udp(addr: SocketAddr) -> io::Result<UdpSocket> {
     let local: SocketAddr = match addr {
         SocketAddr::V4(_) => (Ipv4Addr::LOCALHOST, 0).into(),
         SocketAddr::V6(_) => (Ipv6Addr::LOCALHOST, 0).into(),
     };
     let socket = UdpSocket::bind(local)?;
-    // Connected: the kernel hands us only the server's datagrams.
     socket.connect(addr)?;
     socket.set_read_timeout(Some(IO_WAIT))?;
     socket.set_write_timeout(Some(IO_WAIT))?;
@@ -284,13 +239,14 @@ pub fn datagram(addr: SocketAddr, bytes: &[u8]) -> io::Result<Option<Vec<u8>>> {
     }
 }
 
-/// Sends [`FLOOD_DATAGRAMS`] requests as fast as the socket takes them
-/// and never reads the answers, then closes: the server's answers fill
-/// our receive buffer and the rest are dropped, or, once we are gone,
-/// meet "port unreachable".
+/// Sends 1,000 requests as fast as the socket takes them and never reads
+/// the answers, then closes: several times what a default receive buffer
+/// (208 KiB) holds of small datagrams' bookkeeping, so the server's
+/// answers fill it and the rest are dropped, or, once we are gone, meet
+/// "port unreachable".
 pub fn flood(addr: SocketAddr) -> io::Result<()> {
     let socket = udp(addr)?;
-    for seq in 0..FLOOD_DATAGRAMS {
+    for seq in 0..1000 {
         socket.send(seq.to_string().as_bytes())?;
     }
     Ok(())
@@ -320,7 +276,6 @@ mod tests {
         assert_eq!(err.kind(), io::ErrorKind::ConnectionReset, "{err}");
     }
 
-    /// A burst counts the connections the server told it was busy.
     #[test]
     fn a_burst_counts_busy_answers() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();

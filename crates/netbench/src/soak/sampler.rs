@@ -9,7 +9,7 @@
 //! error: the soak reports at which second the server died.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -23,43 +23,38 @@ pub const SAMPLE_PERIOD: Duration = Duration::from_secs(1);
 
 /// What a Rust program writes to stderr when a thread panics
 /// (`thread 'main' panicked at src/main.rs:2:5:`).
-pub const PANIC_MARK: &[u8] = b"panicked";
+const PANIC_MARK: &[u8] = b"panicked";
 
 /// The most of the server's log read at one sample. A server that logs
 /// faster than this is read on at the next sample, so nothing is missed;
 /// the bound keeps one sample from taking long.
 const LOG_READ_LIMIT: u64 = 16 * 1024 * 1024;
 
-/// The server at one moment.
+/// The server at one moment since the soak started: its usage, `None`
+/// if it was gone, and whether a panic had appeared in its log by then.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sample {
-    /// Since the soak started.
     pub at: Duration,
-    /// What was read, or `None` if the server was gone.
     pub usage: Option<Usage>,
-    /// Whether a panic had appeared in its log by then.
     pub panicked: bool,
 }
 
-/// What a live server held.
+/// What a live server held: `VmRSS` in KiB, `Threads`, and its open
+/// descriptors (sockets, files, pipes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Usage {
-    /// Resident memory (`VmRSS`), in KiB.
     pub rss_kib: u64,
-    /// Threads (`Threads`).
     pub threads: u64,
-    /// Open descriptors: sockets, files, pipes.
     pub descriptors: u64,
 }
 
 /// Reads process `pid`'s usage now; `None` if it has gone.
 pub fn usage(pid: u32) -> Option<Usage> {
     let snapshot = snapshot(pid).ok()?;
-    let descriptors = open_descriptors(pid).ok()?;
     Some(Usage {
         rss_kib: snapshot.rss_kib,
         threads: snapshot.threads,
-        descriptors,
+        descriptors: open_descriptors(pid).ok()?,
     })
 }
 
@@ -73,7 +68,6 @@ pub fn sample_until(
 ) -> Vec<Sample> {
     let mut watch = log.map(LogWatch::new);
     let mut samples = Vec::new();
-    let mut panicked = false;
     // The first sample a beat in, not at `start`: the normal clients of
     // the judged part are only then connecting, and a sample without
     // them would set the first window's least far below the rest.
@@ -82,14 +76,10 @@ pub fn sample_until(
         if let Some(wait) = next.checked_duration_since(Instant::now()) {
             thread::sleep(wait);
         }
-        let usage = usage(pid);
-        if let Some(watch) = watch.as_mut() {
-            panicked |= watch.look();
-        }
         samples.push(Sample {
             at: next.duration_since(start),
-            usage,
-            panicked,
+            usage: usage(pid),
+            panicked: watch.as_mut().is_some_and(LogWatch::look),
         });
         // On a fixed beat from the start, so that a slow sample does not
         // push every later one back.
@@ -98,12 +88,15 @@ pub fn sample_until(
     samples
 }
 
-/// The server's log file, read a little further at each look.
+/// The server's log file, read on from where the last look stopped (the
+/// file's own offset), with the end of the last read kept, one byte
+/// shorter than [`PANIC_MARK`]: the start of a mark the next read may
+/// finish.
 struct LogWatch {
     path: PathBuf,
     file: Option<File>,
-    offset: u64,
-    finder: MarkFinder,
+    tail: Vec<u8>,
+    panicked: bool,
 }
 
 impl LogWatch {
@@ -111,8 +104,8 @@ impl LogWatch {
         LogWatch {
             path: path.to_owned(),
             file: None,
-            offset: 0,
-            finder: MarkFinder::new(PANIC_MARK),
+            tail: Vec::new(),
+            panicked: false,
         }
     }
 
@@ -120,56 +113,26 @@ impl LogWatch {
     /// appeared so far. A log that cannot be read yet (not created) is
     /// looked for again next time.
     fn look(&mut self) -> bool {
-        if self.finder.found {
-            return true;
-        }
         if self.file.is_none() {
             self.file = File::open(&self.path).ok();
         }
+        let mut new = Vec::new();
         if let Some(file) = self.file.as_mut() {
-            let mut new = Vec::new();
-            let read = file
-                .seek(SeekFrom::Start(self.offset))
-                .and_then(|_| file.take(LOG_READ_LIMIT).read_to_end(&mut new));
-            if let Ok(n) = read {
-                self.offset += n as u64;
-                self.finder.feed(&new);
-            }
+            let _ = file.take(LOG_READ_LIMIT).read_to_end(&mut new);
         }
-        self.finder.found
-    }
-}
-
-/// Finds a mark in a byte stream that arrives in pieces: a mark split
-/// over two pieces is found too.
-#[derive(Debug)]
-pub struct MarkFinder {
-    mark: &'static [u8],
-    /// The end of the last piece, one byte shorter than the mark: the
-    /// start of a mark the next piece may finish.
-    tail: Vec<u8>,
-    /// Whether the mark has been seen.
-    pub found: bool,
-}
-
-impl MarkFinder {
-    /// A finder for `mark`, which must not be empty.
-    pub fn new(mark: &'static [u8]) -> MarkFinder {
-        MarkFinder {
-            mark,
-            tail: Vec::new(),
-            found: false,
-        }
+        self.feed(&new);
+        self.panicked
     }
 
     /// Looks for the mark in `piece`, and in its join with the last one.
-    pub fn feed(&mut self, piece: &[u8]) {
-        if self.found || piece.is_empty() {
+    fn feed(&mut self, piece: &[u8]) {
+        if self.panicked || piece.is_empty() {
             return;
         }
         let joined = [&self.tail[..], piece].concat();
-        self.found = joined.windows(self.mark.len()).any(|w| w == self.mark);
-        let keep = self.mark.len().saturating_sub(1).min(joined.len());
+        self.panicked =
+            joined.windows(PANIC_MARK.len()).any(|w| w == PANIC_MARK);
+        let keep = (PANIC_MARK.len() - 1).min(joined.len());
         self.tail = joined[joined.len() - keep..].to_vec();
     }
 }
@@ -183,17 +146,18 @@ mod tests {
     #[test]
     fn the_mark_is_found_across_pieces() {
         let text = b"thread 'main' panicked at src/x.rs:1:1:";
+        let watch = || LogWatch::new(Path::new("unused"));
         for cut in 0..=text.len() {
-            let mut finder = MarkFinder::new(PANIC_MARK);
-            finder.feed(&text[..cut]);
-            finder.feed(&text[cut..]);
-            assert!(finder.found, "cut at {cut}");
+            let mut watch = watch();
+            watch.feed(&text[..cut]);
+            watch.feed(&text[cut..]);
+            assert!(watch.panicked, "cut at {cut}");
         }
-        let mut finder = MarkFinder::new(PANIC_MARK);
+        let mut watch = watch();
         for byte in b"pan icked panicke d" {
-            finder.feed(&[*byte]);
+            watch.feed(&[*byte]);
         }
-        assert!(!finder.found);
+        assert!(!watch.panicked);
     }
 
     /// A log that appears late and grows is read as it grows.
