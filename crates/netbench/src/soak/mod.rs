@@ -7,14 +7,11 @@
 //!   fault thread        ─ reset, never reads, bad bytes, burst, ...  ─┼─> server
 //!   sampler             ─ VmRSS, Threads, /proc/PID/fd, the log     ─┘   (by pid)
 //!
-//!   warm-up: six rounds of every fault, under load, not judged
+//!   warm-up: six rounds of every fault, under load, not judged (a
+//!            server's first minute is not its steady state)
 //!   then:    first window ........................ last window
 //!            flat = last within the rule of the first (verdict.rs)
 //! ```
-//!
-//! The warm-up is there because a server's first minute is not its
-//! steady state (see [`WARM_UP_ROUNDS`]). What is judged is what happens
-//! after every fault has been seen six times.
 //!
 //! # Try it
 //!
@@ -64,8 +61,7 @@ pub struct Options {
     pub log: Option<PathBuf>,
     /// How long the judged part runs, after the warm-up.
     pub duration: Duration,
-    /// The server's connection cap: a burst opens this many and
-    /// [`faults::BURST_OVER_CAP`] more.
+    /// The server's connection cap: a burst opens this many and 50 more.
     pub cap: usize,
     /// file-downloader: a small file the normal clients fetch, and its size.
     pub small_file: Option<(String, u64)>,
@@ -73,10 +69,8 @@ pub struct Options {
     pub large_file: Option<String>,
 }
 
-/// What the normal clients and the faults saw. Normal exchanges are
-/// answered, or turned away: refused as busy, or failed at the socket (a
-/// connect refused during a burst), which is not wrong. The first few
-/// wrong answers are quoted in words.
+/// What the normal clients and the faults saw; the first five wrong
+/// answers are quoted.
 #[derive(Debug, Default)]
 struct Counts {
     answered: u64,
@@ -86,8 +80,7 @@ struct Counts {
     faults: u64,
 }
 
-/// What a soak saw: the lesson's name, how long the warm-up took, and the
-/// judged samples, one a second.
+/// What a soak saw: its judged samples, one a second, and counts.
 #[derive(Debug)]
 pub struct Report {
     name: String,
@@ -97,9 +90,8 @@ pub struct Report {
 }
 
 impl Report {
-    /// Resident memory, threads and descriptors, each with its name and
-    /// its judgement (`None` if no sample had it: the server was gone from
-    /// the start).
+    /// Resident memory, threads and descriptors, each named and judged
+    /// (`None` if the server was gone from the start).
     fn figures(&self) -> [(&'static str, Option<Figure>); 3] {
         let of = |get: fn(&sampler::Usage) -> u64, rule| {
             let values: Vec<u64> = self
@@ -163,14 +155,8 @@ impl Report {
     /// One row of the book's table: lesson, the three figures as
     /// first → last (change), the exchanges and faults, the verdict.
     pub fn row(&self) -> String {
-        let cells = self.figures().map(|(_, figure)| match figure {
-            Some(f) => format!(
-                "{} → {} ({:+.1}%)",
-                thousands(f.first),
-                thousands(f.last),
-                f.change_percent()
-            ),
-            None => "no sample".to_owned(),
+        let cells = self.figures().map(|(_, figure)| {
+            figure.map_or("no sample".to_owned(), |f| f.cell())
         });
         format!(
             "| {} | {} | {} | {} | {} ({} wrong) | {} | {} |",
@@ -214,12 +200,9 @@ impl fmt::Display for Report {
             match figure {
                 Some(fig) => writeln!(
                     f,
-                    "  {name:<18} first {:>8}  last {:>8}  peak {:>8}  \
-                     {:+6.1}%  {} ({})",
-                    thousands(fig.first),
-                    thousands(fig.last),
+                    "  {name:<18} {}, peak {}: {} ({})",
+                    fig.cell(),
                     thousands(fig.peak),
-                    fig.change_percent(),
                     if fig.flat() { "flat" } else { "NOT FLAT" },
                     fig.rule,
                 )?,
@@ -239,8 +222,8 @@ impl fmt::Display for Report {
 /// How one normal exchange went.
 enum Outcome {
     Answered,
-    /// Refused as busy, or the connection failed: the server may turn
-    /// clients away during a burst.
+    /// Refused as busy, or the connection failed (a connect refused
+    /// during a burst): not wrong.
     TurnedAway,
     /// An answer the protocol does not allow.
     Wrong(String),
@@ -261,13 +244,11 @@ impl Counts {
     }
 }
 
-/// Rounds of every fault, with the normal load running, before anything
-/// is judged. A thread-per-connection server's memory climbs through the
-/// first few bursts and then stays put: the allocator's per-thread arenas
-/// and the cache of freed thread stacks fill once and are reused. On
-/// this machine hello-echo's rose by 150-350 KiB after each of its first
-/// five to seven bursts (slower when five soaks share the cores), then by
-/// a few KiB; six rounds leave most of that climb out of the judged part.
+/// Rounds of every fault, under load, before anything is judged. A
+/// thread-per-connection server's memory climbs through its first bursts
+/// as the allocator's arenas and the cache of thread stacks fill, then
+/// stays: hello-echo's rose by 150-350 KiB after each of its first five
+/// to seven bursts, then by a few KiB.
 const WARM_UP_ROUNDS: usize = 6;
 
 /// Runs the soak: the warm-up, then `duration` of load and samples.
@@ -289,19 +270,9 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     let warm_up = warm_started.elapsed();
     let start = Instant::now();
     let until = start + options.duration;
-    let samples = drive(
-        options,
-        &counts,
-        |_| Instant::now() < until,
-        || {
-            sample_until(
-                options.server_pid,
-                options.log.as_deref(),
-                start,
-                until,
-            )
-        },
-    );
+    let (pid, log) = (options.server_pid, options.log.as_deref());
+    let sample = || sample_until(pid, log, start, until);
+    let samples = drive(options, &counts, |_| Instant::now() < until, sample);
     let name = options.lesson.to_possible_value();
     Ok(Report {
         name: name.map(|v| v.get_name().to_owned()).unwrap_or_default(),
@@ -377,21 +348,26 @@ fn next_name(prefix: &str) -> String {
     format!("{prefix}{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-/// Whether `answer` is the busy message the servers send over the cap,
-/// or its start: a reply read to the length of `Welcome!` holds only
-/// `server b`.
-fn is_busy(answer: &[u8]) -> bool {
+/// A first answer that is not the one expected: turned away if it is
+/// the busy message the servers send over the cap, or its start (read
+/// to the length of `Welcome!`, it is `server b`); else wrong.
+fn unexpected(what: &str, answer: &[u8]) -> Outcome {
     let busy = netkit::server::BUSY_MESSAGE;
-    !answer.is_empty() && (answer.starts_with(busy) || busy.starts_with(answer))
+    if !answer.is_empty()
+        && (answer.starts_with(busy) || busy.starts_with(answer))
+    {
+        return Outcome::TurnedAway;
+    }
+    wrong(what, answer)
 }
 
-/// An answer in words, cut to 80 characters.
-fn shown(bytes: &[u8]) -> String {
-    let text = netkit::text::printable(bytes);
-    match text.char_indices().nth(80) {
-        Some((cut, _)) => format!("{}...", &text[..cut]),
-        None => text,
+/// A wrong answer, quoted after `what`, cut to 80 characters.
+fn wrong(what: &str, answer: &[u8]) -> Outcome {
+    let mut text = netkit::text::printable(answer);
+    if let Some((cut, _)) = text.char_indices().nth(80) {
+        text = format!("{}...", &text[..cut]);
     }
+    Outcome::Wrong(format!("{what} {text:?}"))
 }
 
 /// One normal exchange of the lesson, its answer checked.
@@ -408,23 +384,20 @@ fn normal(options: &Options) -> io::Result<Outcome> {
 fn hello_echo_normal(addr: SocketAddr) -> io::Result<Outcome> {
     let mut stream = faults::connect(addr, None)?;
     let welcome = read_up_to(&mut stream, b"Welcome!".len());
-    if is_busy(&welcome) {
-        return Ok(Outcome::TurnedAway);
-    }
     if welcome != b"Welcome!" {
-        return Ok(Outcome::Wrong(format!("welcome {:?}", shown(&welcome))));
+        return Ok(unexpected("welcome", &welcome));
     }
     let name = next_name("soak");
     stream.write_all(name.as_bytes())?;
     let expected = format!("Hello, {name}!");
     let reply = read_up_to(&mut stream, expected.len());
     if reply != expected.as_bytes() {
-        return Ok(Outcome::Wrong(format!("reply {:?}", shown(&reply))));
+        return Ok(wrong("reply", &reply));
     }
     stream.write_all(b"exit")?;
     let rest = read_up_to(&mut stream, ANSWER_LIMIT);
     if !rest.is_empty() {
-        return Ok(Outcome::Wrong(format!("after exit {:?}", shown(&rest))));
+        return Ok(wrong("after exit", &rest));
     }
     Ok(Outcome::Answered)
 }
@@ -432,14 +405,11 @@ fn hello_echo_normal(addr: SocketAddr) -> io::Result<Outcome> {
 fn time_server_normal(addr: SocketAddr) -> io::Result<Outcome> {
     let mut stream = faults::connect(addr, None)?;
     let answer = read_up_to(&mut stream, ANSWER_LIMIT);
-    if is_busy(&answer) {
-        return Ok(Outcome::TurnedAway);
-    }
     // str(datetime.now()): "2026-12-02 09:15:03.123456", 26 characters,
     // or 19 in the one microsecond in a million that is .000000.
     let text = String::from_utf8_lossy(&answer);
     if !matches!(text.len(), 19 | 26) || !text.starts_with("20") {
-        return Ok(Outcome::Wrong(format!("time {:?}", shown(&answer))));
+        return Ok(unexpected("time", &answer));
     }
     Ok(Outcome::Answered)
 }
@@ -450,7 +420,7 @@ fn udp_chat_normal(addr: SocketAddr) -> io::Result<Outcome> {
         Some(reply) if reply == format!("Hello, {name}!").as_bytes() => {
             Ok(Outcome::Answered)
         }
-        Some(reply) => Ok(Outcome::Wrong(format!("reply {:?}", shown(&reply)))),
+        Some(reply) => Ok(wrong("reply", &reply)),
         // UDP promises nothing: a datagram lost under a flood is no bug.
         None => Ok(Outcome::TurnedAway),
     }
@@ -481,11 +451,8 @@ fn chat_room_normal(addr: SocketAddr) -> io::Result<Outcome> {
     let name = next_name("soak");
     stream.write_all(format!("{name}\n").as_bytes())?;
     let answer = read_line(&mut lines);
-    if is_busy(&answer) {
-        return Ok(Outcome::TurnedAway);
-    }
     if answer != b"success" {
-        return Ok(Outcome::Wrong(format!("login {:?}", shown(&answer))));
+        return Ok(unexpected("login", &answer));
     }
     stream.write_all(b"hello, room\nquit\n")?;
     // Notices and others' messages, then our "quit" and the close. A
@@ -512,10 +479,7 @@ fn chat_room_normal(addr: SocketAddr) -> io::Result<Outcome> {
 /// fine).
 fn run_fault(options: &Options, which: usize) -> io::Result<Option<String>> {
     let addr = options.addr;
-    let burst = || -> io::Result<Option<String>> {
-        faults::burst(addr, options.cap + faults::BURST_OVER_CAP)?;
-        Ok(None)
-    };
+    let burst = || faults::burst(addr, options.cap).map(|()| None);
     let never_reads = |first: &[u8], again: &[u8], hold| {
         let mut stream = faults::connect(addr, Some(NEVER_READ_BUFFER))?;
         let _ = stream.write_all(first);

@@ -9,22 +9,11 @@
 //!                           a third of the run, at most a minute each
 //!   flat: |level(last) - level(first)| <= allowance(first)
 //! ```
-//!
-//! Memory is judged by each window's median, not a mean or a maximum: a
-//! sample taken during a burst of connections is higher for that second,
-//! and a median ignores such moments while they are a minority, where a
-//! leak moves every sample after it.
-//!
-//! Threads and descriptors are judged by each window's least value: a
-//! fault that holds a connection for 12 s out of a 17 s round keeps a
-//! thread and a descriptor busy most of the time, so a window's median
-//! says which fault was running, not whether anything leaked. What a leak
-//! leaves behind is still there when every connection has gone: the
-//! floor rises.
 
 use std::fmt;
 
 use super::sampler::SAMPLE_PERIOD;
+use crate::stats::thousands;
 
 /// How a figure is judged. Both allow 10% of the first window's level
 /// either way: resident memory wobbles by a few percent as the allocator
@@ -32,13 +21,17 @@ use super::sampler::SAMPLE_PERIOD;
 /// 100% within an hour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
-    /// Resident memory: each window's median.
+    /// Resident memory: each window's median, not a mean or a maximum: a
+    /// sample during a burst of connections is higher for that second,
+    /// and a median ignores such moments while they are a minority, where
+    /// a leak moves every sample after it.
     Memory,
-    /// Threads and descriptors: each window's least value, and at least 2
-    /// either way, since 10% of 4 descriptors is less than one. Two is a
-    /// connection's worth and one more, for a window in which some client
-    /// was connected at every sample; a leak of one descriptor per
-    /// connection grows by hundreds over a soak.
+    /// Threads and descriptors: each window's least value, since a fault
+    /// that holds a connection for 12 s of a 17 s round keeps a thread
+    /// busy most of the time; what a leak leaves behind is still there
+    /// when every connection has gone. At least 2 either way (10% of 4 is
+    /// less than one): a connection's worth and one more, for a window in
+    /// which some client was connected at every sample.
     Count,
 }
 
@@ -75,10 +68,9 @@ impl fmt::Display for Rule {
 }
 
 /// How many samples each window holds, for a run of `samples`: a third
-/// of them, at least one, and at most a minute's worth (60 samples,
-/// enough for a median that one busy second cannot move and for several
-/// rounds of faults, and short enough that the last minute of a 5-minute
-/// run is well clear of the first).
+/// of them, at least one, and at most a minute's worth (enough for a
+/// median that one busy second cannot move, and clear of the other
+/// window in a 5-minute run).
 pub fn window_len(samples: usize) -> usize {
     let minute = (60 / SAMPLE_PERIOD.as_secs()) as usize;
     (samples / 3).clamp(1, minute)
@@ -126,6 +118,16 @@ impl Figure {
             return if self.last == 0 { 0.0 } else { 100.0 };
         }
         (self.last as f64 - self.first as f64) / self.first as f64 * 100.0
+    }
+
+    /// `first → last (change)`, as the book's table shows it.
+    pub fn cell(&self) -> String {
+        format!(
+            "{} → {} ({:+.1}%)",
+            thousands(self.first),
+            thousands(self.last),
+            self.change_percent()
+        )
     }
 }
 

@@ -1,13 +1,10 @@
 //! `netbench suite --soak`: nothing of speed. It starts the Rust server
-//! of each lesson but http-get (with `--max-clients 64`, its log in a
-//! file; select-server twice, once per protocol) and runs `netbench
-//! soak` against all of them at once: 5 minutes each (1 with --quick) of
-//! the lesson's normal exchange mixed with faults, sampling each
-//! server's memory, threads and descriptors from /proc every second.
-//! It prints one row per server and writes `target/bench/soak.md` (and
-//! each server's samples, `soak-SERVER.csv`, to plot the slope); a
-//! server whose figures are not flat, that answers wrongly, panics or
-//! dies fails it.
+//! of each lesson but http-get (select-server twice, once per protocol),
+//! its log in a file, and runs `netbench soak` against all of them at
+//! once, 5 minutes each (1 with --quick). It prints one row per server
+//! and writes `target/bench/soak.md` (and each server's samples,
+//! `soak-SERVER.csv`, to plot the slope); a server that fails its soak
+//! fails the run.
 
 use std::fs::{self, File};
 use std::path::Path;
@@ -20,18 +17,14 @@ use netkit::testing::{try_finish_within, try_spawn_piped};
 use super::{Running, STOP_TIMEOUT, Setup, start, tools};
 
 /// Each server's `--max-clients`: a burst opens the cap and 50 more.
-const SOAK_CAP: &str = "64";
-/// The judged part of each soak, in minutes; 1 with --quick.
-const SOAK_MINUTES: u64 = 5;
-/// Time beyond that for the warm-up (six rounds of faults).
-const SOAK_SLACK: Duration = Duration::from_secs(300);
-const SOAK_HEADER: &str = "| server | memory (RSS, median), KiB | threads (least) \
+const CAP: &str = "64";
+const HEADER: &str = "| server | memory (RSS, median), KiB | threads (least) \
     | open descriptors (least) | normal exchanges | faults | verdict |\n\
     |---|---|---|---|---|---|---|\n";
 
 /// Soaks every server of `lessons` at once; an error if one failed.
 pub fn run(setup: &Setup, lessons: &[&str], out: &Path) -> anyhow::Result<()> {
-    let minutes = if setup.quick { 1 } else { SOAK_MINUTES };
+    let minutes = if setup.quick { 1 } else { 5 };
     let root = setup.workdir.join("soak-files");
     fs::create_dir_all(&root)?;
     fs::write(
@@ -40,25 +33,20 @@ pub fn run(setup: &Setup, lessons: &[&str], out: &Path) -> anyhow::Result<()> {
     )?;
     tools::write_random(&root.join("large.bin"), 64 << 20)?;
     let root_flag = root.display().to_string();
-    let cap = ["--max-clients", SOAK_CAP];
-    // (the row's name, the lesson whose load it gets, the server's flags)
-    let servers: Vec<(&str, &str, Vec<&str>)> = vec![
-        ("hello-echo", "hello-echo", cap.to_vec()),
-        ("time-server", "time-server", vec![]),
-        ("udp-chat", "udp-chat", vec![]),
-        (
-            "file-downloader",
-            "file-downloader",
-            [&["--root", &root_flag][..], &cap].concat(),
-        ),
-        ("chat-room", "chat-room", [&["--lines"][..], &cap].concat()),
-        // Lesson 7 speaks both protocols: it gets both lessons' abuse.
-        ("select-server hello", "hello-echo", cap.to_vec()),
-        (
-            "select-server chat",
-            "chat-room",
-            [&["--protocol", "chat", "--lines"][..], &cap].concat(),
-        ),
+    let cap = ["--max-clients", CAP];
+    let lines = ["--lines", "--max-clients", CAP];
+    let files = ["--root", &root_flag, "--max-clients", CAP];
+    let chat = ["--protocol", "chat", "--lines", "--max-clients", CAP];
+    // (the row's name, the lesson whose load it gets, the server's flags);
+    // lesson 7 speaks both protocols: it gets both lessons' abuse.
+    let servers: [(&str, &str, &[&str]); 7] = [
+        ("hello-echo", "hello-echo", &cap),
+        ("time-server", "time-server", &[]),
+        ("udp-chat", "udp-chat", &[]),
+        ("file-downloader", "file-downloader", &files),
+        ("chat-room", "chat-room", &lines),
+        ("select-server hello", "hello-echo", &cap),
+        ("select-server chat", "chat-room", &chat),
     ];
     let (mut running, mut guards) = (Vec::new(), Vec::new());
     for (name, load_for, flags) in servers {
@@ -69,37 +57,29 @@ pub fn run(setup: &Setup, lessons: &[&str], out: &Path) -> anyhow::Result<()> {
         let slug = name.replace(' ', "-");
         let log = setup.workdir.join(format!("soak-{slug}.log"));
         let server = start(
-            &setup.rust(lesson, &flags),
+            &setup.rust(lesson, flags),
             Stdio::from(File::create(&log)?),
         )?;
         let mut soak = Command::new(&setup.netbench);
-        soak.args(["soak", load_for, "--connect", &server.addr.to_string()]);
-        soak.args(["--server-pid", &server.id().to_string(), "--log"])
-            .arg(&log);
-        soak.args([
-            "--duration",
-            &format!("{minutes}m"),
-            "--cap",
-            SOAK_CAP,
-            "--samples",
-        ]);
-        soak.arg(out.join(format!("soak-{slug}.csv")));
+        soak.args(["soak", load_for, "--connect", &server.addr.to_string()])
+            .args(["--server-pid", &server.id().to_string(), "--cap", CAP])
+            .args(["--duration", &format!("{minutes}m"), "--log"])
+            .arg(&log)
+            .arg("--samples")
+            .arg(out.join(format!("soak-{slug}.csv")));
         if load_for == "file-downloader" {
             soak.arg("--root").arg(&root);
-            soak.args([
-                "--small-file",
-                "small.txt",
-                "--large-file",
-                "large.bin",
-            ]);
+            soak.args(["--small-file", "small.txt"]);
+            soak.args(["--large-file", "large.bin"]);
         }
         eprintln!("bench: {soak:?}");
         let soak = try_spawn_piped(&mut soak)?;
         guards.push(Running::new(soak.id()));
         running.push((name, server, soak));
     }
-    let deadline =
-        Instant::now() + Duration::from_secs(minutes * 60) + SOAK_SLACK;
+    // Five minutes more than the judged part, for the warm-up (six rounds
+    // of faults).
+    let deadline = Instant::now() + Duration::from_secs((minutes + 5) * 60);
     let (mut rows, mut failed) = (String::new(), Vec::new());
     for (name, server, soak) in running {
         let left = deadline
@@ -123,7 +103,7 @@ pub fn run(setup: &Setup, lessons: &[&str], out: &Path) -> anyhow::Result<()> {
             failed.push(format!("{name}: netbench soak exited {status}"));
         }
     }
-    let markdown = format!("{SOAK_HEADER}{rows}");
+    let markdown = format!("{HEADER}{rows}");
     fs::write(out.join("soak.md"), &markdown)?;
     println!("{markdown}");
     eprintln!("bench: wrote {}", out.join("soak.md").display());
