@@ -16,18 +16,16 @@ use std::time::{Duration, Instant};
 
 use crate::process::{open_descriptors, snapshot};
 
-/// How often the server is looked at: often enough that a minute's
-/// window holds 60 samples, rarely enough that reading `/proc` costs
-/// nothing next to the load.
+/// How often the server is looked at: reading `/proc` once a second
+/// costs nothing next to the load.
 pub const SAMPLE_PERIOD: Duration = Duration::from_secs(1);
 
 /// What a Rust program writes to stderr when a thread panics
 /// (`thread 'main' panicked at src/main.rs:2:5:`).
 const PANIC_MARK: &[u8] = b"panicked";
 
-/// The most of the server's log read at one sample. A server that logs
-/// faster than this is read on at the next sample, so nothing is missed;
-/// the bound keeps one sample from taking long.
+/// The most of the server's log read at one sample, so that none takes
+/// long; the rest is read at the next.
 const LOG_READ_LIMIT: u64 = 16 * 1024 * 1024;
 
 /// The server at one moment since the soak started: its usage, `None`
