@@ -2,16 +2,14 @@
 //! one user takes to reach every other, and what one user who never reads
 //! does to that.
 //!
-//! # What is measured
-//!
 //! `clients` users log in: receivers, then one sender. The sender sends
-//! message 0, waits until every receiver has read it (or
-//! `timeout` has passed), then sends message 1, and so on: one message in
-//! flight at a time, so each figure is the room's delivery time and not
-//! a queue the bench built up itself. A message's latency at one receiver
-//! is the time from the sender's write to the end of the read that
-//! completed the message there; every (message, receiver) pair is one
-//! value in the sample. A pair not read within `timeout` is lost.
+//! message 0, waits until every receiver has read it (or `timeout` has
+//! passed), then sends message 1, and so on: one message in flight at a
+//! time, so each figure is the room's delivery time and not a queue the
+//! bench built up itself. A message's latency at one receiver is the time
+//! from the sender's write to the end of the read that completed the
+//! message there; every (message, receiver) pair is one value in the
+//! sample. A pair not read within `timeout` is lost.
 //!
 //! With `stalled`, one more user logs in last and then never reads, with
 //! a small receive buffer so that its socket fills fast. Our server cuts
@@ -20,12 +18,6 @@
 //! original's server waits for it forever instead: no receiver hears
 //! anything more, and after [`STALL_LIMIT`] such messages in a row the
 //! bench stops and reports where the room stopped.
-//!
-//! ```text
-//!   sender ──m0──> server ──m0──> receiver 1 .. receiver N   (each timed)
-//!          <─all N read m0, or timeout─┘
-//!   sender ──m1──> ...
-//! ```
 //!
 //! # Try it
 //!
@@ -40,19 +32,19 @@
 pub mod wire;
 
 use std::collections::BTreeSet;
-use std::io::{self, Read, Write};
+use std::io::Write;
 use std::net::{Shutdown as Half, SocketAddr, TcpStream};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 use std::{fmt, mem};
 
 use anyhow::{Context, bail};
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use netkit::NetError;
-
+use crossbeam_channel::{Receiver, Sender};
+use netkit::{NetError, Received, recv_some};
 use serde::{Deserialize, Serialize};
 
 use crate::process::peak_rss_kib;
+use crate::soak::faults::connect_with_recv_buffer;
 use crate::stats::{Latencies, Summary, millis};
 use wire::{Answer, Framing, Heard, Inbox};
 
@@ -74,22 +66,19 @@ pub const MAX_MESSAGES: u64 = 20_000;
 /// Bytes of text per message: a long chat line, so that a client that
 /// stops reading fills its buffers within a short run.
 pub const DEFAULT_SIZE: usize = 900;
-/// Room for the longest mark (`m19999.`, below [`MAX_MESSAGES`]) and
-/// some padding.
+/// Room for the longest mark (`m19999.`) and some padding.
 pub const MIN_SIZE: usize = 16;
 /// The chat room's longest message is 1024 bytes (the original's
 /// `recv(1024)`), and the original's server takes one read as one
 /// message: stay under it, with room for the newline.
 pub const MAX_SIZE: usize = 1000;
 
-/// How long a message may take to reach a receiver before it counts as
-/// lost.
+/// How long a message may take to reach a receiver before it is lost.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The whole run, logins included, stops after this long, whatever is
-/// left to send. Our server closes a connection that has sent nothing for
-/// 60 s, and receivers send nothing after their name: a longer run would
-/// measure that instead.
+/// The whole run, logins included, stops after this long. Our server
+/// closes a connection that has sent nothing for 60 s, and receivers send
+/// nothing after their name: a longer run would measure that instead.
 pub const RUN_LIMIT: Duration = Duration::from_secs(50);
 
 /// After this many messages in a row that reached no receiver at all, the
@@ -97,33 +86,15 @@ pub const RUN_LIMIT: Duration = Duration::from_secs(50);
 /// stalled client): the run ends there.
 pub const STALL_LIMIT: u32 = 3;
 
-/// How long a client waits for the server's answer to its name. Our
-/// server waits 200 ms for more of a bare name before it answers.
+/// How long a client waits for the answer to its name. Our server waits
+/// 200 ms for more of a bare name before it answers.
 pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// The stalled client's receive buffer (SO_RCVBUF, which Linux doubles):
-/// small, so that its window closes after a few messages and the server's
-/// side fills next. It must be set before `connect`, since the window
-/// scale is agreed in the handshake.
-pub const STALLED_RECV_BUFFER: usize = 4096;
-
-/// A receiver that hears nothing for this long gives up: a backstop, as
-/// the bench shuts every socket down when it ends.
-const RECEIVER_IDLE: Duration = Duration::from_secs(60);
-
-/// One read by a receiver: many messages may be waiting.
-const READ_SIZE: usize = 64 * 1024;
-
-/// What the receivers may have told the bench and it has not yet looked
-/// at. It looks all the time, so this is never near full.
-const EVENT_QUEUE: usize = 64 * 1024;
 
 /// The sender's name. No bench name holds an `m` (see [`wire`]).
 pub const SENDER_NAME: &str = "bench-sender";
-/// The name of the client that never reads.
+/// The name of the user who never reads.
 pub const STALLED_NAME: &str = "bench-stalled";
 
-/// Receiver number `index`'s name.
 fn receiver_name(index: usize) -> String {
     format!("bench-r{index}")
 }
@@ -137,13 +108,14 @@ pub struct Options {
     pub clients: usize,
     /// Messages to send, one at a time.
     pub messages: u64,
-    /// Bytes of text in each.
+    /// Bytes of text in each message.
     pub size: usize,
     /// How the server frames what it sends.
     pub framing: Framing,
     /// Add a user who never reads.
     pub stalled: bool,
-    /// How long a message may take to reach a receiver.
+    /// How long a message may take to reach a receiver before it counts
+    /// as lost.
     pub timeout: Duration,
     /// The server's process, to read its peak memory.
     pub server_pid: Option<u32>,
@@ -161,15 +133,6 @@ pub enum Ending {
     TimeLimit,
 }
 
-/// When the server cut the stalled client, as the receivers heard it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cut {
-    /// Since the first message was sent.
-    pub after: Duration,
-    /// The message in flight when the notice arrived.
-    pub at_message: u64,
-}
-
 /// What a run measured: `--json` prints it as one line; a figure not
 /// measured is `null`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -179,7 +142,7 @@ pub struct Report {
     pub framing: Framing,
     /// Users who logged in: one sender, the rest receivers.
     pub clients: usize,
-    /// Receivers: everyone but the sender.
+    /// Everyone but the sender.
     pub receivers: u64,
     /// One more user logged in and never read.
     pub stalled: bool,
@@ -244,8 +207,14 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     // is acknowledged, and the server delays that acknowledgement.
     sender.set_nodelay(true)?;
     sender.set_write_timeout(Some(options.timeout))?;
+    // The user who never reads after its login, its socket kept open to
+    // the end. Its receive buffer (SO_RCVBUF, which Linux doubles) is
+    // small, so that its window closes after a few messages and the
+    // server's side fills next.
     let _stalled = if options.stalled {
-        Some(open_stalled(options)?)
+        let stream = open(options.addr, Some(4096))?;
+        log_in(&stream, STALLED_NAME, options.framing)?;
+        Some(stream)
     } else {
         None
     };
@@ -285,15 +254,14 @@ struct Room {
     /// A handle on each socket, to shut it down at the end.
     streams: Vec<TcpStream>,
     readers: Vec<JoinHandle<()>>,
-    /// Given to every reader thread.
     heard: Sender<Event>,
-    /// What they heard, for the sender's loop.
     events: Receiver<Event>,
 }
 
 impl Room {
     fn new() -> Room {
-        let (heard, events) = crossbeam_channel::bounded(EVENT_QUEUE);
+        // The bench reads events all the time, so this is never near full.
+        let (heard, events) = crossbeam_channel::bounded(64 * 1024);
         Room {
             streams: Vec::new(),
             readers: Vec::new(),
@@ -310,7 +278,8 @@ impl Room {
     ) -> anyhow::Result<TcpStream> {
         let stream = open(options.addr, None)?;
         let early = log_in(&stream, name, options.framing)?;
-        stream.set_read_timeout(Some(RECEIVER_IDLE))?;
+        // A backstop: the bench shuts every socket down when it ends.
+        stream.set_read_timeout(Some(Duration::from_secs(60)))?;
         let member = self.readers.len();
         let reader = {
             let (stream, heard) = (stream.try_clone()?, self.heard.clone());
@@ -354,23 +323,21 @@ fn listen(
     let mut heard = Vec::new();
     let mut at = Instant::now();
     inbox.push(&early, &mut heard); // what came with the login's answer
-    let mut buf = vec![0; READ_SIZE];
+    // One read takes whatever is waiting: many messages, maybe.
+    let mut buf = vec![0; 64 * 1024];
     loop {
         for heard in heard.drain(..) {
             if events.send(Event::Heard { member, heard, at }).is_err() {
                 return; // the bench has ended
             }
         }
-        let n = match stream.read(&mut buf) {
-            // 0 bytes: the server closed (or the bench shut us down).
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
+        // Closed or failed: the server closed, or the bench shut us down.
+        let Ok(Received::Data(bytes)) = recv_some(&mut stream, &mut buf) else {
+            break;
         };
         // The time of the read, before any parsing: the message is here.
         at = Instant::now();
-        inbox.push(&buf[..n], &mut heard);
+        inbox.push(bytes, &mut heard);
     }
     let _ = events.send(Event::Closed { member });
 }
@@ -381,27 +348,29 @@ fn open(
     addr: SocketAddr,
     recv_buffer: Option<usize>,
 ) -> anyhow::Result<TcpStream> {
-    let stream =
-        crate::soak::faults::connect_with_recv_buffer(addr, recv_buffer)
-            .map_err(|err| NetError::Connect(addr, err))?;
+    let stream = connect_with_recv_buffer(addr, recv_buffer)
+        .map_err(|err| NetError::Connect(addr, err))?;
     Ok(stream)
 }
 
 /// Sends `name` and waits for `success`; returns the bytes that came
 /// after it (notices, with our server).
 fn log_in(
-    stream: &TcpStream,
+    mut stream: &TcpStream,
     name: &str,
     framing: Framing,
 ) -> anyhow::Result<Vec<u8>> {
     stream.set_read_timeout(Some(LOGIN_TIMEOUT))?;
-    (&mut &*stream).write_all(&wire::login_bytes(name, framing))?;
+    stream.write_all(&wire::login_bytes(name, framing))?;
     let mut got = Vec::new();
     let mut buf = [0; 1024];
     loop {
-        let n = match (&mut &*stream).read(&mut buf) {
-            Ok(n) => n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+        match recv_some(&mut stream, &mut buf) {
+            Ok(Received::Data(bytes)) => got.extend_from_slice(bytes),
+            Ok(Received::Closed) => bail!(
+                "the server closed {name}'s connection at login; is it a \
+                 chat-room server, with room for {name}?"
+            ),
             // A bare "success" and then silence: an original server,
             // which never sends the newline `Lines` waits for.
             Err(err) if netkit::is_timeout(&err) && got == b"success" => {
@@ -418,16 +387,9 @@ fn log_in(
             Err(err) => {
                 return Err(err).context(format!("logging {name} in"));
             }
-        };
-        if n == 0 {
-            bail!(
-                "the server closed {name}'s connection at login; is it a \
-                 chat-room server, with room for {name}?"
-            );
         }
-        got.extend_from_slice(&buf[..n]);
         match wire::read_answer(&got, framing) {
-            Answer::Success { rest } => return Ok(rest),
+            Answer::Success(rest) => return Ok(rest),
             Answer::NeedMore => {}
             Answer::Refused(text) => bail!(
                 "the server refused {name}: {text:?}; is another netbench \
@@ -437,19 +399,10 @@ fn log_in(
     }
 }
 
-/// The client that logs in and then never reads again. The bench keeps
-/// its socket open until the end.
-fn open_stalled(options: &Options) -> anyhow::Result<TcpStream> {
-    let stream = open(options.addr, Some(STALLED_RECV_BUFFER))?;
-    // Its last read: the answer to its name.
-    log_in(&stream, STALLED_NAME, options.framing)?;
-    Ok(stream)
-}
-
 /// The sender's loop: one message, wait for every receiver, the next.
 fn measure(
     options: &Options,
-    sender: &TcpStream,
+    mut sender: &TcpStream,
     events: &Receiver<Event>,
     receivers: usize,
     run_until: Instant,
@@ -463,7 +416,7 @@ fn measure(
         }
         let message = wire::encode(seq, options.size, options.framing);
         let sent_at = Instant::now();
-        match (&mut &*sender).write_all(&message) {
+        match sender.write_all(&message) {
             Ok(()) => tally.sent += 1,
             // The server has stopped reading from the sender.
             Err(err) if netkit::is_timeout(&err) => {
@@ -483,8 +436,7 @@ fn measure(
         }
         silent = if delivered == 0 { silent + 1 } else { 0 };
         if silent == STALL_LIMIT {
-            let at_message = seq + 1 - u64::from(STALL_LIMIT);
-            tally.stalled(at_message);
+            tally.stalled(seq + 1 - u64::from(STALL_LIMIT));
             break;
         }
     }
@@ -503,7 +455,9 @@ struct Tally {
     latencies: Latencies,
     sent: u64,
     late: u64,
-    cut: Option<Cut>,
+    /// When the stalled user's cut was heard, since `start`, and the
+    /// message in flight then.
+    cut: Option<(Duration, u64)>,
     others_cut: BTreeSet<String>,
     ending: Ending,
     stalled_at_message: Option<u64>,
@@ -537,16 +491,13 @@ impl Tally {
         timeout: Duration,
         events: &Receiver<Event>,
     ) -> usize {
-        let deadline = sent_at + timeout;
         let mut delivered = 0;
         let mut waiting = self.open_receivers;
         while waiting > 0 {
-            let event = match events.recv_deadline(deadline) {
-                Ok(event) => event,
-                Err(RecvTimeoutError::Timeout) => break,
-                // Cannot happen while the room holds a sender; no more
-                // news either way.
-                Err(RecvTimeoutError::Disconnected) => break,
+            // A timeout; or disconnected, which cannot happen while the
+            // room holds a sender: no more news either way.
+            let Ok(event) = events.recv_deadline(sent_at + timeout) else {
+                break;
             };
             match event {
                 Event::Heard {
@@ -611,10 +562,8 @@ impl Tally {
                     // Every reader hears it: count each name once.
                     self.others_cut.insert(name);
                 } else if self.cut.is_none() {
-                    self.cut = Some(Cut {
-                        after: at.saturating_duration_since(self.start),
-                        at_message: seq,
-                    });
+                    let after = at.saturating_duration_since(self.start);
+                    self.cut = Some((after, seq));
                 }
             }
             Event::Closed { member } => {
@@ -655,8 +604,8 @@ impl Tally {
             ending: self.ending,
             stalled_at_message: self.stalled_at_message,
             cut,
-            cut_after_ms: self.cut.map(|cut| millis(cut.after)),
-            cut_at_message: self.cut.map(|cut| cut.at_message),
+            cut_after_ms: self.cut.map(|(after, _)| millis(after)),
+            cut_at_message: self.cut.map(|(_, at_message)| at_message),
             others_cut: self.others_cut.len() as u64,
             receivers_closed: self.open.iter().filter(|open| !**open).count()
                 as u64,
@@ -777,7 +726,40 @@ mod tests {
         assert_eq!(tally.latencies.percentile(100), two_ms);
         assert_eq!(tally.late, 1);
         assert_eq!(tally.open_receivers, 2);
-        assert_eq!(tally.cut.map(|cut| cut.at_message), Some(7));
+        assert_eq!(tally.cut.map(|(_, at_message)| at_message), Some(7));
         assert!(events.is_empty(), "the wait ended when all had read");
+    }
+
+    /// The JSON line has the keys the suite reads (`p50_ms`, `p99_ms`,
+    /// `lost`, `stalled_at_message`), and the counts add up: every pair
+    /// of a message sent and a receiver is delivered or lost.
+    #[test]
+    fn json_has_the_keys_the_suite_reads() {
+        let options = Options {
+            addr: SocketAddr::from(([127, 0, 0, 1], 9)),
+            clients: 4,
+            messages: 10,
+            size: DEFAULT_SIZE,
+            framing: Framing::Raw,
+            stalled: true,
+            timeout: DEFAULT_TIMEOUT,
+            server_pid: None,
+        };
+        let mut tally = Tally::new(3);
+        tally.sent = 5;
+        tally.latencies.record(Duration::from_millis(1));
+        tally.stalled(5);
+        let json = serde_json::to_value(tally.report(&options, None)).unwrap();
+        assert_eq!(json["mode"], "chat-room");
+        assert_eq!(json["framing"], "raw");
+        assert_eq!(json["p50_ms"], 1.0);
+        assert_eq!(json["p99_ms"], 1.0);
+        assert_eq!(json["delivered"], 1);
+        assert_eq!(json["lost"], 3 * 5 - 1);
+        assert_eq!(json["ending"], "stalled");
+        assert_eq!(json["stalled_at_message"], 5);
+        // The original's server sends no notices: whether it cut the
+        // stalled user is not known.
+        assert!(json["cut"].is_null(), "{json}");
     }
 }

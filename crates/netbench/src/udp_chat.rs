@@ -2,61 +2,36 @@
 //! answers per second with a window of requests in flight, how long each
 //! answer takes, and how many never come back.
 //!
-//! # What is measured
-//!
-//! One UDP socket, connected to the server, sends the requests `0`, `1`,
-//! `2`, ... (each its sequence number in decimal, as the original client
-//! sends them) and reads the answers, `Hello, 0!` and so on. Up to
-//! `in_flight` requests are outstanding at once: each answer frees a slot
-//! and the next request takes it at once. A request's latency is the time
+//! One connected UDP socket sends the requests `0`, `1`, `2`, ... (each
+//! its number in decimal, as the original client sends them) and reads
+//! the answers, `Hello, 0!` and so on, taken only byte for byte
+//! ([`parse_reply`]: this client judges the lesson's server, so it shares
+//! no code with it). Up to `in_flight` requests are outstanding: each
+//! answer frees a slot for the next request. A request's latency runs
 //! from just before its `send` to the return of the `recv` that brought
 //! its answer.
 //!
-//! UDP promises nothing: a datagram may be dropped (by a full receive
-//! buffer, usually) and then nothing says so. A request that has no
-//! answer `loss_after` after it was sent is counted lost, and its slot
-//! goes to a new request, so a lost datagram never shrinks the window.
-//! An answer that comes after that is counted late, not answered; an
-//! answer to a request already answered, to one never sent, or a
-//! datagram that is not an answer at all, is unexpected.
+//! UDP promises nothing: a dropped datagram (by a full receive buffer,
+//! usually) says nothing. A request with no answer `loss_after` after it
+//! was sent is lost, and its slot goes to a new request. An answer after
+//! that is late; a second answer, one to a request never sent, or a
+//! datagram that answers nothing, is unexpected. Sending stops after
+//! `duration`, then the bench waits (at most `loss_after`) until every
+//! request is answered or lost; the rate is answers per second of
+//! `duration`.
 //!
-//! ```text
-//!   oldest ─────────── in flight (at most in_flight) ────────── newest
-//!    [ 40 ]  [ 41 ]  [ 43 ]  [ 44 ]  [ 46 ]  [ 47 ]  [ 48 ]  [ 49 ]
-//!      │               ▲
-//!      │               └─ "Hello, 43!": answered, latency kept; 50 sent
-//!      └─ no answer after loss_after: lost; 51 sent
-//!   "Hello, 40!" after that: late       "Hello, 43!" again: unexpected
-//!
-//!   |<──────── duration: requests sent ────────>|<─ drain ─>|
-//!                                                 ≤ loss_after
-//! ```
-//!
-//! Sending stops after `duration`; the bench then waits for the requests
-//! still in flight, until each is answered or lost, which takes at most
-//! `loss_after`. Every request sent is answered or lost in the end, and
-//! the rate is answered requests per second of `duration`.
-//!
-//! Times are taken when `recv` returns, so they include any time the
-//! bench itself waited for a CPU. On a busy machine, a pause of the bench
-//! longer than `loss_after` counts the whole window lost, and then its
-//! answers late: `late` close to `lost` says the answers came and the
-//! bench was not there to read them, as a datagram a server dropped
-//! never comes late.
-//!
-//! A window of more than about 256 measures the server's receive buffer
-//! too: Linux's default (208 KiB) holds about 256 small requests, and
-//! whenever the server waits for a CPU, the rest of a full window
-//! arriving meanwhile is dropped. Those losses are the server's (they
-//! show in the `drops` column of `/proc/net/udp` for its port), and none
-//! comes late.
+//! A pause of the bench longer than `loss_after` (a busy machine) counts
+//! the whole window lost, then its answers late: `late` close to `lost`
+//! says the bench was not there to read, as a datagram a server dropped
+//! never comes late. A window over about 256 measures the server's
+//! receive buffer too: Linux's default (208 KiB) holds about 256 small
+//! requests, and whenever the server waits for a CPU the rest are
+//! dropped (the `drops` column of `/proc/net/udp`), none late.
 //!
 //! # Try it
 //!
 //! ```text
-//! cargo build --release -p udp-chat -p netbench
 //! target/release/udp-chat server --bind 127.0.0.1:0 -q
-//!                            # prints "listening on 127.0.0.1:PORT"
 //! target/release/netbench udp-chat --connect 127.0.0.1:PORT --in-flight 32
 //! python3 crates/udp-chat/python/server.py --bind 127.0.0.1:0 2>/dev/null
 //! target/release/netbench udp-chat --connect 127.0.0.1:PORT --in-flight 1
@@ -64,11 +39,6 @@
 //!
 //! The Python server writes a line to stderr for every datagram: send it
 //! to `/dev/null`, or the terminal is what gets measured.
-//!
-//! This client is the lesson's server's judge, so it shares no code with
-//! it: it writes the requests and reads the answers itself, and takes a
-//! datagram as an answer only if it is `Hello, N!` byte for byte, for a
-//! request it sent ([`parse_reply`]).
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -93,31 +63,18 @@ pub const MAX_IN_FLIGHT: usize = 1024;
 /// a 14-byte answer on loopback (Linux 6), rounded up here.
 pub const DATAGRAM_COST: usize = 1024;
 
-/// The receive buffer (SO_RCVBUF) the bench asks for: room for
-/// [`MAX_IN_FLIGHT`] answers at [`DATAGRAM_COST`], 1 MiB (which Linux
-/// doubles: a margin of two). A datagram that arrives to a full receive
+/// The receive buffer (SO_RCVBUF) the bench asks for: 1 MiB, which Linux
+/// doubles (a margin of two). A datagram that arrives to a full receive
 /// buffer is dropped without a word, and the default
 /// (`net.core.rmem_default`, 208 KiB) holds about 256 answers: a fast
 /// server answering a window of 1024 before we read any would lose most
 /// of them in *our* socket, and the bench would blame the server.
 pub const RECV_BUFFER: usize = MAX_IN_FLIGHT * DATAGRAM_COST;
 
-/// Room for the longest answer a lesson-3 server sends (`Hello, `, a
-/// 1024-byte message, `!`), so none is cut. Ours are under 30 bytes; a
-/// datagram longer than the buffer would be cut to it without a word,
-/// and no longer one is an answer to us anyway.
-const RECV_SIZE: usize = 2048;
-
-/// The longest one `recv` waits. A deadline further off than this is
-/// waited for in steps of it: the read timeout then stays the same from
-/// one `recv` to the next, and is not set again (one more system call)
-/// before each.
+/// The longest one `recv` waits. A deadline further off is waited for in
+/// steps of it, so that the read timeout stays the same from one `recv`
+/// to the next and is not set again (one more system call) before each.
 const MAX_WAIT: Duration = Duration::from_millis(100);
-
-/// How long a `send` may block. On loopback a UDP send never waits (the
-/// datagram leaves our send buffer as it is handed to the receiver); a
-/// timeout all the same, so that no wait is forever.
-const SEND_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// What to measure, and where. The command line checks the ranges and
 /// that the address is loopback ([`crate::loopback_addr`]).
@@ -145,11 +102,10 @@ pub struct Report {
     pub in_flight: usize,
     /// After how long an unanswered request counted as lost, in ms.
     pub loss_after_ms: u64,
-    /// From the first request sent to the moment sending stopped, in
-    /// seconds: the time `per_s` divides by (the drain after it is not
-    /// counted).
+    /// From the first request sent to the moment sending stopped (the
+    /// drain after it is not counted).
     pub duration_s: f64,
-    /// Requests sent, all within the window.
+    /// Requests sent.
     pub sent: u64,
     /// Requests answered within `loss_after`.
     pub answered: u64,
@@ -157,10 +113,9 @@ pub struct Report {
     pub lost: u64,
     /// Answers that came for lost requests (at most one each).
     pub late: u64,
-    /// Datagrams that answered nothing outstanding: a second answer to a
-    /// request, an answer to a request never sent, or no answer at all.
+    /// Datagrams that answered nothing outstanding.
     pub unexpected: u64,
-    /// Answered requests per second of the window.
+    /// Answered requests per second of `duration_s`.
     pub per_s: f64,
     /// The latencies of the answered requests.
     #[serde(flatten)]
@@ -168,8 +123,7 @@ pub struct Report {
     /// The server's peak resident memory, in KiB.
     pub server_peak_rss_kib: Option<u64>,
     /// The server's CPU time per answered request, in µs, all threads,
-    /// user and kernel (requests sent and lost cost it something too,
-    /// uncounted).
+    /// user and kernel (requests lost cost it something too, uncounted).
     pub server_cpu_us_per_step: Option<f64>,
 }
 
@@ -200,11 +154,11 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     // server used before the run is subtracted at the end.
     let before = options.server_pid.map(snapshot).transpose()?;
     let socket = open(options)?;
-    let mut window = Window {
-        loss_after: options.loss_after,
-        ..Window::default()
-    };
-    let mut buf = vec![0; RECV_SIZE];
+    let mut window = Window::new(options.loss_after);
+    // Room for the longest answer a lesson-3 server sends (`Hello, `, a
+    // 1024-byte message, `!`): a longer datagram would be cut to the
+    // buffer without a word, and no longer one answers us anyway.
+    let mut buf = vec![0; 2048];
     let mut read_timeout = None;
     let start = Instant::now();
     let send_until = start + options.duration;
@@ -217,8 +171,12 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
                 // The request is its number in decimal, as the original
                 // client sends it: one `send` is one datagram, whole.
                 let seq = window.send(Instant::now());
-                send(&socket, seq.to_string().as_bytes())
-                    .map_err(|err| failed(err, options, &window, "sending"))?;
+                let request = seq.to_string();
+                while let Err(err) = socket.send(request.as_bytes()) {
+                    if err.kind() != io::ErrorKind::Interrupted {
+                        return Err(failed(err, options, &window, "sending"));
+                    }
+                }
             }
         } else if stopped.is_none() {
             stopped = Some(now);
@@ -245,7 +203,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
             read_timeout = Some(wait);
         }
         match socket.recv(&mut buf) {
-            // One recv is one datagram, whole (RECV_SIZE holds any).
+            // One recv is one datagram, whole.
             Ok(len) => {
                 let at = Instant::now();
                 window.receive(buf.get(..len).and_then(parse_reply), at);
@@ -294,18 +252,11 @@ fn open(options: &Options) -> anyhow::Result<UdpSocket> {
     socket
         .connect(addr)
         .with_context(|| format!("connecting a UDP socket to {addr}"))?;
-    socket.set_write_timeout(Some(SEND_TIMEOUT))?;
+    // On loopback a UDP send never waits (the datagram leaves our send
+    // buffer as it is handed to the receiver); a timeout all the same,
+    // so that no wait is forever.
+    socket.set_write_timeout(Some(Duration::from_secs(1)))?;
     Ok(socket)
-}
-
-/// Sends one datagram, again if a signal interrupted the call.
-fn send(socket: &UdpSocket, datagram: &[u8]) -> io::Result<()> {
-    loop {
-        match socket.send(datagram) {
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            sent => return sent.map(drop),
-        }
-    }
 }
 
 /// The error for a failed send or receive. ECONNREFUSED is the kernel
@@ -337,8 +288,7 @@ struct Window {
     /// Numbers grow with send time, so the first entry is the oldest.
     in_flight: BTreeMap<u64, Instant>,
     /// Requests lost whose answer has not come (yet): the first answer
-    /// to one is late, a second unexpected. Empty in a healthy run; never
-    /// more than `lost`.
+    /// to one is late, a second unexpected.
     unheard: HashSet<u64>,
     /// The next request's number; every lower one has been sent.
     next_seq: u64,
@@ -346,11 +296,17 @@ struct Window {
     lost: u64,
     late: u64,
     unexpected: u64,
-    /// The answered requests' latencies.
     latencies: Latencies,
 }
 
 impl Window {
+    fn new(loss_after: Duration) -> Window {
+        Window {
+            loss_after,
+            ..Window::default()
+        }
+    }
+
     /// Takes the next sequence number for a request sent `at`.
     fn send(&mut self, at: Instant) -> u64 {
         let seq = self.next_seq;
@@ -460,8 +416,9 @@ impl fmt::Display for Report {
 mod tests {
     use std::thread;
 
+    use netkit::Log;
+    use netkit::testing::TestServer;
     use netkit::udp::serve_datagrams;
-    use netkit::{Log, Shutdown};
 
     use super::*;
 
@@ -470,7 +427,6 @@ mod tests {
         [b"Hello, ", request, b"!"].concat()
     }
 
-    /// Every request's answer reads back to its number.
     #[test]
     fn answers_read_back_to_their_request() {
         for seq in [0, 1, 9, 10, 42, 1_000_000, u64::MAX] {
@@ -515,13 +471,6 @@ mod tests {
         Duration::from_millis(n)
     }
 
-    fn window(loss_after: Duration) -> Window {
-        Window {
-            loss_after,
-            ..Window::default()
-        }
-    }
-
     /// An answer within `loss_after` is counted with its latency and
     /// frees its slot; a second answer to it is unexpected, as are an
     /// answer to a request never sent and a datagram that answers
@@ -529,7 +478,7 @@ mod tests {
     #[test]
     fn an_answer_in_time_counts_once() {
         let t0 = Instant::now();
-        let mut window = window(ms(100));
+        let mut window = Window::new(ms(100));
         assert_eq!(window.send(t0), 0);
         assert_eq!(window.send(t0 + ms(1)), 1);
         window.receive(Some(1), t0 + ms(5));
@@ -546,11 +495,12 @@ mod tests {
 
     /// Requests with no answer after `loss_after` are lost, oldest first,
     /// and their slots freed; the first answer to one afterwards is late,
-    /// a second unexpected.
+    /// a second unexpected. An answer that comes past `loss_after`,
+    /// before the bench noticed the loss, is lost and late all the same.
     #[test]
     fn unanswered_requests_are_lost_and_their_answers_late() {
         let t0 = Instant::now();
-        let mut window = window(ms(100));
+        let mut window = Window::new(ms(100));
         for at in [0, 10, 20] {
             window.send(t0 + ms(at));
         }
@@ -564,32 +514,21 @@ mod tests {
         window.receive(Some(0), t0 + ms(111));
         window.receive(Some(0), t0 + ms(112));
         assert_eq!((window.late, window.unexpected), (1, 1));
-        assert_eq!(window.answered, 0);
-    }
-
-    /// An answer that comes past `loss_after`, before the bench noticed
-    /// the loss, is lost and late all the same: what counts is when it
-    /// came.
-    #[test]
-    fn an_answer_past_its_time_is_late_even_before_expiry() {
-        let t0 = Instant::now();
-        let mut window = window(ms(100));
-        window.send(t0);
-        window.receive(Some(0), t0 + ms(100));
-        assert_eq!((window.answered, window.lost, window.late), (0, 1, 1));
+        window.receive(Some(2), t0 + ms(120)); // not yet expired
+        assert_eq!((window.answered, window.lost, window.late), (0, 3, 2));
         assert!(window.in_flight.is_empty());
-        window.receive(Some(0), t0 + ms(101));
-        assert_eq!((window.late, window.unexpected), (1, 1));
+        window.receive(Some(2), t0 + ms(121));
+        assert_eq!(window.unexpected, 2);
     }
 
-    /// The JSON line has the keys `scripts/bench` reads, in order, with
-    /// `null` for what was not measured and no latency fields when
-    /// nothing was answered; with latencies, it reads back the same.
+    /// The JSON line has the keys the suite reads, in order, with `null`
+    /// for what was not measured and no latency fields when nothing was
+    /// answered; with latencies, it reads back the same.
     #[test]
     fn json_has_the_stable_keys() {
-        let addr = SocketAddr::from(([127, 0, 0, 1], 9));
-        let mut report =
-            window(ms(200)).report(&options(addr, 32), Duration::from_secs(2));
+        let options = options(SocketAddr::from(([127, 0, 0, 1], 9)), 32);
+        let mut report = Window::new(options.loss_after)
+            .report(&options, Duration::from_secs(2));
         assert_eq!(
             serde_json::to_string(&report).unwrap(),
             "{\"mode\":\"udp-chat\",\"in_flight\":32,\"loss_after_ms\":2000,\
@@ -605,36 +544,19 @@ mod tests {
         assert_eq!(serde_json::from_str::<Report>(&line).unwrap(), report);
     }
 
-    /// A stand-in for lesson 3's server, on a thread: each datagram gets
-    /// what `answer` returns for it (given its count from 1), if anything,
-    /// until the stand-in is dropped.
-    struct Echo {
-        addr: SocketAddr,
-        shutdown: Shutdown,
-    }
-
-    impl Drop for Echo {
-        fn drop(&mut self) {
-            self.shutdown.trigger();
-        }
-    }
-
+    /// A stand-in for lesson 3's server: each datagram gets what `answer`
+    /// returns for it (given its count from 1), if anything.
     fn echo(
         mut answer: impl FnMut(u64, &[u8]) -> Option<Vec<u8>> + Send + 'static,
-    ) -> Echo {
-        // Bound before the thread starts: the bench can send at once.
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let addr = socket.local_addr().unwrap();
-        let shutdown = Shutdown::new();
-        let stop = shutdown.clone();
-        thread::spawn(move || {
+    ) -> TestServer<()> {
+        TestServer::start_udp(move |socket, stop| {
             let mut count = 0;
-            serve_datagrams(&socket, &stop, &Log::to(|_| {}), |req, _| {
-                count += 1;
-                answer(count, req)
-            })
-        });
-        Echo { addr, shutdown }
+            let _ =
+                serve_datagrams(&socket, &stop, &Log::to(|_| {}), |r, _| {
+                    count += 1;
+                    answer(count, r)
+                });
+        })
     }
 
     fn options(addr: SocketAddr, in_flight: usize) -> Options {
@@ -659,18 +581,15 @@ mod tests {
     }
 
     /// Against a server that answers everything, with room for any
-    /// delay: every request sent is answered, and the rate is the
-    /// answers over the window.
+    /// delay: every request sent is answered.
     #[test]
     fn an_echo_server_answers_every_request() {
         let echo = echo(|_, request| Some(hello(request)));
-        let report = run_bounded(options(echo.addr, 8)).unwrap();
+        let report = run_bounded(options(echo.addr(), 8)).unwrap();
         assert!(report.answered > 0, "{report}");
         assert_eq!(report.sent, report.answered, "{report}");
         assert_eq!((report.late, report.unexpected), (0, 0), "{report}");
         assert!(report.latency.is_some(), "{report}");
-        let per_s = report.answered as f64 / report.duration_s;
-        assert!((report.per_s - per_s).abs() < 1e-9, "{report}");
     }
 
     /// Against a server that drops every third datagram, those requests
@@ -682,7 +601,7 @@ mod tests {
             echo(|count, request| (count % 3 != 0).then(|| hello(request)));
         let options = Options {
             loss_after: ms(200),
-            ..options(echo.addr, 8)
+            ..options(echo.addr(), 8)
         };
         let report = run_bounded(options).unwrap();
         assert!(report.lost > 0 && report.answered > 0, "{report}");

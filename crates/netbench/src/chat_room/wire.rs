@@ -1,9 +1,6 @@
 //! The bench's side of the chat room's wire, as pure functions: the
 //! message the sender writes, how a receiver finds it again in what it
-//! reads, and the server's answer to a login. No I/O here, so every case
-//! (a message split across reads, two glued in one) has a unit test.
-//!
-//! # Finding message `k` in a byte stream
+//! reads, and the server's answer to a login.
 //!
 //! Every bench message is padding followed by a mark, `m<k>.`:
 //!
@@ -50,42 +47,21 @@ impl Framing {
     }
 }
 
-/// Starts the mark after a message's padding.
-const MARK: u8 = b'm';
-/// Ends the mark.
-const MARK_END: u8 = b'.';
-/// What the padding is made of: anything but a mark or a newline.
-const PAD: u8 = b'-';
-
-/// The longest number a mark may hold: more digits than any `u64` has
-/// means this is not one of our marks.
+/// More digits than any `u64` has: not one of our marks.
 const MAX_MARK_DIGITS: usize = 19;
-
-/// What a line from our server starts with when the server itself is
-/// speaking (`* bob joined`), not a user.
-const NOTICE: &[u8] = b"* ";
-
-/// What follows the name in the notice that a user was cut:
-/// `* NAME was disconnected: not reading its messages`.
-const CUT: &[u8] = b" was disconnected";
 
 /// The longest line a receiver keeps: the chat room's longest message is
 /// 1024 bytes, plus a ctime and a name. Longer lines are cut here; a mark
 /// is never that far from the start of a bench line.
 const MAX_LINE: usize = 4096;
 
-/// The text of message `seq`: `size` bytes, padding then the mark (longer
-/// than `size` only if the mark alone is).
-pub fn message_text(seq: u64, size: usize) -> Vec<u8> {
-    let mark = format!("m{seq}.");
-    let mut text = vec![PAD; size.saturating_sub(mark.len())];
-    text.extend_from_slice(mark.as_bytes());
-    text
-}
-
-/// Message `seq` as the sender puts it on the wire in `framing`.
+/// Message `seq` as the sender puts it on the wire in `framing`: `size`
+/// bytes of text, padding then the mark (longer only if the mark alone
+/// is), and a newline for `Lines`.
 pub fn encode(seq: u64, size: usize, framing: Framing) -> Vec<u8> {
-    let mut bytes = message_text(seq, size);
+    let mark = format!("m{seq}.");
+    let mut bytes = vec![b'-'; size.saturating_sub(mark.len())];
+    bytes.extend_from_slice(mark.as_bytes());
     if framing == Framing::Lines {
         bytes.push(b'\n');
     }
@@ -93,14 +69,8 @@ pub fn encode(seq: u64, size: usize, framing: Framing) -> Vec<u8> {
 }
 
 /// Finds marks (`m<digits>.`) in a byte stream fed in pieces of any size.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct MarkScanner {
-    state: ScanState,
-}
-
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum ScanState {
-    /// Not inside a mark.
+enum MarkScanner {
     #[default]
     Outside,
     /// Just read the `m`.
@@ -111,29 +81,29 @@ enum ScanState {
 
 impl MarkScanner {
     /// Scans `bytes`, continuing whatever mark the last piece ended in,
-    /// and appends the number of every mark completed in it to `found`.
-    pub fn feed(&mut self, bytes: &[u8], found: &mut Vec<u64>) {
+    /// and appends every mark completed in it to `heard`.
+    fn feed(&mut self, bytes: &[u8], heard: &mut Vec<Heard>) {
         for &byte in bytes {
-            self.state = match (self.state, byte) {
-                (ScanState::Marked, b'0'..=b'9') => {
-                    ScanState::Digits(u64::from(byte - b'0'), 1)
+            *self = match (*self, byte) {
+                (MarkScanner::Marked, b'0'..=b'9') => {
+                    MarkScanner::Digits(u64::from(byte - b'0'), 1)
                 }
-                (ScanState::Digits(value, count), b'0'..=b'9')
+                (MarkScanner::Digits(value, count), b'0'..=b'9')
                     if count < MAX_MARK_DIGITS =>
                 {
-                    ScanState::Digits(
+                    MarkScanner::Digits(
                         value * 10 + u64::from(byte - b'0'),
                         count + 1,
                     )
                 }
-                (ScanState::Digits(value, _), MARK_END) => {
-                    found.push(value);
-                    ScanState::Outside
+                (MarkScanner::Digits(value, _), b'.') => {
+                    heard.push(Heard::Message(value));
+                    MarkScanner::Outside
                 }
                 // An `m` always starts a mark afresh, even inside one
                 // that turned out not to be a mark.
-                (_, MARK) => ScanState::Marked,
-                _ => ScanState::Outside,
+                (_, b'm') => MarkScanner::Marked,
+                _ => MarkScanner::Outside,
             };
         }
     }
@@ -173,44 +143,32 @@ impl Inbox {
     /// Takes the bytes of one read and appends what they completed, in
     /// the order it came.
     pub fn push(&mut self, bytes: &[u8], heard: &mut Vec<Heard>) {
-        match self.framing {
-            Framing::Raw => {
-                let mut marks = Vec::new();
-                self.scanner.feed(bytes, &mut marks);
-                heard.extend(marks.into_iter().map(Heard::Message));
+        if self.framing == Framing::Raw {
+            self.scanner.feed(bytes, heard);
+            return;
+        }
+        for piece in bytes.split_inclusive(|&b| b == b'\n') {
+            let room = MAX_LINE.saturating_sub(self.line.len());
+            self.line.extend_from_slice(&piece[..piece.len().min(room)]);
+            if !piece.ends_with(b"\n") {
+                continue;
             }
-            Framing::Lines => {
-                for piece in bytes.split_inclusive(|&b| b == b'\n') {
-                    let room = MAX_LINE.saturating_sub(self.line.len());
-                    self.line
-                        .extend_from_slice(&piece[..piece.len().min(room)]);
-                    if piece.ends_with(b"\n") {
-                        self.end_line(heard);
-                    }
+            // A notice from the server itself (`* bob joined`), or a
+            // user's message.
+            if let Some(notice) = self.line.strip_prefix(b"* ") {
+                const CUT: &[u8] = b" was disconnected";
+                if let Some(at) =
+                    notice.windows(CUT.len()).position(|w| w == CUT)
+                {
+                    let name = String::from_utf8_lossy(&notice[..at]);
+                    heard.push(Heard::Cut(name.into_owned()));
                 }
+            } else {
+                MarkScanner::default().feed(&self.line, heard);
             }
+            self.line.clear();
         }
     }
-
-    /// A whole line has arrived: a notice, or a user's message.
-    fn end_line(&mut self, heard: &mut Vec<Heard>) {
-        if let Some(notice) = self.line.strip_prefix(NOTICE) {
-            if let Some(name) = cut_name(notice) {
-                heard.push(Heard::Cut(name));
-            }
-        } else {
-            let mut marks = Vec::new();
-            MarkScanner::default().feed(&self.line, &mut marks);
-            heard.extend(marks.into_iter().map(Heard::Message));
-        }
-        self.line.clear();
-    }
-}
-
-/// The user a notice says was cut, if it says so.
-fn cut_name(notice: &[u8]) -> Option<String> {
-    let at = notice.windows(CUT.len()).position(|w| w == CUT)?;
-    Some(String::from_utf8_lossy(&notice[..at]).into_owned())
 }
 
 /// The name as a client sends it at login: `NAME\n` to our server, the
@@ -225,11 +183,8 @@ pub fn login_bytes(name: &str, framing: Framing) -> Vec<u8> {
 /// The server's answer to a login, as far as it has arrived.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
-    /// Logged in; `rest` is what came after the answer (notices).
-    Success {
-        /// Bytes after the answer, for the receiver's [`Inbox`].
-        rest: Vec<u8>,
-    },
+    /// Logged in, with the bytes that came after the answer (notices).
+    Success(Vec<u8>),
     /// Not a whole answer yet: read more.
     NeedMore,
     /// Anything else (`reuse`, `error: ...`, a busy server's line): the
@@ -259,9 +214,7 @@ pub fn read_answer(got: &[u8], framing: Framing) -> Answer {
         },
     };
     if answer == SUCCESS {
-        Answer::Success {
-            rest: rest.to_vec(),
-        }
+        Answer::Success(rest.to_vec())
     } else {
         Answer::Refused(String::from_utf8_lossy(answer).into_owned())
     }
@@ -289,13 +242,15 @@ mod tests {
         heard
     }
 
-    /// The text is exactly `size` bytes and ends with the mark.
+    fn marks(bytes: &[u8]) -> Vec<Heard> {
+        heard(Framing::Raw, &[bytes])
+    }
+
     #[test]
     fn message_is_padding_then_mark() {
-        assert_eq!(message_text(17, 8), b"----m17.");
-        assert_eq!(message_text(17, 2), b"m17.");
+        assert_eq!(encode(17, 8, Framing::Raw), b"----m17.");
+        assert_eq!(encode(17, 2, Framing::Raw), b"m17.");
         assert_eq!(encode(3, 6, Framing::Lines), b"---m3.\n");
-        assert_eq!(encode(3, 6, Framing::Raw), b"---m3.");
     }
 
     /// Glued messages from the original's server, cut anywhere, give
@@ -346,43 +301,31 @@ mod tests {
     /// Things that look like marks but are not.
     #[test]
     fn near_marks_are_not_marks() {
-        let mut found = Vec::new();
-        MarkScanner::default()
-            .feed(b"m. m-1. mm2. 3. m12x. messages", &mut found);
-        assert_eq!(found, [2]);
-        let mut found = Vec::new();
+        let found = marks(b"m. m-1. mm2. 3. m12x. messages");
+        assert_eq!(found, [Heard::Message(2)]);
         let too_long = format!("m{}.", "9".repeat(30));
-        MarkScanner::default().feed(too_long.as_bytes(), &mut found);
-        assert_eq!(found, [] as [u64; 0]);
-        let mut found = Vec::new();
+        assert!(marks(too_long.as_bytes()).is_empty());
         let largest = format!("m{}.", "9".repeat(MAX_MARK_DIGITS));
-        MarkScanner::default().feed(largest.as_bytes(), &mut found);
-        assert_eq!(found, [9_999_999_999_999_999_999]);
+        let value = Heard::Message(9_999_999_999_999_999_999);
+        assert_eq!(marks(largest.as_bytes()), [value]);
     }
 
     /// Logins: our server's line, the original's bare word (in pieces),
     /// and refusals.
     #[test]
     fn answers_are_read_in_both_framings() {
-        let success = |rest: &[u8]| Answer::Success {
-            rest: rest.to_vec(),
-        };
+        let success = |rest: &[u8]| Answer::Success(rest.to_vec());
+        let reuse = Answer::Refused("reuse".to_owned());
         assert_eq!(read_answer(b"succ", Framing::Lines), Answer::NeedMore);
         assert_eq!(
             read_answer(b"success\n* a joined\n", Framing::Lines),
             success(b"* a joined\n")
         );
-        assert_eq!(
-            read_answer(b"reuse\n", Framing::Lines),
-            Answer::Refused("reuse".to_owned())
-        );
+        assert_eq!(read_answer(b"reuse\n", Framing::Lines), reuse);
         assert_eq!(read_answer(b"", Framing::Raw), Answer::NeedMore);
         assert_eq!(read_answer(b"succ", Framing::Raw), Answer::NeedMore);
         assert_eq!(read_answer(b"success", Framing::Raw), success(b""));
-        assert_eq!(
-            read_answer(b"reuse", Framing::Raw),
-            Answer::Refused("reuse".to_owned())
-        );
+        assert_eq!(read_answer(b"reuse", Framing::Raw), reuse);
         assert_eq!(login_bytes("a", Framing::Lines), b"a\n");
         assert_eq!(login_bytes("a", Framing::Raw), b"a");
     }
