@@ -138,48 +138,40 @@ pub enum Ending {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename = "chat-room")]
 pub struct Report {
-    /// How the server framed what it sent.
-    pub framing: Framing,
-    /// Users who logged in: one sender, the rest receivers.
-    pub clients: usize,
+    framing: Framing,
+    clients: usize,
     /// Everyone but the sender.
-    pub receivers: u64,
-    /// One more user logged in and never read.
-    pub stalled: bool,
-    /// Bytes of text in each message.
-    pub size: usize,
-    /// Messages to send.
-    pub messages: u64,
+    receivers: u64,
+    stalled: bool,
+    size: usize,
+    messages: u64,
     /// Messages actually sent.
-    pub sent: u64,
+    sent: u64,
     /// (message, receiver) pairs read within the timeout.
-    pub delivered: u64,
+    delivered: u64,
     /// Pairs not read within the timeout.
-    pub lost: u64,
+    lost: u64,
     /// Reads of a message that came after its timeout.
-    pub late: u64,
-    /// The latencies of the delivered pairs.
+    late: u64,
     #[serde(flatten)]
-    pub latency: Option<Summary>,
-    /// How the run ended.
-    pub ending: Ending,
+    latency: Option<Summary>,
+    ending: Ending,
     /// With `ending` stalled: the first message that reached nobody.
-    pub stalled_at_message: Option<u64>,
+    stalled_at_message: Option<u64>,
     /// Whether the server cut the stalled user; `null` without one, or
     /// when the server has no notices to say so (the original's).
-    pub cut: Option<bool>,
+    cut: Option<bool>,
     /// When the receivers heard of the cut, since the first message.
-    pub cut_after_ms: Option<f64>,
+    cut_after_ms: Option<f64>,
     /// The message in flight then.
-    pub cut_at_message: Option<u64>,
+    cut_at_message: Option<u64>,
     /// Other bench users the server cut: receivers too slow for it.
-    pub others_cut: u64,
+    others_cut: u64,
     /// Receivers whose connection ended during the run.
-    pub receivers_closed: u64,
-    /// The server's peak resident memory, in KiB.
-    pub server_peak_rss_kib: Option<u64>,
+    receivers_closed: u64,
+    server_peak_rss_kib: Option<u64>,
     /// From the first message sent to the end of the last wait.
-    pub seconds: f64,
+    seconds: f64,
 }
 
 /// Logs the users in, sends the messages, and reports.
@@ -342,15 +334,10 @@ fn listen(
     let _ = events.send(Event::Closed { member });
 }
 
-/// Connects to `addr`, with a receive buffer of `recv_buffer` bytes if
-/// given.
-fn open(
-    addr: SocketAddr,
-    recv_buffer: Option<usize>,
-) -> anyhow::Result<TcpStream> {
-    let stream = connect_with_recv_buffer(addr, recv_buffer)
-        .map_err(|err| NetError::Connect(addr, err))?;
-    Ok(stream)
+/// Connects to `addr`, with a receive buffer of `buffer` bytes if given.
+fn open(addr: SocketAddr, buffer: Option<usize>) -> anyhow::Result<TcpStream> {
+    connect_with_recv_buffer(addr, buffer)
+        .map_err(|err| NetError::Connect(addr, err).into())
 }
 
 /// Sends `name` and waits for `success`; returns the bytes that came

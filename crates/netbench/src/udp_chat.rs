@@ -2,31 +2,23 @@
 //! answers per second with a window of requests in flight, how long each
 //! answer takes, and how many never come back.
 //!
-//! One connected UDP socket sends the requests `0`, `1`, `2`, ... (each
-//! its number in decimal, as the original client sends them) and reads
-//! the answers, `Hello, 0!` and so on, taken only byte for byte
-//! ([`parse_reply`]: this client judges the lesson's server, so it shares
-//! no code with it). Up to `in_flight` requests are outstanding: each
-//! answer frees a slot for the next request. A request's latency runs
-//! from just before its `send` to the return of the `recv` that brought
-//! its answer.
-//!
-//! UDP promises nothing: a dropped datagram (by a full receive buffer,
-//! usually) says nothing. A request with no answer `loss_after` after it
-//! was sent is lost, and its slot goes to a new request. An answer after
-//! that is late; a second answer, one to a request never sent, or a
-//! datagram that answers nothing, is unexpected. Sending stops after
-//! `duration`, then the bench waits (at most `loss_after`) until every
-//! request is answered or lost; the rate is answers per second of
+//! One connected UDP socket sends the requests `0`, `1`, `2`, ... (as the
+//! original client does) and takes as answers only `Hello, 0!` and so on,
+//! byte for byte ([`parse_reply`]: the lesson's judge shares no code with
+//! it). Up to `in_flight` requests are outstanding; each answer frees a
+//! slot for the next. A request with no answer `loss_after` after it was
+//! sent is lost (UDP drops without a word, from a full receive buffer
+//! usually) and its slot is refilled; an answer after that is late; a
+//! second answer, or a datagram that answers nothing sent, is unexpected.
+//! Sending stops after `duration`, then the bench waits at most
+//! `loss_after` for the rest; the rate is answers per second of
 //! `duration`.
 //!
-//! A pause of the bench longer than `loss_after` (a busy machine) counts
-//! the whole window lost, then its answers late: `late` close to `lost`
-//! says the bench was not there to read, as a datagram a server dropped
-//! never comes late. A window over about 256 measures the server's
-//! receive buffer too: Linux's default (208 KiB) holds about 256 small
-//! requests, and whenever the server waits for a CPU the rest are
-//! dropped (the `drops` column of `/proc/net/udp`), none late.
+//! `late` close to `lost` says the bench paused (a busy machine) and was
+//! not there to read: a datagram a server dropped never comes late. A
+//! window over about 256 measures the server's receive buffer too: the
+//! default (208 KiB) holds about 256 requests, and while the server waits
+//! for a CPU the rest are dropped (`drops` in `/proc/net/udp`).
 //!
 //! # Try it
 //!
@@ -37,8 +29,8 @@
 //! target/release/netbench udp-chat --connect 127.0.0.1:PORT --in-flight 1
 //! ```
 //!
-//! The Python server writes a line to stderr for every datagram: send it
-//! to `/dev/null`, or the terminal is what gets measured.
+//! (The Python server logs every datagram to stderr: send it to
+//! `/dev/null`, or the terminal is what gets measured.)
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -98,33 +90,28 @@ pub struct Options {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename = "udp-chat")]
 pub struct Report {
-    /// Requests outstanding at once.
-    pub in_flight: usize,
-    /// After how long an unanswered request counted as lost, in ms.
-    pub loss_after_ms: u64,
+    in_flight: usize,
+    loss_after_ms: u64,
     /// From the first request sent to the moment sending stopped (the
     /// drain after it is not counted).
-    pub duration_s: f64,
-    /// Requests sent.
-    pub sent: u64,
+    duration_s: f64,
+    sent: u64,
     /// Requests answered within `loss_after`.
-    pub answered: u64,
+    answered: u64,
     /// Requests not answered within `loss_after`.
-    pub lost: u64,
+    lost: u64,
     /// Answers that came for lost requests (at most one each).
-    pub late: u64,
+    late: u64,
     /// Datagrams that answered nothing outstanding.
-    pub unexpected: u64,
+    unexpected: u64,
     /// Answered requests per second of `duration_s`.
-    pub per_s: f64,
-    /// The latencies of the answered requests.
+    per_s: f64,
     #[serde(flatten)]
-    pub latency: Option<Summary>,
-    /// The server's peak resident memory, in KiB.
-    pub server_peak_rss_kib: Option<u64>,
+    latency: Option<Summary>,
+    server_peak_rss_kib: Option<u64>,
     /// The server's CPU time per answered request, in µs, all threads,
     /// user and kernel (requests lost cost it something too, uncounted).
-    pub server_cpu_us_per_step: Option<f64>,
+    server_cpu_us_per_step: Option<f64>,
 }
 
 /// The sequence number a datagram answers: `Hello, 42!` gives 42.
@@ -134,15 +121,13 @@ pub struct Report {
 /// can panic.
 pub fn parse_reply(datagram: &[u8]) -> Option<u64> {
     let digits = datagram.strip_prefix(b"Hello, ")?.strip_suffix(b"!")?;
-    let canonical = match digits {
-        [] => false,
-        [_] => true,
-        [first, ..] => *first != b'0', // "0" alone, no leading zeros
-    };
-    if !canonical || !digits.iter().all(u8::is_ascii_digit) {
-        return None; // (u64's parser would take a leading '+')
+    // Digits only (u64's parser would take a leading '+'), and no leading
+    // zero but in "0" itself.
+    let leading_zero = digits.len() > 1 && digits[0] == b'0';
+    if leading_zero || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
     }
-    // All ASCII digits, so UTF-8; too many of them overflow: `None`.
+    // All ASCII digits, so UTF-8; none, or too many, fail to parse.
     std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
@@ -186,13 +171,12 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         }
         // Wake up for the next deadline: the oldest request's loss, or
         // the end of sending.
-        let mut deadline = window.next_loss();
+        let mut deadline = window.next_loss().unwrap_or(now + MAX_WAIT);
         if stopped.is_none() {
-            deadline = Some(deadline.map_or(send_until, |d| d.min(send_until)));
+            deadline = deadline.min(send_until);
         }
-        let wait = deadline
-            .map_or(MAX_WAIT, |d| d.saturating_duration_since(Instant::now()))
-            .min(MAX_WAIT);
+        let wait = deadline.saturating_duration_since(Instant::now());
+        let wait = wait.min(MAX_WAIT);
         // A zero read timeout is refused (it would mean "no timeout"):
         // the deadline is here, go round again.
         if wait.is_zero() {
@@ -427,23 +411,17 @@ mod tests {
         [b"Hello, ", request, b"!"].concat()
     }
 
+    /// Every request's answer reads back to its number; anything else is
+    /// refused: other spellings of a number, other greetings, an error,
+    /// and every prefix of a whole answer.
     #[test]
-    fn answers_read_back_to_their_request() {
+    fn only_answers_to_our_requests_are_read() {
         for seq in [0, 1, 9, 10, 42, 1_000_000, u64::MAX] {
             let answer = hello(seq.to_string().as_bytes());
             assert_eq!(parse_reply(&answer), Some(seq), "{seq}");
         }
-    }
-
-    /// Anything but an answer to a request of ours is refused: other
-    /// spellings of a number, other greetings, an error, and every piece
-    /// of a whole answer.
-    #[test]
-    fn what_is_not_an_answer_is_refused() {
         for datagram in [
-            &b""[..],
-            b"Hello, !",
-            b"Hello, 1",
+            &b"Hello, !"[..],
             b"hello, 1!",
             b"Hello,1!",
             b"Hello, +1!",

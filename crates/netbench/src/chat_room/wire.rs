@@ -18,16 +18,12 @@
 //! lowercase `m` followed by a digit: the ctime has none, and the bench's
 //! names have no `m` (a unit test checks them).
 
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
 /// How the chat server frames what it sends.
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
+    Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Framing {
