@@ -1,24 +1,15 @@
 //! Lesson 1's round trips: how many `Hello, X!` answers a server gives
 //! per second over many connections at once, and how long each takes.
 //!
-//! # What is measured
-//!
 //! `connections` clients connect and read their `Welcome!`, untimed.
 //! Then, all together for `duration`, each sends a 16-byte name and
 //! waits for its `Hello, NAME!`, over and over: one message in flight per
 //! connection, as the lesson's client does, so the rate is round trips
 //! and the latency of each is the server's answer time plus the kernel's
-//! two trips through loopback.
-//!
-//! ```text
-//!   client 1 ──name──> server ──Hello, name!──> client 1 ──name──> ...
-//!   client N ──name──> server ──Hello, name!──> client N ──name──> ...
-//!            <──────────── duration, every exchange timed ───────────>
-//! ```
-//!
-//! With `server_pid`, the report also gives the server's threads and
-//! resident memory halfway through (a thread-per-connection server has
-//! one thread per connection then) and its peak memory.
+//! two trips through loopback. With `server_pid`, the report also gives
+//! the server's threads and resident memory halfway through (a
+//! thread-per-connection server has one thread per connection then) and
+//! its peak memory.
 //!
 //! # Try it
 //!
@@ -41,7 +32,6 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use netkit::bind::CONNECT_TIMEOUT;
-
 use serde::{Deserialize, Serialize};
 
 use crate::load::{self, Figures, IO_TIMEOUT, Plan};
@@ -51,7 +41,6 @@ use crate::load::{self, Figures, IO_TIMEOUT, Plan};
 /// open-file limit (`ulimit -n`) above the count.
 pub const MAX_CONNECTIONS: usize = 12_000;
 
-/// The lesson's greeting, sent once on each new connection.
 const WELCOME: &[u8] = b"Welcome!";
 
 /// What to run.
@@ -88,12 +77,12 @@ pub struct Report {
 /// Connection `index`'s name: 16 bytes, as the issue asks, and different
 /// on every connection so that an answer sent to the wrong one would be
 /// caught.
-pub fn name(index: usize) -> Vec<u8> {
+fn name(index: usize) -> Vec<u8> {
     format!("bench-{index:010}").into_bytes()
 }
 
 /// The answer to `name`, as the server frames it.
-pub fn expected_answer(name: &[u8], lines: bool) -> Vec<u8> {
+fn expected_answer(name: &[u8], lines: bool) -> Vec<u8> {
     let mut answer = [b"Hello, ", name, b"!"].concat();
     if lines {
         answer.push(b'\n');
@@ -111,62 +100,56 @@ struct Client {
 
 /// Connects, reads the welcome, and readies connection `index`'s request.
 fn connect(options: &Options, index: usize) -> io::Result<Client> {
-    let stream = TcpStream::connect_timeout(&options.addr, CONNECT_TIMEOUT)?;
+    let mut stream =
+        TcpStream::connect_timeout(&options.addr, CONNECT_TIMEOUT)?;
     stream.set_read_timeout(Some(IO_TIMEOUT))?;
     stream.set_write_timeout(Some(IO_TIMEOUT))?;
     // Each name must leave at once: with Nagle's algorithm a small write
     // can wait for the previous segment's acknowledgement, which the
     // server may delay (delayed ACK), adding up to 40 ms to a round trip.
     stream.set_nodelay(true)?;
-    let mut welcome = WELCOME.to_vec();
-    if options.lines {
-        welcome.push(b'\n');
-    }
-    let mut client = Client {
+    let mut buf = Vec::new();
+    let newline: &[u8] = if options.lines { b"\n" } else { b"" };
+    read_expected(&mut stream, &mut buf, &[WELCOME, newline].concat())?;
+    let request = name(index);
+    Ok(Client {
+        answer: expected_answer(&request, options.lines),
+        request: [&request, newline].concat(),
         stream,
-        request: name(index),
-        answer: Vec::new(),
-        buf: Vec::new(),
-    };
-    read_exactly(&mut client, &welcome)?;
-    client.answer = expected_answer(&client.request, options.lines);
-    if options.lines {
-        client.request.push(b'\n');
-    }
-    Ok(client)
+        buf,
+    })
 }
 
 /// One round trip: the name out, the whole answer back.
 fn round_trip(client: &mut Client) -> io::Result<()> {
     client.stream.write_all(&client.request)?;
-    let answer = std::mem::take(&mut client.answer);
-    let read = read_exactly(client, &answer);
-    client.answer = answer;
-    read
+    read_expected(&mut client.stream, &mut client.buf, &client.answer)
 }
 
 /// Reads until `expected.len()` bytes have come, and checks they are
 /// `expected`. TCP keeps no message boundaries: the answer may come in
 /// more than one read, so one read is not one answer.
-fn read_exactly(client: &mut Client, expected: &[u8]) -> io::Result<()> {
-    client.buf.resize(expected.len(), 0);
-    client.stream.read_exact(&mut client.buf).map_err(|err| {
-        match err.kind() {
-            // A read of 0 bytes before the answer was complete.
-            io::ErrorKind::UnexpectedEof => io::Error::new(
-                err.kind(),
-                "the server closed the connection before answering",
-            ),
-            _ => err,
-        }
+fn read_expected(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    expected: &[u8],
+) -> io::Result<()> {
+    buf.resize(expected.len(), 0);
+    stream.read_exact(buf).map_err(|err| match err.kind() {
+        // A read of 0 bytes before the answer was complete.
+        io::ErrorKind::UnexpectedEof => io::Error::new(
+            err.kind(),
+            "the server closed the connection before answering",
+        ),
+        _ => err,
     })?;
-    if client.buf != expected {
+    if buf != expected {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
             format!(
                 "expected {}, got {}",
                 netkit::text::printable(expected),
-                netkit::text::printable(&client.buf)
+                netkit::text::printable(buf)
             ),
         ));
     }
@@ -181,7 +164,6 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         server_pid: options.server_pid,
     };
     let outcome = load::run(plan, |index| connect(options, index), round_trip)?;
-    load::all_ran(&outcome, options.connections)?;
     Ok(Report {
         lines: options.lines,
         connections: options.connections,
@@ -190,48 +172,20 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     })
 }
 
-/// The one-line summary:
-///
-/// ```text
-/// hello-echo: 16 connections, 3.0 s: 99992 round trips/s; latency p50
-/// 0.142 ms, p99 0.462 ms, max 7.774 ms; server 19 threads, 3.0 MiB
-/// under load (peak 3.2 MiB); server CPU 11.2 µs per round trip
-/// ```
+/// `hello-echo: 16 connections, 3.0 s: 99992 round trips/s; latency …`
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let o = &self.figures;
-        write!(
-            f,
-            "hello-echo{}: {} connections, {:.1} s: {:.0} round trips/s",
-            if self.lines { " (lines)" } else { "" },
-            self.connections,
-            o.seconds,
-            o.per_s
-        )?;
-        o.write_latency(f)?;
-        if let (Some(threads), Some(rss), Some(peak)) =
-            (o.server_threads, o.server_rss_kib, o.server_peak_rss_kib)
-        {
-            write!(
-                f,
-                "; server {threads} threads, {:.1} MiB under load (peak \
-                 {:.1} MiB)",
-                rss as f64 / 1024.0,
-                peak as f64 / 1024.0
-            )?;
-        }
-        if let Some(us) = o.server_cpu_us_per_step {
-            write!(f, "; server CPU {us:.1} µs per round trip")?;
-        }
-        Ok(())
+        let lines = if self.lines { " (lines)" } else { "" };
+        write!(f, "hello-echo{lines}: {} connections", self.connections)?;
+        self.figures.write_summary(f, "round trips", "round trip")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::TcpListener;
-    use std::thread;
+    use crate::load::test_server;
+    use netkit::testing::{TestServer, any_loopback_port};
 
     /// Names are 16 bytes and distinct; answers are framed as asked.
     #[test]
@@ -242,30 +196,25 @@ mod tests {
         assert_eq!(expected_answer(b"ab", true), b"Hello, ab!\n");
     }
 
-    /// A server for the tests: the raw protocol, or `wrong` answers to
-    /// the second message.
-    fn server(wrong: bool) -> SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { return };
-                thread::spawn(move || {
-                    let _ = stream.write_all(WELCOME);
-                    let mut buf = [0; 1024];
-                    let mut count = 0;
-                    while let Ok(n @ 1..) = stream.read(&mut buf) {
-                        count += 1;
-                        let name: &[u8] = match (wrong, count) {
-                            (true, 2) => b"somebody-else-00",
-                            _ => &buf[..n],
-                        };
-                        let _ = stream.write_all(&expected_answer(name, false));
-                    }
-                });
+    /// The raw protocol, or `wrong` answers to the second message.
+    fn server(wrong: bool) -> TestServer<io::Result<netkit::ServeReport>> {
+        test_server(false, move |conn| {
+            let mut stream = &*conn.stream;
+            stream.write_all(WELCOME)?;
+            let mut buf = [0; 1024];
+            for count in 1.. {
+                let n = stream.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                let name: &[u8] = match (wrong, count) {
+                    (true, 2) => b"somebody-else-00",
+                    _ => &buf[..n],
+                };
+                stream.write_all(&expected_answer(name, false))?;
             }
-        });
-        addr
+            Ok(())
+        })
     }
 
     fn options(addr: SocketAddr) -> Options {
@@ -282,30 +231,34 @@ mod tests {
     /// server is this process).
     #[test]
     fn measures_round_trips() {
-        let report = run(&options(server(false))).unwrap();
+        let server = server(false);
+        let report = run(&options(server.addr())).unwrap();
         assert!(report.round_trips > 0);
         assert!(report.figures.server_threads.unwrap() >= 4);
         let json = serde_json::to_string(&report).unwrap();
         assert!(json.contains(r#""mode":"hello-echo""#), "{json}");
         assert!(json.contains(r#""connections":4"#), "{json}");
+        server.stop().unwrap();
     }
 
     /// A wrong answer fails the run, saying what came instead.
     #[test]
     fn a_wrong_answer_is_an_error() {
-        let err = run(&options(server(true))).unwrap_err();
+        let server = server(true);
+        let err = run(&options(server.addr())).unwrap_err();
         let text = format!("{err:#}");
         assert!(text.contains("4 of 4 connections failed"), "{text}");
         assert!(text.contains("somebody-else"), "{text}");
+        server.stop().unwrap();
     }
 
     /// No server: the error says the connection was refused.
     #[test]
     fn no_server_is_an_error() {
-        let addr = {
-            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap()
-        };
+        let addr = std::net::TcpListener::bind(any_loopback_port())
+            .unwrap()
+            .local_addr()
+            .unwrap();
         let err = run(&options(addr)).unwrap_err();
         assert!(format!("{err:#}").contains("refused"), "{err:#}");
     }

@@ -2,22 +2,13 @@
 //! same small exchange over and over for a fixed time, every exchange
 //! timed.
 //!
-//! A run has two phases. First every worker sets itself up (connects,
-//! reads a welcome) while nothing is timed; then all start together, on
-//! one signal, and repeat their step until the window closes. Counting
-//! only the window keeps the figure a rate of the server's steady state:
-//! 10,000 connections take seconds to open, and that is not the thing
-//! measured.
-//!
-//! ```text
-//!   worker 1: setup ──┐              step step step step ... │
-//!   worker 2: setup ──┤ all ready ──> step step step ...     │ window
-//!   worker N: setup ──┘   (start)     step step step step ...│ closes
-//! ```
-//!
-//! A worker whose step fails stops there, and the run reports the first
-//! error and how many workers failed: a loaded server that refuses or
-//! drops connections must show in the figures, not vanish from them.
+//! First every worker sets itself up (connects, reads a welcome) while
+//! nothing is timed; then all start together, on one signal, and repeat
+//! their step until the window closes. Counting only the window keeps the
+//! figure a rate of the server's steady state: 10,000 connections take
+//! seconds to open, and that is not the thing measured. A worker whose
+//! setup or step fails fails the run: a loaded server that refuses or
+//! drops connections must show, not vanish from the figures.
 
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::thread;
@@ -33,7 +24,7 @@ use crate::stats::{Latencies, Summary};
 /// Each worker's stack. Its loop needs a few KiB, and the default of
 /// 2 MiB, reserved 10,000 times, is 20 GiB of address space; this keeps
 /// the bench's own footprint small next to the server it measures.
-pub const WORKER_STACK: usize = 128 * 1024;
+const WORKER_STACK: usize = 128 * 1024;
 
 /// Workers setting up at once. Opening 10,000 connections in the same
 /// instant overflows the server's accept queue (its `listen` backlog,
@@ -41,7 +32,7 @@ pub const WORKER_STACK: usize = 128 * 1024;
 /// retries them a second or more later, so setup would time out on a
 /// server that is merely slow to accept. Taking turns keeps the queue
 /// short; setup is not timed.
-pub const SETUP_AT_ONCE: usize = 64;
+const SETUP_AT_ONCE: usize = 64;
 
 /// How long a read or a write may wait. A loaded server answers within
 /// milliseconds; ten seconds without an answer is a stalled server, and
@@ -75,17 +66,11 @@ pub struct Outcome {
     pub elapsed: Duration,
     /// The latency of every completed step.
     pub latencies: Latencies,
-    /// Workers that failed, in setup or in a step.
-    pub failed: usize,
-    /// The first failure, with the worker's number.
-    pub first_error: Option<String>,
-    /// The server halfway through the window: its threads and memory
-    /// under load.
+    /// The server halfway through the window, under load.
     pub server_loaded: Option<Snapshot>,
     /// The server after the window (its peak memory over the run).
     pub server_after: Option<Snapshot>,
-    /// The CPU time the server used from the start signal to the end of
-    /// the window, all its threads, user and kernel.
+    /// The server's CPU time in the window, all threads, user and kernel.
     pub server_cpu: Option<Duration>,
 }
 
@@ -97,7 +82,7 @@ pub struct Figures {
     pub seconds: f64,
     /// Completed steps per second of that.
     pub per_s: f64,
-    /// The steps' latencies (left out if none completed).
+    /// Left out if no step completed.
     #[serde(flatten)]
     pub latency: Option<Summary>,
     /// The server's threads halfway through the window.
@@ -106,9 +91,8 @@ pub struct Figures {
     pub server_rss_kib: Option<u64>,
     /// Its peak resident memory over the run, in KiB.
     pub server_peak_rss_kib: Option<u64>,
-    /// Its CPU time per completed step, in µs, all threads, user and
-    /// kernel: what one request cost it, whatever the load generator
-    /// beside it cost.
+    /// Its CPU time per completed step, in µs: what one request cost it,
+    /// whatever the load generator beside it cost.
     pub server_cpu_us_per_step: Option<f64>,
 }
 
@@ -131,12 +115,37 @@ impl Outcome {
 }
 
 impl Figures {
-    /// Writes `; latency p50 …, p99 …, max …` for a summary line.
-    pub fn write_latency(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.latency {
-            Some(l) => write!(f, "; {l}"),
-            None => Ok(()),
+    /// A summary line's figures, after the mode's name and load: `, 3.0
+    /// s: 99992 round trips/s; latency p50 0.142 ms, p99 0.462 ms, max
+    /// 7.774 ms; server 19 threads, 3.0 MiB under load (peak 3.2 MiB);
+    /// server CPU 11.2 µs per round trip`, for `steps` "round trips".
+    pub fn write_summary(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        steps: &str,
+        step: &str,
+    ) -> fmt::Result {
+        write!(f, ", {:.1} s: {:.0} {steps}/s", self.seconds, self.per_s)?;
+        if let Some(latency) = self.latency {
+            write!(f, "; {latency}")?;
         }
+        if let (Some(threads), Some(rss), Some(peak)) = (
+            self.server_threads,
+            self.server_rss_kib,
+            self.server_peak_rss_kib,
+        ) {
+            write!(
+                f,
+                "; server {threads} threads, {:.1} MiB under load (peak \
+                 {:.1} MiB)",
+                rss as f64 / 1024.0,
+                peak as f64 / 1024.0
+            )?;
+        }
+        if let Some(us) = self.server_cpu_us_per_step {
+            write!(f, "; server CPU {us:.1} µs per {step}")?;
+        }
+        Ok(())
     }
 }
 
@@ -144,14 +153,16 @@ impl Figures {
 struct Tally {
     steps: u64,
     /// What failed: setting up, or step number N of the window.
-    error: Option<(String, io::Error)>,
+    error: Option<String>,
     ended: Instant,
 }
 
 /// Runs `plan.workers` threads: each calls `setup(index)` once, waits for
 /// all the others, then calls `step` on what setup returned until the
 /// window closes. `setup` and `step` must bound their own waits (socket
-/// timeouts): the run ends only when every worker has returned.
+/// timeouts): the run ends only when every worker has returned. Any
+/// worker's failure fails the run: the figure means nothing unless every
+/// worker ran to the end.
 pub fn run<S, Setup, Step>(
     plan: Plan,
     setup: Setup,
@@ -189,8 +200,7 @@ where
                     let _ = turn_rx.recv();
                     let _ = ready_tx.send(());
                     let _ = go_rx.recv(); // returns once `go_tx` is dropped
-                    let start = start.get().copied()?;
-                    let deadline = start + plan.duration;
+                    let deadline = *start.get()? + plan.duration;
                     Some(work(state, step, deadline, latencies))
                 });
             match spawned {
@@ -213,36 +223,51 @@ where
             // timeouts (or drops its sender by panicking: no hang).
             let _ = ready_rx.recv();
         }
-        let start_at = *start.get_or_init(Instant::now);
+        let start = *start.get_or_init(Instant::now);
         drop(go_tx);
         let at_start = plan.server_pid.map(snapshot).transpose()?;
         let loaded = plan.server_pid.map(|pid| {
             thread::sleep(plan.duration / 2);
             snapshot(pid)
         });
-        let tallies: Vec<Tally> = handles
-            .into_iter()
-            // A worker returns `None` only when the run was called off,
-            // which returned above; a panic is a bug in the bench.
-            .filter_map(|handle| {
-                handle.join().expect("a bench worker panicked")
-            })
-            .collect();
+        let mut steps = 0;
+        let mut end = start;
+        let mut failures = Vec::new();
+        // A worker returns `None` only when the run was called off, which
+        // returned above; a panic is a bug in the bench.
+        let tallies = handles.into_iter().filter_map(|handle| {
+            handle.join().expect("a bench worker panicked")
+        });
+        for (index, tally) in tallies.enumerate() {
+            steps += tally.steps;
+            end = end.max(tally.ended);
+            if let Some(error) = tally.error {
+                failures.push(format!("worker {index}, {error}"));
+            }
+        }
         let server_loaded = loaded.transpose()?;
         let server_after = plan.server_pid.map(snapshot).transpose()?;
+        if let Some(first) = failures.first() {
+            return Err(anyhow::anyhow!("{first}")).with_context(|| {
+                format!(
+                    "{} of {} connections failed; the first error follows",
+                    failures.len(),
+                    plan.workers
+                )
+            });
+        }
         // Every worker has returned: nothing else holds the lock.
         let mut all = latencies.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut outcome = sum(
-            tallies,
-            start_at,
-            std::mem::take(&mut all),
+        Ok(Outcome {
+            steps,
+            elapsed: end.duration_since(start),
+            latencies: std::mem::take(&mut all),
             server_loaded,
             server_after,
-        );
-        if let (Some(before), Some(after)) = (at_start, server_after) {
-            outcome.server_cpu = Some(after.cpu.saturating_sub(before.cpu));
-        }
-        Ok(outcome)
+            server_cpu: at_start
+                .zip(server_after)
+                .map(|(before, after)| after.cpu.saturating_sub(before.cpu)),
+        })
     })
 }
 
@@ -254,90 +279,63 @@ fn work<S>(
     deadline: Instant,
     latencies: &Mutex<Latencies>,
 ) -> Tally {
+    let mut state = match state {
+        Ok(state) => state,
+        Err(err) => {
+            return Tally {
+                steps: 0,
+                error: Some(format!("setting up: {err}")),
+                ended: Instant::now(),
+            };
+        }
+    };
     let mut batch = Vec::new();
     let count = |batch: &mut Vec<Duration>| {
         let mut all = latencies.lock().unwrap_or_else(PoisonError::into_inner);
         batch.drain(..).for_each(|latency| all.record(latency));
     };
-    let mut tally = Tally {
-        steps: 0,
-        error: None,
-        ended: Instant::now(),
-    };
-    let mut state = match state {
-        Ok(state) => state,
-        Err(err) => {
-            tally.error = Some(("setting up".to_owned(), err));
-            return tally;
-        }
-    };
+    let mut steps = 0;
+    let mut error = None;
     loop {
         let began = Instant::now();
         if began >= deadline {
             break;
         }
         if let Err(err) = step(&mut state) {
-            let what = format!("step {} of the window", tally.steps + 1);
-            tally.error = Some((what, err));
+            error = Some(format!("step {} of the window: {err}", steps + 1));
             break;
         }
         batch.push(began.elapsed());
-        tally.steps += 1;
+        steps += 1;
         if batch.len() == BATCH {
             count(&mut batch);
         }
     }
-    tally.ended = Instant::now();
+    let ended = Instant::now();
     count(&mut batch);
-    tally
-}
-
-/// Adds the workers' tallies up, with the latencies they counted.
-fn sum(
-    tallies: Vec<Tally>,
-    start: Instant,
-    latencies: Latencies,
-    server_loaded: Option<Snapshot>,
-    server_after: Option<Snapshot>,
-) -> Outcome {
-    let mut steps = 0;
-    let mut failed = 0;
-    let mut first_error = None;
-    let mut end = start;
-    for (index, tally) in tallies.into_iter().enumerate() {
-        steps += tally.steps;
-        end = end.max(tally.ended);
-        if let Some((what, err)) = tally.error {
-            failed += 1;
-            first_error.get_or_insert_with(|| {
-                format!("worker {index}, {what}: {err}")
-            });
-        }
-    }
-    Outcome {
+    Tally {
         steps,
-        elapsed: end.duration_since(start),
-        latencies,
-        failed,
-        first_error,
-        server_loaded,
-        server_after,
-        server_cpu: None,
+        error,
+        ended,
     }
 }
 
-/// Turns a run in which some workers failed into an error, for modes
-/// whose figure means nothing unless every worker ran to the end.
-pub fn all_ran(outcome: &Outcome, workers: usize) -> anyhow::Result<()> {
-    match &outcome.first_error {
-        None => Ok(()),
-        Some(first) => Err(anyhow::anyhow!("{first}")).with_context(|| {
-            format!(
-                "{} of {workers} connections failed; the first error follows",
-                outcome.failed
-            )
-        }),
-    }
+/// A server for the loads' tests: netkit's accept loop on 127.0.0.1:0,
+/// `handler` on each connection (on the accepting thread if
+/// `sequential`), quiet, and stopped when it is dropped.
+#[cfg(test)]
+pub fn test_server(
+    sequential: bool,
+    handler: impl Fn(&netkit::Connection) -> io::Result<()> + Send + Sync + 'static,
+) -> netkit::testing::TestServer<io::Result<netkit::ServeReport>> {
+    netkit::testing::TestServer::start(move |listener, shutdown| {
+        let config = netkit::ServerConfig {
+            sequential,
+            log: netkit::Log::to(|_| ()),
+            ..netkit::ServerConfig::default()
+        };
+        netkit::serve(listener, &shutdown, &config, handler)
+    })
 }
 
 #[cfg(test)]
@@ -365,16 +363,14 @@ mod tests {
         assert!(outcome.steps > 0);
         assert_eq!(outcome.steps, calls.load(Ordering::Relaxed));
         assert_eq!(outcome.latencies.count(), outcome.steps);
-        assert_eq!(outcome.failed, 0);
         assert!(outcome.elapsed >= Duration::from_millis(100));
-        all_ran(&outcome, 4).unwrap();
     }
 
-    /// A failed setup and a failed step each stop one worker, and the
-    /// first error is kept with its worker's number.
+    /// A failed setup and a failed step each stop one worker and fail the
+    /// run, which names the first failure with its worker's number.
     #[test]
     fn failures_are_reported() {
-        let outcome = run(
+        let err = run(
             plan(3),
             |index| match index {
                 0 => Err(io::Error::other("refused")),
@@ -385,14 +381,9 @@ mod tests {
                 _ => Ok(()),
             },
         )
-        .unwrap();
-        assert_eq!(outcome.failed, 2);
-        assert_eq!(
-            outcome.first_error.as_deref(),
-            Some("worker 0, setting up: refused")
-        );
-        let err = all_ran(&outcome, 3).unwrap_err();
-        assert!(format!("{err:#}").contains("2 of 3 connections failed"));
-        assert!(outcome.steps > 0, "worker 2 kept going");
+        .unwrap_err();
+        let text = format!("{err:#}");
+        assert!(text.contains("2 of 3 connections failed"), "{text}");
+        assert!(text.contains("worker 0, setting up: refused"), "{text}");
     }
 }

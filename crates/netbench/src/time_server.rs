@@ -1,8 +1,6 @@
 //! Lesson 2's connections per second: a client connects, reads the time
 //! to the end, and connects again, as fast as the server lets it.
 //!
-//! # What is measured
-//!
 //! `clients` workers, each in a loop for `duration`: connect, read until
 //! the server closes (the end of the answer, in this protocol), check an
 //! answer came, close. Nothing is sent. Every connection is one count,
@@ -19,7 +17,6 @@
 //! torn down on both sides, for a few dozen bytes. So the figure is
 //! bounded by `connect`/`accept`/`close`, and a server differs from
 //! another mostly by what it adds per connection (a thread, a log line).
-//!
 //! The server closes first, so it is the server's side of each connection
 //! that waits in TIME_WAIT, not ours: our ports are free again at once
 //! and a long run does not run out of them.
@@ -40,7 +37,6 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use netkit::bind::CONNECT_TIMEOUT;
-
 use serde::{Deserialize, Serialize};
 
 use crate::load::{self, Figures, IO_TIMEOUT, Plan};
@@ -123,7 +119,6 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         |_| Ok(Vec::with_capacity(MAX_ANSWER as usize + 1)),
         |answer| ask(options.addr, answer),
     )?;
-    load::all_ran(&outcome, options.clients)?;
     Ok(Report {
         clients: options.clients,
         connections: outcome.steps,
@@ -131,76 +126,45 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     })
 }
 
-/// The one-line summary:
-///
-/// ```text
-/// time-server: 16 clients, 2.0 s: 25066 connections/s; latency p50
-/// 0.612 ms, p99 1.279 ms, max 6.888 ms; server peak 3.3 MiB; server CPU
-/// 24.3 µs per connection
-/// ```
+/// `time-server: 16 clients, 2.0 s: 25066 connections/s; latency …`
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let o = &self.figures;
-        write!(
-            f,
-            "time-server: {} clients, {:.1} s: {:.0} connections/s",
-            self.clients, o.seconds, o.per_s
-        )?;
-        o.write_latency(f)?;
-        if let Some(peak) = o.server_peak_rss_kib {
-            write!(f, "; server peak {:.1} MiB", peak as f64 / 1024.0)?;
-        }
-        if let Some(us) = o.server_cpu_us_per_step {
-            write!(f, "; server CPU {us:.1} µs per connection")?;
-        }
-        Ok(())
+        write!(f, "time-server: {} clients", self.clients)?;
+        self.figures.write_summary(f, "connections", "connection")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-    use std::net::TcpListener;
-    use std::thread;
+    use crate::load::test_server;
 
-    /// A time server for the tests that sends `answer` and closes.
-    fn server(answer: &'static [u8]) -> SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        thread::spawn(move || {
-            for mut stream in listener.incoming().flatten() {
-                let _ = stream.write_all(answer);
+    /// Connections are counted, one per answer; a server that closes
+    /// without a word fails the run.
+    #[test]
+    fn counts_connections_and_fails_on_silence() {
+        for answer in [&b"2026-11-22 09:15:03.123456"[..], b""] {
+            let server = test_server(true, move |conn| {
+                netkit::server::say_and_close(&conn.stream, answer)
+            });
+            let result = run(&Options {
+                addr: server.addr(),
+                clients: 3,
+                duration: Duration::from_millis(200),
+                server_pid: None,
+            });
+            if answer.is_empty() {
+                let err = format!("{:#}", result.unwrap_err());
+                assert!(err.contains("without sending"), "{err}");
+            } else {
+                let report = result.unwrap();
+                assert!(report.connections > 0);
+                let json = serde_json::to_string(&report).unwrap();
+                assert!(json.contains(r#""mode":"time-server""#), "{json}");
+                assert!(json.contains(r#""server_threads":null"#), "{json}");
             }
-        });
-        addr
-    }
-
-    fn options(addr: SocketAddr) -> Options {
-        Options {
-            addr,
-            clients: 3,
-            duration: Duration::from_millis(200),
-            server_pid: None,
+            server.stop().unwrap();
         }
-    }
-
-    /// Connections are counted, one per answer.
-    #[test]
-    fn counts_connections() {
-        let report =
-            run(&options(server(b"2026-11-22 09:15:03.123456"))).unwrap();
-        assert!(report.connections > 0);
-        let json = serde_json::to_string(&report).unwrap();
-        assert!(json.contains(r#""mode":"time-server""#), "{json}");
-        assert!(json.contains(r#""server_threads":null"#), "{json}");
-    }
-
-    /// A server that closes without a word fails the run.
-    #[test]
-    fn an_empty_answer_is_an_error() {
-        let err = run(&options(server(b""))).unwrap_err();
-        assert!(format!("{err:#}").contains("without sending"), "{err:#}");
     }
 
     /// A server that sends too much is not a time server.
