@@ -2,15 +2,15 @@
 //! nothing else. No cap on connections, no timeouts, no logging, no
 //! limits on what a peer sends, no shutdown: a few dozen lines each.
 //!
-//! They exist to be measured. `scripts/bench` loads each lesson's server,
-//! its Python port, and the bare server of the same lesson with the same
-//! netbench clients. The bare one is the limit of the model (a thread per
-//! connection, one client at a time, one socket for every datagram): no
-//! server built that way can do much better. The gap between it and the
-//! lesson's server is the cost of doing things properly: the cap, the
-//! timeouts, the log lines, the outbox that keeps one slow reader from
-//! stalling a chat room. A small gap says that cost is worth paying; a
-//! large one says where to look.
+//! They exist to be measured, beside the lesson's server and its Python
+//! port, with the same netbench clients. The bare one is the limit of the
+//! model (a thread per connection, one client at a time, one socket for
+//! every datagram); the gap between it and the lesson's server is the
+//! cost of doing things properly: the cap, the timeouts, the log lines,
+//! the outbox that keeps one slow reader from stalling a chat room.
+//! Kept from the lessons, so that the comparison measures the protocol's
+//! handling and not a socket option: the listen backlog ([`BACKLOG`]),
+//! and `TCP_NODELAY` on the threaded servers' connections.
 //!
 //! **Never expose a bare server.** They trust every peer: a bare file
 //! server sends any file its user can read (`../`, absolute paths), a bare
@@ -19,20 +19,12 @@
 //! command line binds them to loopback only
 //! ([`loopback_addr`](crate::loopback_addr)); keep it that way.
 //!
-//! What is kept from the lessons, so that the comparison measures the
-//! protocol's handling and not a socket option: the listen backlog
-//! ([`BACKLOG`]), and `TCP_NODELAY` on the threaded servers' connections
-//! as netkit's accept loop sets it.
-//!
 //! # Try it
 //!
 //! ```text
 //! cargo build --release -p netbench -p hello-echo
 //! target/release/netbench bare hello-echo     # "listening on 127.0.0.1:PORT"
-//! target/release/hello-echo client --connect 127.0.0.1:PORT
 //! target/release/netbench hello-echo --connect 127.0.0.1:PORT
-//! target/release/netbench bare chat-room
-//! target/release/netbench chat-room --connect 127.0.0.1:PORT --clients 50
 //! target/release/netbench bare file-downloader --root /tmp/files
 //! printf 'big.bin' | nc 127.0.0.1 PORT | wc -c
 //! ```
@@ -101,11 +93,9 @@ pub fn serve(
 }
 
 /// The accept loop of every threaded bare server: accept, start a thread,
-/// forget it. Never returns.
-///
-/// A failed accept is skipped and a thread that cannot start drops its
-/// connection, silently: no cap, no backoff, no log. Out of file
-/// descriptors, this loop spins; that too is the model's limit.
+/// forget it. A failed accept is skipped and a thread that cannot start
+/// drops its connection, silently: no cap, no backoff, no log. Out of
+/// file descriptors, this loop spins; that too is the model's limit.
 fn thread_per_connection(
     listener: TcpListener,
     handle: impl Fn(TcpStream) -> io::Result<()> + Clone + Send + 'static,
@@ -115,8 +105,7 @@ fn thread_per_connection(
         let handle = handle.clone();
         // A handler's error ends its connection, and nothing else.
         let _ = thread::Builder::new().spawn(move || {
-            // Small replies leave at once instead of waiting for an ACK
-            // (Nagle's algorithm), as in netkit's accept loop.
+            // Small replies leave at once instead of waiting for an ACK.
             let _ = stream.set_nodelay(true);
             let _ = handle(stream);
         });
@@ -125,19 +114,17 @@ fn thread_per_connection(
 
 /// Lesson 1's raw protocol: a thread per connection, `Welcome!`, then
 /// each read of up to 1024 bytes is one message `X`, answered
-/// `Hello, X!`; `exit` ends the connection. Never returns.
-///
-/// The lesson's server also caps connections, closes a client silent for
-/// a minute, gives up on a write that cannot progress, logs every
-/// connection, stops on Ctrl-C, and speaks `--lines` and `--delay`.
+/// `Hello, X!`; `exit` ends the connection. Never returns. The lesson's
+/// server also has a cap, read and write timeouts, a log, a shutdown,
+/// `--lines` and `--delay`.
 pub fn hello_echo(listener: TcpListener) {
     thread_per_connection(listener, |mut stream| {
         stream.write_all(b"Welcome!")?;
         let mut buf = [0; READ_SIZE];
         loop {
-            // One read is taken as one message, as in the original.
+            // One read is taken as one message, as in the original; a
+            // read of 0 bytes is the client's close.
             let message = match stream.read(&mut buf)? {
-                // A read of 0 bytes: the client closed its side.
                 0 => return Ok(()),
                 n => &buf[..n],
             };
@@ -151,13 +138,10 @@ pub fn hello_echo(listener: TcpListener) {
 
 /// Lesson 2's time server, one client at a time on the accepting thread,
 /// as the lesson's: the local time as Python's `str(datetime.now())`
-/// (`2026-11-22 09:15:03.123456`), then close. Never returns.
-///
-/// The lesson's server also sends without ever blocking and closes
-/// without a reset (FIN first, then drops what the client sent), logs
-/// every connection, stops on Ctrl-C, and speaks RFC 867, RFC 868 and
-/// UDP. It writes no fraction when the microseconds are 0, as Python
-/// does; this one always writes six digits.
+/// (`2026-11-22 09:15:03.123456`, always six digits: Python, and the
+/// lesson, write none when they are 0), then close. Never returns. The
+/// lesson's server also never blocks on a send, closes without a reset,
+/// has a log and a shutdown, and speaks RFC 867, RFC 868 and UDP.
 pub fn time_server(listener: TcpListener) {
     for stream in listener.incoming() {
         let Ok(mut stream) = stream else { continue };
@@ -169,11 +153,9 @@ pub fn time_server(listener: TcpListener) {
 }
 
 /// Lesson 3's UDP echo: one socket, one loop; each datagram `X` (cut to
-/// 1024 bytes) is answered `Hello, X!`. Never returns.
-///
-/// The lesson's server also answers a datagram over 1024 bytes with an
-/// error instead of cutting it, logs every datagram and every failed
-/// send, and stops on Ctrl-C.
+/// 1024 bytes) is answered `Hello, X!`. Never returns. The lesson's
+/// server also answers a longer datagram with an error, and has a log
+/// and a shutdown.
 pub fn udp_chat(socket: UdpSocket) {
     let mut buf = [0; READ_SIZE];
     loop {
@@ -192,12 +174,10 @@ pub fn udp_chat(socket: UdpSocket) {
 /// returns.
 ///
 /// **No confinement:** `../` climbs out of `root` and an absolute name
-/// replaces it, so this server sends any file its user can read. Bind it
-/// to loopback only, as the command line does. The lesson's server opens
-/// names only under its root (the kernel checks, symlinks included),
-/// sends regular files only, never waits on a FIFO, closes without a
-/// reset, has a cap, timeouts and a log, stops on Ctrl-C, and speaks
-/// `--framed`.
+/// replaces it, so this server sends any file its user can read. The
+/// lesson's server opens names only under its root (symlinks included),
+/// sends regular files only, closes without a reset, has a cap, timeouts,
+/// a log and a shutdown, and speaks `--framed`.
 pub fn file_downloader(listener: TcpListener, root: PathBuf) {
     let root = Arc::new(root);
     thread_per_connection(listener, move |mut stream| {
@@ -248,11 +228,9 @@ type Users = Mutex<Vec<(u64, TcpStream)>>;
 /// write to it blocks the sender's thread with the lock held: the whole
 /// room stops. That is the original's model, and the point of comparing:
 /// the lesson's server gives every user an outbox and a writer thread,
-/// and cuts a user whose outbox stays full. It also checks names and
-/// refuses one in use, announces arrivals and departures, bounds a line
-/// to 1024 bytes, has `quit`, `/who` and `/msg`, the original's raw
-/// framing, a cap, timeouts, a log and a shutdown. None of those are
-/// here.
+/// and cuts a user whose outbox stays full. It also checks names, bounds
+/// a line, announces arrivals, has commands, a cap, timeouts, a log and a
+/// shutdown.
 pub fn chat_room(listener: TcpListener) {
     let users: Arc<Users> = Arc::default();
     // Shared, like the users: each connection gets a clone of the closure.
@@ -300,55 +278,27 @@ fn chat_user(id: u64, stream: TcpStream, users: &Users) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    /// Long enough for a loaded test machine, short enough that a bug
-    /// fails the test instead of hanging it.
-    const TIMEOUT: Duration = Duration::from_secs(5);
-
-    /// Binds a free loopback port, runs `server` on it in a thread, and
-    /// returns the address. The listener is bound before the thread
-    /// starts, so a client may connect at once.
-    fn start(server: impl FnOnce(TcpListener) + Send + 'static) -> SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        thread::spawn(move || server(listener));
-        addr
-    }
-
-    fn connect(addr: SocketAddr) -> TcpStream {
-        let stream = TcpStream::connect_timeout(&addr, TIMEOUT).unwrap();
-        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-        stream
-    }
-
-    /// Reads exactly `len` bytes (TCP may deliver them in pieces).
-    fn read_n(stream: &mut TcpStream, len: usize) -> Vec<u8> {
-        let mut got = vec![0; len];
-        stream.read_exact(&mut got).unwrap();
-        got
-    }
+    use netkit::testing::{TestServer, connect, read_exactly, read_to_close};
 
     /// Welcome, then a greeting per message, and `exit` closes.
     #[test]
     fn hello_echo_welcomes_then_greets_until_exit() {
-        let mut client = connect(start(hello_echo));
-        assert_eq!(read_n(&mut client, 8), b"Welcome!");
+        let server = TestServer::start(|listener, _| hello_echo(listener));
+        let mut client = server.connect();
+        assert_eq!(read_exactly(&mut client, 8), b"Welcome!");
         client.write_all(b"Ada").unwrap();
-        assert_eq!(read_n(&mut client, 11), b"Hello, Ada!");
+        assert_eq!(read_exactly(&mut client, 11), b"Hello, Ada!");
         client.write_all(b"exit").unwrap();
-        let mut rest = Vec::new();
-        client.read_to_end(&mut rest).unwrap();
-        assert_eq!(rest, b"");
+        assert_eq!(read_to_close(&mut client), b"");
     }
 
     /// The answer is the local time in Python's `str(datetime)` format,
     /// within a minute of ours, and the close ends it.
     #[test]
     fn time_server_sends_the_local_time_then_closes() {
-        let mut client = connect(start(time_server));
-        let mut got = String::new();
-        client.read_to_string(&mut got).unwrap();
+        let server = TestServer::start(|listener, _| time_server(listener));
+        let got = String::from_utf8(read_to_close(&mut server.connect()));
+        let got = got.unwrap();
         let (_, fraction) = got.split_once('.').unwrap();
         assert_eq!(fraction.len(), 6, "{got:?}");
         let sent =
@@ -358,19 +308,16 @@ mod tests {
         assert!(off.as_secs().abs() < 60, "{got:?} is {off:?} off");
     }
 
-    /// Every datagram gets its greeting, sent back to where it came from.
+    /// Every datagram gets its greeting, sent back to where it came from
+    /// (the client's socket is connected to the server's address).
     #[test]
     fn udp_chat_greets_each_datagram() {
-        let server = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let addr = server.local_addr().unwrap();
-        thread::spawn(move || udp_chat(server));
-        let client = UdpSocket::bind("127.0.0.1:0").unwrap();
-        client.set_read_timeout(Some(TIMEOUT)).unwrap();
+        let server = TestServer::start_udp(|socket, _| udp_chat(socket));
+        let client = server.udp_client();
         let mut buf = [0; 64];
         for name in [&b"Ada"[..], b"Grace"] {
-            client.send_to(name, addr).unwrap();
-            let (len, from) = client.recv_from(&mut buf).unwrap();
-            assert_eq!(from, addr);
+            client.send(name).unwrap();
+            let len = client.recv(&mut buf).unwrap();
             assert_eq!(buf[..len], [b"Hello, ", name, b"!"].concat());
         }
     }
@@ -384,13 +331,14 @@ mod tests {
             (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(root.path().join("big.bin"), &bytes).unwrap();
         let served = root.path().to_path_buf();
-        let addr = start(move |listener| file_downloader(listener, served));
+        let server = TestServer::start(move |listener, _| {
+            file_downloader(listener, served);
+        });
         for (name, expected) in [(&b"big.bin"[..], &bytes[..]), (b"nope", b"")]
         {
-            let mut client = connect(addr);
+            let mut client = server.connect();
             client.write_all(name).unwrap();
-            let mut got = Vec::new();
-            client.read_to_end(&mut got).unwrap();
+            let got = read_to_close(&mut client);
             assert!(got == expected, "{name:?}: {} bytes", got.len());
         }
     }
@@ -414,9 +362,9 @@ mod tests {
     /// sender: the next line the sender reads is the other's answer.
     #[test]
     fn chat_room_passes_each_line_to_every_other_user() {
-        let addr = start(chat_room);
-        let mut alice = log_in(addr, "alice");
-        let mut bob = log_in(addr, "bob");
+        let server = TestServer::start(|listener, _| chat_room(listener));
+        let mut alice = log_in(server.addr(), "alice");
+        let mut bob = log_in(server.addr(), "bob");
         alice.get_mut().write_all(b"hi bob\n").unwrap();
         let heard = next_line(&mut bob);
         assert!(heard.starts_with('['), "{heard:?}");

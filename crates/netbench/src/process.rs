@@ -1,12 +1,9 @@
-//! What the kernel counts of a server process, in `/proc/PID/`: in
-//! `status`, `VmRSS` is its resident memory now, `VmHWM` ("high water
-//! mark") the most it has had since it started, and `Threads` its threads
-//! now; in `stat`, the CPU time all its threads have used, in user code
-//! and in the kernel. A bench reads them before, halfway through (a
-//! thread-per-connection server then has a thread per connection) and
-//! after a run, on a server started for that run: to show whether memory
-//! stayed bounded, and what each request cost in CPU, whatever the load
-//! generator next to it cost.
+//! What the kernel counts of a server process, in `/proc/PID/` (Linux
+//! only): its memory and threads in `status`, the CPU time of all its
+//! threads, user and kernel, in `stat`, its descriptors in `fd`. A bench
+//! reads them before, halfway through and after a run, to show whether
+//! memory stayed bounded and what each request cost in CPU, whatever the
+//! load generator next to it cost.
 
 use std::fs;
 use std::time::Duration;
@@ -21,19 +18,18 @@ pub struct Snapshot {
     pub rss_kib: u64,
     /// The most it has had since it started (`VmHWM`), in KiB.
     pub peak_rss_kib: u64,
-    /// Its threads now (`Threads`): for a thread-per-connection server,
-    /// one per open connection plus the accept loop's.
+    /// Its threads now (`Threads`).
     pub threads: u64,
     /// CPU time used so far by all its threads, user and kernel.
     pub cpu: Duration,
 }
 
-/// The peak resident memory of process `pid`, in KiB (Linux only).
+/// The peak resident memory of process `pid`, in KiB.
 pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
     Ok(snapshot(pid)?.peak_rss_kib)
 }
 
-/// Process `pid`'s memory and threads now (Linux only).
+/// Process `pid`'s memory, threads and CPU time now.
 pub fn snapshot(pid: u32) -> anyhow::Result<Snapshot> {
     let path = format!("/proc/{pid}/status");
     let status = fs::read_to_string(&path).with_context(|| {
@@ -56,9 +52,9 @@ pub fn snapshot(pid: u32) -> anyhow::Result<Snapshot> {
     Ok(snapshot)
 }
 
-/// Process `pid`'s open descriptors now (Linux only): the entries of
-/// `/proc/PID/fd`, one per socket, file or pipe it holds. Listing that
-/// directory opens a descriptor in this process, not in `pid`.
+/// Process `pid`'s open descriptors now: one entry of `/proc/PID/fd` per
+/// socket, file or pipe it holds. Listing that directory opens a
+/// descriptor in this process, not in `pid`.
 pub fn open_descriptors(pid: u32) -> anyhow::Result<u64> {
     let path = format!("/proc/{pid}/fd");
     let entries = fs::read_dir(&path).with_context(|| {
@@ -67,15 +63,9 @@ pub fn open_descriptors(pid: u32) -> anyhow::Result<u64> {
              of a running server of yours with --server-pid (Linux only)"
         )
     })?;
-    let mut count = 0;
-    for entry in entries {
-        // A descriptor closed while we list is an error here: it counts
-        // as gone, as it is.
-        if entry.is_ok() {
-            count += 1;
-        }
-    }
-    Ok(count)
+    // A descriptor closed while we list is an error here: it counts as
+    // gone, as it is.
+    Ok(entries.filter(Result::is_ok).count() as u64)
 }
 
 /// User plus system CPU time, in clock ticks, from a `/proc/PID/stat`
@@ -90,7 +80,7 @@ fn cpu_ticks(stat: &str) -> Option<u64> {
     Some(user + system)
 }
 
-/// The figures of a `/proc/PID/status` text.
+/// The figures of a `/proc/PID/status` text, the CPU time left at 0.
 fn snapshot_of(status: &str) -> Option<Snapshot> {
     Some(Snapshot {
         rss_kib: field(status, "VmRSS:")?,
@@ -140,22 +130,17 @@ mod tests {
         assert_eq!(cpu_ticks("42 (x) S 1"), None);
     }
 
-    /// This very process holds descriptors, at least stdin, stdout and
-    /// stderr (other tests open and close more meanwhile, so no exact
-    /// count); no process is an error that says what to pass.
+    /// This very process has a peak and holds descriptors, at least
+    /// stdin, stdout and stderr (other tests open and close more
+    /// meanwhile, so no exact count); no process is an error that says
+    /// what to pass.
     #[test]
     #[cfg(target_os = "linux")]
-    fn own_descriptors_are_counted() {
+    fn own_process_is_read() {
+        assert!(peak_rss_kib(std::process::id()).unwrap() > 0);
         let count = open_descriptors(std::process::id()).unwrap();
         assert!(count >= 3, "{count}");
         let err = open_descriptors(u32::MAX).unwrap_err();
         assert!(format!("{err:#}").contains("--server-pid"), "{err:#}");
-    }
-
-    /// This very process has a peak.
-    #[test]
-    #[cfg(target_os = "linux")]
-    fn own_peak_is_readable() {
-        assert!(peak_rss_kib(std::process::id()).unwrap() > 0);
     }
 }

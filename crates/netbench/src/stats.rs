@@ -1,11 +1,8 @@
 //! Latency figures in constant memory: every latency is counted in an
-//! HDR histogram, in whole microseconds, and the percentiles are read
-//! from its counts by the nearest-rank method, with no interpolation.
-//!
-//! A histogram keeps one counter per bucket rather than every latency:
-//! its size depends on the range of the latencies, not on how many there
-//! were (the Vec of every latency that came before it held 190 MB for a
-//! 60 s UDP run).
+//! HDR histogram, in whole microseconds (one counter per bucket, so its
+//! size depends on the range of the latencies, not on how many there
+//! were), and the percentiles are read from its counts by the
+//! nearest-rank method, with no interpolation.
 
 use std::fmt;
 use std::time::Duration;
@@ -20,7 +17,7 @@ use serde::{Deserialize, Serialize};
 /// would give exact buckets only below 2 ms, and a p99 of 6 ms would be
 /// off by up to 4 µs. The price is memory: 2 MiB for latencies up to
 /// 262 ms, 10 MiB up to a minute, once per run.
-pub const SIGNIFICANT_DIGITS: u8 = 5;
+const SIGNIFICANT_DIGITS: u8 = 5;
 
 /// Latencies counted so far.
 #[derive(Clone, Debug)]
@@ -82,16 +79,15 @@ impl Latencies {
 /// when nothing was measured.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
-    /// Half were at most this.
+    /// The median.
     pub p50_ms: f64,
-    /// 99 in 100 were at most this.
+    /// The 99th percentile.
     pub p99_ms: f64,
     /// The slowest.
     pub max_ms: f64,
 }
 
-/// `latency p50 1.234 ms, p99 5.678 ms, max 9.012 ms`, as every
-/// report's summary line says it.
+/// `latency p50 1.234 ms, p99 5.678 ms, max 9.012 ms`.
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -139,7 +135,8 @@ mod tests {
         latencies
     }
 
-    /// 1 to 100 ms: the percentile is the value of that rank.
+    /// The percentile is the value of its rank, rounded up to the next
+    /// value in small samples, never past the end.
     #[test]
     fn percentiles_are_values_of_the_sample() {
         let sample = latencies((1..=100).map(ms));
@@ -147,11 +144,6 @@ mod tests {
         assert_eq!(sample.percentile(99), Some(ms(99)));
         assert_eq!(sample.percentile(100), Some(ms(100)));
         assert_eq!(sample.percentile(0), Some(ms(1)));
-    }
-
-    /// Small samples round up to the next value, never past the end.
-    #[test]
-    fn small_samples_round_up() {
         let p = |sample: &[u64], pct| {
             latencies(sample.iter().copied().map(ms)).percentile(pct)
         };
