@@ -1,18 +1,15 @@
 //! The file server's download rate (lesson 4): how fast one file comes
 //! down one connection, and how much memory the server needed to send it.
 //!
-//! # What is measured
-//!
 //! One client connects, asks for the file, and reads until the server
 //! closes, throwing the bytes away: the bench measures the server, so the
 //! client does as little as it can (one buffer, reused; no file written,
-//! no checksum). The time runs from the connect call to the read of 0
-//! bytes that says the server closed; the rate is the file's bytes over
-//! that time, in MiB/s (MiB = 2^20 bytes). With a server pid, the report
-//! adds the server's peak resident memory, which shows whether it
-//! streamed the file or held it whole (the original reads it all first).
-//!
-//! How it asks ([`Request`]), in the original's protocol, which every
+//! no checksum: the bytes are the lesson's tests' to check). The time
+//! runs from the connect call to the read of 0 bytes that says the server
+//! closed; the rate is the file's bytes over that time, in MiB/s. With a
+//! server pid, the report adds the server's peak resident memory, which
+//! shows whether it streamed the file or held it whole (the original
+//! reads it all first). It asks in the original's protocol, which every
 //! contender on the benchmark page speaks:
 //!
 //! ```text
@@ -23,14 +20,10 @@
 //! ```
 //!
 //! Every way a download can go wrong is an error that says so, never a
-//! hang or a figure: a server that sends nothing for [`READ_TIMEOUT`]
-//! has stalled; a server that closes at once has no such file (the
-//! original's protocol cannot say it otherwise); with `expect`, any other
-//! byte count is an error. That count is what this client checks, and it
-//! shares no code with the lesson: `scripts/bench` takes `expect` from the
-//! file itself. The bytes themselves are the lesson's tests' to check
-//! (`crates/file-downloader/tests/transfer.rs`); a checksum here would
-//! take CPU from the server it measures.
+//! hang or a figure: a server silent for [`READ_TIMEOUT`] has stalled; a
+//! server that closes at once has no such file (the original's protocol
+//! cannot say it otherwise); with `expect`, any other byte count is an
+//! error (`scripts/bench` takes `expect` from the file itself).
 //!
 //! # Try it
 //!
@@ -62,25 +55,17 @@ use crate::process::peak_rss_kib;
 
 /// One read's buffer, reused for the whole file: larger reads mean fewer
 /// system calls per GiB, up to where the differences drown in the noise.
-/// Measured on this machine's loopback (2 shared cores), a 1 GiB file from
-/// our server with sendfile, MiB/s, median (min-max): 64 KiB 1824
-/// (1581-2478, 5 runs), 256 KiB 2139 (1769-2822, 11), 1 MiB 2233
-/// (1880-2673, 11), 4 MiB 2241 (1526-2389, 6). 1 MiB is also the lesson's
-/// client's (`file_downloader::CLIENT_BUF_SIZE`).
-///
-/// Copying the bytes out of the kernel is itself the limit: the same
-/// reads with `MSG_TRUNC` (Linux drops TCP bytes without copying them)
-/// came at a median 4679 MiB/s. A server faster than about 2 GiB/s here
-/// looks no faster than that.
+/// Measured here, a 1 GiB file from our server with sendfile, median
+/// MiB/s: 64 KiB 1824, 256 KiB 2139, 1 MiB 2233, 4 MiB 2241. Copying the
+/// bytes out of the kernel is itself the limit: the same reads with
+/// `MSG_TRUNC` (Linux drops TCP bytes without copying them) came at 4679
+/// MiB/s, so a server faster than about 2 GiB/s here looks no faster.
 pub const READ_SIZE: usize = 1024 * 1024;
 
-/// How long any one read may wait for the server. A stall is an error
-/// that says so: a server that stops sending, or one that waits for a
-/// request we did not send, never hangs the bench.
+/// How long any one read may wait for the server: a server that stops
+/// sending, or one that waits for a request we did not send, is an error
+/// that says so, never a hang.
 pub const READ_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A MiB, the unit of the rate.
-const MIB: f64 = (1u64 << 20) as f64;
 
 /// How the bench asks for the file.
 #[derive(
@@ -117,29 +102,12 @@ pub struct Report {
     pub request: Request,
     /// The file's bytes received: everything before the close.
     pub bytes: u64,
-    /// From the connect call to the read of 0 bytes that meant the server
-    /// closed, in seconds.
+    /// From the connect call to the server's close, in seconds.
     pub seconds: f64,
     /// The download rate in MiB (2^20 bytes) per second.
     pub mib_per_s: f64,
     /// The server's peak resident memory after the run, in KiB.
     pub server_peak_rss_kib: Option<u64>,
-}
-
-impl Report {
-    /// The figures of `bytes` received in `elapsed`.
-    fn new(request: Request, bytes: u64, elapsed: Duration) -> Report {
-        let seconds = elapsed.as_secs_f64();
-        Report {
-            request,
-            bytes,
-            seconds,
-            // A clock that did not tick counts as a nanosecond, so that
-            // the rate stays a finite number (JSON has no infinity).
-            mib_per_s: bytes as f64 / MIB / seconds.max(1e-9),
-            server_peak_rss_kib: None,
-        }
-    }
 }
 
 /// Downloads the file once and reports how fast it came.
@@ -158,14 +126,28 @@ fn measure(
     let name = &options.name;
     let mut buf = vec![0; READ_SIZE];
     let start = Instant::now();
-    let stream = TcpStream::connect_timeout(&options.addr, CONNECT_TIMEOUT)
+    let mut stream = TcpStream::connect_timeout(&options.addr, CONNECT_TIMEOUT)
         .map_err(|err| NetError::Connect(options.addr, err))?;
     stream.set_read_timeout(Some(read_timeout))?;
     stream.set_write_timeout(Some(read_timeout))?;
-    send_request(&stream, options)?;
+    // Nothing at all for `None`, not even a FIN. socat -u never reads
+    // this side, and a socket closed with bytes it has not read sends a
+    // reset (RST) instead of a normal end: a reset can make our kernel
+    // drop file bytes that arrived but that we have not read yet.
+    if options.request == Request::Raw {
+        // The whole name in one write: the original server takes one
+        // `recv` as the whole name, as its protocol has no terminator.
+        stream
+            .write_all(name.as_bytes())
+            .context("sending the request: the server closed the connection")?;
+        // Half-closed, the server reads end-of-stream (FIN) after the
+        // name and can finish its close at once, while we still read. If
+        // this fails the server has reset the connection already, and
+        // the next read says so.
+        let _ = stream.shutdown(Half::Write);
+    }
     let bytes = read_to_close(&stream, &mut buf, options, read_timeout)?;
-    let elapsed = start.elapsed();
-    drop(stream);
+    let seconds = start.elapsed().as_secs_f64();
     if bytes == 0 {
         match options.request {
             // The original's answer to a missing (or refused) file is a
@@ -187,34 +169,18 @@ fn measure(
              is it the right file?"
         );
     }
-    let mut report = Report::new(options.request, bytes, elapsed);
-    report.server_peak_rss_kib =
-        options.server_pid.map(peak_rss_kib).transpose()?;
-    Ok(report)
-}
-
-/// Sends the request, then half-closes: the server reads end-of-stream
-/// (FIN) after it and can finish its close at once, while we still read.
-fn send_request(
-    mut stream: &TcpStream,
-    options: &Options,
-) -> anyhow::Result<()> {
-    // Nothing at all for `None`, not even a FIN. socat -u never reads
-    // this side, and a socket closed with bytes it has not read sends a
-    // reset (RST) instead of a normal end: a reset can make our kernel
-    // drop file bytes that arrived but that we have not read yet.
-    if options.request == Request::None {
-        return Ok(());
-    }
-    // The whole name in one write: the original server takes one `recv`
-    // as the whole name, as its protocol has no terminator.
-    stream
-        .write_all(options.name.as_bytes())
-        .context("sending the request: the server closed the connection")?;
-    // If this fails the server has reset the connection already, and the
-    // next read says so.
-    let _ = stream.shutdown(Half::Write);
-    Ok(())
+    Ok(Report {
+        request: options.request,
+        bytes,
+        seconds,
+        // A clock that did not tick counts as a nanosecond, so that the
+        // rate stays a finite number (JSON has no infinity).
+        mib_per_s: bytes as f64 / f64::from(1 << 20) / seconds.max(1e-9),
+        server_peak_rss_kib: options
+            .server_pid
+            .map(peak_rss_kib)
+            .transpose()?,
+    })
 }
 
 /// Reads into `buf` and drops the bytes until the server closes, the only
@@ -270,15 +236,9 @@ impl fmt::Display for Report {
 
 #[cfg(test)]
 mod tests {
-    use std::net::TcpListener;
-    use std::thread::{self, JoinHandle};
-
-    use netkit::testing::{TEST_TIMEOUT, read_to_close};
+    use netkit::testing::{TEST_TIMEOUT, TestServer, read_to_close};
 
     use super::*;
-
-    /// The client's read timeout where a test makes the server stall.
-    const STALL_TIMEOUT: Duration = Duration::from_millis(200);
 
     /// A file of `len` bytes, more than one read's worth when `len` is
     /// large.
@@ -286,26 +246,22 @@ mod tests {
         (0..len).map(|i| (i % 251) as u8).collect()
     }
 
-    /// A server for one connection on 127.0.0.1:0, bound before its
-    /// thread starts so the client can connect at once. `answer` gets the
-    /// accepted socket and returns what the client sent. Every test's
+    /// A server for one connection: `answer` gets the accepted socket and
+    /// returns what the client sent, which `stop` returns. Every test's
     /// client connects, so the `accept` returns.
     fn serve_once(
         answer: impl FnOnce(&mut TcpStream) -> Vec<u8> + Send + 'static,
-    ) -> (SocketAddr, JoinHandle<Vec<u8>>) {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let server = thread::spawn(move || {
+    ) -> TestServer<Vec<u8>> {
+        TestServer::start(|listener, _| {
             let (mut stream, _) = listener.accept().unwrap();
             stream.set_read_timeout(Some(TEST_TIMEOUT)).unwrap();
             stream.set_write_timeout(Some(TEST_TIMEOUT)).unwrap();
             answer(&mut stream)
-        });
-        (addr, server)
+        })
     }
 
     /// A server that reads the request, sends `answer` and closes.
-    fn answering(answer: Vec<u8>) -> (SocketAddr, JoinHandle<Vec<u8>>) {
+    fn answering(answer: Vec<u8>) -> TestServer<Vec<u8>> {
         serve_once(move |stream| {
             let request = read_to_close(stream);
             stream.write_all(&answer).unwrap();
@@ -323,47 +279,39 @@ mod tests {
         }
     }
 
-    /// Runs the client with the test timeout.
-    fn fetch(options: &Options) -> anyhow::Result<Report> {
-        measure(options, TEST_TIMEOUT)
-    }
-
     /// Raw: the bare name in one send, then every byte until the close,
-    /// however many reads that takes.
+    /// however many reads that takes. With a server pid (this very
+    /// process) the report has its peak memory; a pid that is not running
+    /// fails before anything is sent.
     #[test]
     fn raw_request_is_the_bare_name_and_the_file_ends_at_the_close() {
         let len = 3 * READ_SIZE + 7;
-        let (addr, server) = answering(file_bytes(len));
-        let mut options = options(addr, Request::Raw);
+        let server = answering(file_bytes(len));
+        let mut options = options(server.addr(), Request::Raw);
         options.expect = Some(len as u64);
-        let report = fetch(&options).unwrap();
-        assert_eq!(server.join().unwrap(), b"big.bin");
+        options.server_pid = Some(std::process::id());
+        let report = measure(&options, TEST_TIMEOUT).unwrap();
+        assert_eq!(server.stop(), b"big.bin");
         assert_eq!(report.bytes, len as u64);
         assert_eq!(report.request, Request::Raw);
-        assert_eq!(report.server_peak_rss_kib, None);
+        assert!(report.server_peak_rss_kib.is_some_and(|kib| kib > 0));
+        options.server_pid = Some(u32::MAX);
+        assert!(measure(&options, TEST_TIMEOUT).is_err());
     }
 
-    /// Raw: a close with nothing before it is the original's only way to
-    /// say "no such file".
+    /// A close with nothing before it is the original's only way to say
+    /// "no such file"; a server that closes early sends fewer bytes than
+    /// expected: an error that gives both counts, not a fast figure.
     #[test]
-    fn raw_close_with_nothing_sent_means_no_such_file() {
-        let (addr, server) = answering(Vec::new());
-        let err = fetch(&options(addr, Request::Raw)).unwrap_err();
-        assert_eq!(server.join().unwrap(), b"big.bin");
-        assert!(err.to_string().contains("no such file"), "{err}");
-    }
-
-    /// A server that closes early sends fewer bytes than expected: an
-    /// error that gives both counts, not a fast figure.
-    #[test]
-    fn early_close_is_fewer_bytes_than_expected() {
-        let (addr, server) = answering(file_bytes(500));
-        let mut options = options(addr, Request::Raw);
-        options.expect = Some(1000);
-        let err = fetch(&options).unwrap_err().to_string();
-        server.join().unwrap();
-        assert!(err.contains("got 500 bytes"), "{err}");
-        assert!(err.contains("expected 1000"), "{err}");
+    fn short_answers_are_errors() {
+        for (len, wanted) in [(0, "no such file"), (500, "got 500 bytes")] {
+            let server = answering(file_bytes(len));
+            let mut options = options(server.addr(), Request::Raw);
+            options.expect = Some(1000);
+            let err = measure(&options, TEST_TIMEOUT).unwrap_err();
+            assert_eq!(server.stop(), b"big.bin");
+            assert!(err.to_string().contains(wanted), "{err}");
+        }
     }
 
     /// None: the client sends nothing, not even a FIN, and reads to the
@@ -372,13 +320,14 @@ mod tests {
     #[test]
     fn none_request_sends_nothing_and_reads_to_the_close() {
         let len = READ_SIZE + 1;
-        let (addr, server) = serve_once(move |stream| {
+        let server = serve_once(move |stream| {
             stream.write_all(&file_bytes(len)).unwrap();
             stream.shutdown(Half::Write).unwrap();
             read_to_close(stream)
         });
-        let report = fetch(&options(addr, Request::None)).unwrap();
-        assert_eq!(server.join().unwrap(), b"");
+        let options = options(server.addr(), Request::None);
+        let report = measure(&options, TEST_TIMEOUT).unwrap();
+        assert_eq!(server.stop(), b"");
         assert_eq!(report.bytes, len as u64);
         assert_eq!(report.request, Request::None);
     }
@@ -388,45 +337,33 @@ mod tests {
     #[test]
     fn a_stalled_server_is_an_error_not_a_hang() {
         let (release, held) = crossbeam_channel::bounded::<()>(0);
-        let (addr, server) = serve_once(move |stream| {
+        let server = serve_once(move |stream| {
             let request = read_to_close(stream);
             stream.write_all(&file_bytes(1000)).unwrap();
             // Hold the connection open until the test is done with it.
             let _ = held.recv_timeout(TEST_TIMEOUT);
             request
         });
-        let options = options(addr, Request::Raw);
-        let err = measure(&options, STALL_TIMEOUT).unwrap_err().to_string();
+        let options = options(server.addr(), Request::Raw);
+        let stall = Duration::from_millis(200);
+        let err = measure(&options, stall).unwrap_err().to_string();
         drop(release);
-        server.join().unwrap();
+        server.stop();
         assert!(err.contains("stalled"), "{err}");
         assert!(err.contains("after 1000 bytes"), "{err}");
-    }
-
-    /// With a server pid, the report has its peak memory (this test's own
-    /// process stands in for the server); a pid that is not running fails
-    /// before anything is sent.
-    #[test]
-    #[cfg(target_os = "linux")]
-    fn server_pid_adds_the_peak_memory() {
-        let (addr, server) = answering(file_bytes(10));
-        let mut options = options(addr, Request::Raw);
-        options.server_pid = Some(std::process::id());
-        let report = fetch(&options).unwrap();
-        server.join().unwrap();
-        assert!(report.server_peak_rss_kib.is_some_and(|kib| kib > 0));
-
-        options.server_pid = Some(u32::MAX);
-        assert!(fetch(&options).is_err());
     }
 
     /// The JSON keys `scripts/bench` reads, in their order, and the
     /// summary.
     #[test]
     fn report_has_stable_json_keys_and_a_summary() {
-        let mut report =
-            Report::new(Request::Raw, 1 << 30, Duration::from_millis(500));
-        report.server_peak_rss_kib = Some(3276);
+        let mut report = Report {
+            request: Request::Raw,
+            bytes: 1 << 30,
+            seconds: 0.5,
+            mib_per_s: 2048.0,
+            server_peak_rss_kib: Some(3276),
+        };
         let json = |report: &Report| serde_json::to_string(report).unwrap();
         assert_eq!(
             json(&report),
@@ -435,10 +372,6 @@ mod tests {
                 r#""bytes":1073741824,"seconds":0.5,"mib_per_s":2048.0,"#,
                 r#""server_peak_rss_kib":3276}"#
             )
-        );
-        assert_eq!(
-            serde_json::from_str::<Report>(&json(&report)).unwrap(),
-            report
         );
         assert_eq!(
             report.to_string(),
