@@ -6,9 +6,7 @@
 //! nothing is timed; then all start together, on one signal, and repeat
 //! their step until the window closes. Counting only the window keeps the
 //! figure a rate of the server's steady state: 10,000 connections take
-//! seconds to open, and that is not the thing measured. A worker whose
-//! setup or step fails fails the run: a loaded server that refuses or
-//! drops connections must show, not vanish from the figures.
+//! seconds to open, and that is not the thing measured.
 
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::thread;
@@ -149,20 +147,12 @@ impl Figures {
     }
 }
 
-/// What one worker brings back.
-struct Tally {
-    steps: u64,
-    /// What failed: setting up, or step number N of the window.
-    error: Option<String>,
-    ended: Instant,
-}
-
 /// Runs `plan.workers` threads: each calls `setup(index)` once, waits for
 /// all the others, then calls `step` on what setup returned until the
 /// window closes. `setup` and `step` must bound their own waits (socket
-/// timeouts): the run ends only when every worker has returned. Any
-/// worker's failure fails the run: the figure means nothing unless every
-/// worker ran to the end.
+/// timeouts): the run ends only when every worker has returned. A
+/// worker's failure fails the run: a loaded server that refuses or drops
+/// connections must show, not vanish from the figures.
 pub fn run<S, Setup, Step>(
     plan: Plan,
     setup: Setup,
@@ -239,10 +229,12 @@ where
             handle.join().expect("a bench worker panicked")
         });
         for (index, tally) in tallies.enumerate() {
-            steps += tally.steps;
-            end = end.max(tally.ended);
-            if let Some(error) = tally.error {
-                failures.push(format!("worker {index}, {error}"));
+            match tally {
+                Ok((done, ended)) => {
+                    steps += done;
+                    end = end.max(ended);
+                }
+                Err(error) => failures.push(format!("worker {index}, {error}")),
             }
         }
         let server_loaded = loaded.transpose()?;
@@ -271,40 +263,30 @@ where
     })
 }
 
-/// One worker's window: steps until the deadline or the first error,
-/// each step's latency counted in `latencies`.
+/// One worker's window: steps until the deadline, each step's latency
+/// counted in `latencies`; returns the steps and when the last ended, or
+/// what failed.
 fn work<S>(
     state: io::Result<S>,
     step: &(impl Fn(&mut S) -> io::Result<()> + Sync),
     deadline: Instant,
     latencies: &Mutex<Latencies>,
-) -> Tally {
-    let mut state = match state {
-        Ok(state) => state,
-        Err(err) => {
-            return Tally {
-                steps: 0,
-                error: Some(format!("setting up: {err}")),
-                ended: Instant::now(),
-            };
-        }
-    };
+) -> Result<(u64, Instant), String> {
+    let mut state = state.map_err(|err| format!("setting up: {err}"))?;
     let mut batch = Vec::new();
     let count = |batch: &mut Vec<Duration>| {
         let mut all = latencies.lock().unwrap_or_else(PoisonError::into_inner);
         batch.drain(..).for_each(|latency| all.record(latency));
     };
     let mut steps = 0;
-    let mut error = None;
     loop {
         let began = Instant::now();
         if began >= deadline {
             break;
         }
-        if let Err(err) = step(&mut state) {
-            error = Some(format!("step {} of the window: {err}", steps + 1));
-            break;
-        }
+        step(&mut state).map_err(|err| {
+            format!("step {} of the window: {err}", steps + 1)
+        })?;
         batch.push(began.elapsed());
         steps += 1;
         if batch.len() == BATCH {
@@ -313,11 +295,7 @@ fn work<S>(
     }
     let ended = Instant::now();
     count(&mut batch);
-    Tally {
-        steps,
-        error,
-        ended,
-    }
+    Ok((steps, ended))
 }
 
 /// A server for the loads' tests: netkit's accept loop on 127.0.0.1:0,
