@@ -33,7 +33,6 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
@@ -179,7 +178,6 @@ pub fn udp_chat(socket: UdpSocket) {
 /// sends regular files only, closes without a reset, has a cap, timeouts,
 /// a log and a shutdown, and speaks `--framed`.
 pub fn file_downloader(listener: TcpListener, root: PathBuf) {
-    let root = Arc::new(root);
     thread_per_connection(listener, move |mut stream| {
         let mut buf = [0; READ_SIZE];
         let n = match stream.read(&mut buf)? {
@@ -215,9 +213,9 @@ fn send_file(mut file: &File, mut stream: &TcpStream) -> io::Result<()> {
     io::copy(&mut file, &mut stream).map(drop)
 }
 
-/// The users in a bare chat room: a number for each (to skip the sender)
-/// and a handle on its socket to write to.
-type Users = Mutex<Vec<(u64, TcpStream)>>;
+/// The users in a bare chat room: the address of each (to skip the
+/// sender) and a handle on its socket to write to.
+type Users = Mutex<Vec<(SocketAddr, TcpStream)>>;
 
 /// Lesson 5's line protocol, enough for the bench: a thread per user; the
 /// first line is the name, answered `success`; every later line `TEXT`
@@ -233,16 +231,12 @@ type Users = Mutex<Vec<(u64, TcpStream)>>;
 /// shutdown.
 pub fn chat_room(listener: TcpListener) {
     let users: Arc<Users> = Arc::default();
-    // Shared, like the users: each connection gets a clone of the closure.
-    let next_id = Arc::new(AtomicU64::new(0));
-    thread_per_connection(listener, move |stream| {
-        let id = next_id.fetch_add(1, Ordering::Relaxed);
-        chat_user(id, stream, &users)
-    });
+    thread_per_connection(listener, move |stream| chat_user(stream, &users));
 }
 
 /// One user's thread: the login, then each line to every other user.
-fn chat_user(id: u64, stream: TcpStream, users: &Users) -> io::Result<()> {
+fn chat_user(stream: TcpStream, users: &Users) -> io::Result<()> {
+    let id = stream.peer_addr()?;
     let mut lines = BufReader::new(&stream);
     let mut name = Vec::new();
     // No limit on a line: a peer that never sends `\n` grows it forever.

@@ -146,7 +146,31 @@ fn measure(
         // the next read says so.
         let _ = stream.shutdown(Half::Write);
     }
-    let bytes = read_to_close(&stream, &mut buf, options, read_timeout)?;
+    // Every byte is read into `buf` and dropped, until the server closes,
+    // the only end of file the original protocol (and socat) has.
+    let mut bytes = 0;
+    loop {
+        match recv_some(&mut stream, &mut buf) {
+            Ok(Received::Data(got)) => bytes += got.len() as u64,
+            Ok(Received::Closed) => break,
+            Err(err) if netkit::is_timeout(&err) => {
+                let hint = match (bytes, options.request) {
+                    (0, Request::None) => {
+                        "; does it wait for a request? Pass --request raw"
+                    }
+                    (0, Request::Raw) => "; is it a file server?",
+                    _ => "",
+                };
+                bail!(
+                    "the server stalled: nothing for {read_timeout:?} after \
+                     {bytes} bytes{hint}"
+                );
+            }
+            Err(err) => {
+                bail!("the download failed after {bytes} bytes: {err}")
+            }
+        }
+    }
     let seconds = start.elapsed().as_secs_f64();
     if bytes == 0 {
         match options.request {
@@ -181,40 +205,6 @@ fn measure(
             .map(peak_rss_kib)
             .transpose()?,
     })
-}
-
-/// Reads into `buf` and drops the bytes until the server closes, the only
-/// end of file the original protocol (and socat) has; returns how many
-/// there were. `buf` is reused for every read, so the client costs one
-/// copy out of the kernel per byte and nothing else.
-fn read_to_close(
-    mut stream: &TcpStream,
-    buf: &mut [u8],
-    options: &Options,
-    read_timeout: Duration,
-) -> anyhow::Result<u64> {
-    let mut got = 0;
-    loop {
-        match recv_some(&mut stream, buf) {
-            Ok(Received::Data(bytes)) => got += bytes.len() as u64,
-            // A read of 0 bytes: the server closed, the end of the file.
-            Ok(Received::Closed) => return Ok(got),
-            Err(err) if netkit::is_timeout(&err) => {
-                let hint = match (got, options.request) {
-                    (0, Request::None) => {
-                        "; does it wait for a request? Pass --request raw"
-                    }
-                    (0, Request::Raw) => "; is it a file server?",
-                    _ => "",
-                };
-                bail!(
-                    "the server stalled: nothing for {read_timeout:?} after \
-                     {got} bytes{hint}"
-                );
-            }
-            Err(err) => bail!("the download failed after {got} bytes: {err}"),
-        }
-    }
 }
 
 /// The summary for a person (`--json` prints the figures for a script):
