@@ -153,7 +153,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
         lines: options.lines,
         connections: options.connections,
         round_trips: outcome.steps,
-        figures: outcome.figures(),
+        figures: outcome.figures,
     })
 }
 

@@ -16,7 +16,7 @@ use std::{fmt, io};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use crate::process::{Snapshot, snapshot};
+use crate::process::snapshot;
 use crate::stats::{Latencies, Summary};
 
 /// Each worker's stack. Its loop needs a few KiB, and the default of
@@ -60,16 +60,10 @@ pub struct Plan {
 pub struct Outcome {
     /// Steps completed in the window, by every worker.
     pub steps: u64,
-    /// From the start signal to the end of the last worker's last step.
-    pub elapsed: Duration,
     /// The latency of every completed step.
     pub latencies: Latencies,
-    /// The server halfway through the window, under load.
-    pub server_loaded: Option<Snapshot>,
-    /// The server after the window (its peak memory over the run).
-    pub server_after: Option<Snapshot>,
-    /// The server's CPU time in the window, all threads, user and kernel.
-    pub server_cpu: Option<Duration>,
+    /// What a report gives of the run.
+    pub figures: Figures,
 }
 
 /// A timed run's figures, as a mode's report gives them; a figure not
@@ -92,24 +86,6 @@ pub struct Figures {
     /// Its CPU time per completed step, in µs: what one request cost it,
     /// whatever the load generator beside it cost.
     pub server_cpu_us_per_step: Option<f64>,
-}
-
-impl Outcome {
-    /// What a report gives of the run.
-    pub fn figures(&self) -> Figures {
-        let seconds = self.elapsed.as_secs_f64();
-        let cpu = self.server_cpu.filter(|_| self.steps > 0);
-        Figures {
-            seconds,
-            per_s: self.steps as f64 / seconds.max(f64::EPSILON),
-            latency: self.latencies.summary(),
-            server_threads: self.server_loaded.map(|s| s.threads),
-            server_rss_kib: self.server_loaded.map(|s| s.rss_kib),
-            server_peak_rss_kib: self.server_after.map(|s| s.peak_rss_kib),
-            server_cpu_us_per_step: cpu
-                .map(|cpu| cpu.as_secs_f64() * 1e6 / self.steps as f64),
-        }
-    }
 }
 
 impl Figures {
@@ -250,15 +226,25 @@ where
         }
         // Every worker has returned: nothing else holds the lock.
         let mut all = latencies.lock().unwrap_or_else(PoisonError::into_inner);
+        let latencies = std::mem::take(&mut *all);
+        let seconds = end.duration_since(start).as_secs_f64();
+        let cpu = at_start.zip(server_after).filter(|_| steps > 0);
+        let figures = Figures {
+            seconds,
+            per_s: steps as f64 / seconds.max(f64::EPSILON),
+            latency: latencies.summary(),
+            server_threads: server_loaded.map(|s| s.threads),
+            server_rss_kib: server_loaded.map(|s| s.rss_kib),
+            server_peak_rss_kib: server_after.map(|s| s.peak_rss_kib),
+            server_cpu_us_per_step: cpu.map(|(before, after)| {
+                let cpu = after.cpu.saturating_sub(before.cpu);
+                cpu.as_secs_f64() * 1e6 / steps as f64
+            }),
+        };
         Ok(Outcome {
             steps,
-            elapsed: end.duration_since(start),
-            latencies: std::mem::take(&mut all),
-            server_loaded,
-            server_after,
-            server_cpu: at_start
-                .zip(server_after)
-                .map(|(before, after)| after.cpu.saturating_sub(before.cpu)),
+            latencies,
+            figures,
         })
     })
 }
@@ -341,7 +327,7 @@ mod tests {
         assert!(outcome.steps > 0);
         assert_eq!(outcome.steps, calls.load(Ordering::Relaxed));
         assert_eq!(outcome.latencies.count(), outcome.steps);
-        assert!(outcome.elapsed >= Duration::from_millis(100));
+        assert!(outcome.figures.seconds >= 0.1);
     }
 
     /// A failed setup and a failed step each stop one worker and fail the

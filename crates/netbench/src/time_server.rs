@@ -116,7 +116,7 @@ pub fn run(options: &Options) -> anyhow::Result<Report> {
     Ok(Report {
         clients: options.clients,
         connections: outcome.steps,
-        figures: outcome.figures(),
+        figures: outcome.figures,
     })
 }
 
