@@ -250,15 +250,6 @@ mod tests {
         })
     }
 
-    /// A server that reads the request, sends `answer` and closes.
-    fn answering(answer: Vec<u8>) -> TestServer<Vec<u8>> {
-        serve_once(move |stream| {
-            let request = read_to_close(stream);
-            stream.write_all(&answer).unwrap();
-            request
-        })
-    }
-
     fn options(addr: SocketAddr, request: Request) -> Options {
         Options {
             addr,
@@ -269,57 +260,60 @@ mod tests {
         }
     }
 
-    /// Raw: the bare name in one send, then every byte until the close,
-    /// however many reads that takes. With a server pid (this very
-    /// process) the report has its peak memory; a pid that is not running
-    /// fails before anything is sent.
+    /// The file is every byte until the close, however many reads that
+    /// takes, asked for raw (the bare name in one send) or not at all
+    /// (not even a FIN: the server reads nothing until our close). A
+    /// close with nothing before it is the original's only way to say "no
+    /// such file"; an early close is fewer bytes than expected, an error
+    /// that gives both counts, not a fast figure.
     #[test]
-    fn raw_request_is_the_bare_name_and_the_file_ends_at_the_close() {
+    fn the_file_is_every_byte_until_the_close() {
         let len = 3 * READ_SIZE + 7;
-        let server = answering(file_bytes(len));
-        let mut options = options(server.addr(), Request::Raw);
-        options.expect = Some(len as u64);
-        options.server_pid = Some(std::process::id());
-        let report = measure(&options, TEST_TIMEOUT).unwrap();
-        assert_eq!(server.stop(), b"big.bin");
-        assert_eq!(report.bytes, len as u64);
-        assert_eq!(report.request, Request::Raw);
-        assert!(report.server_peak_rss_kib.is_some_and(|kib| kib > 0));
-        options.server_pid = Some(u32::MAX);
-        assert!(measure(&options, TEST_TIMEOUT).is_err());
-    }
-
-    /// A close with nothing before it is the original's only way to say
-    /// "no such file"; a server that closes early sends fewer bytes than
-    /// expected: an error that gives both counts, not a fast figure.
-    #[test]
-    fn short_answers_are_errors() {
-        for (len, wanted) in [(0, "no such file"), (500, "got 500 bytes")] {
-            let server = answering(file_bytes(len));
-            let mut options = options(server.addr(), Request::Raw);
-            options.expect = Some(1000);
-            let err = measure(&options, TEST_TIMEOUT).unwrap_err();
-            assert_eq!(server.stop(), b"big.bin");
-            assert!(err.to_string().contains(wanted), "{err}");
+        for (request, sent, error) in [
+            (Request::Raw, len, None),
+            (Request::None, len, None),
+            (Request::Raw, 0, Some("no such file")),
+            (Request::Raw, 500, Some("got 500 bytes")),
+        ] {
+            let server = serve_once(move |stream| {
+                stream.write_all(&file_bytes(sent)).unwrap();
+                stream.shutdown(Half::Write).unwrap();
+                read_to_close(stream)
+            });
+            let mut options = options(server.addr(), request);
+            options.expect = Some(len as u64);
+            let result = measure(&options, TEST_TIMEOUT);
+            let name: &[u8] = match request {
+                Request::Raw => b"big.bin",
+                Request::None => b"",
+            };
+            assert_eq!(server.stop(), name);
+            match error {
+                None => assert_eq!(result.unwrap().bytes, len as u64),
+                Some(error) => {
+                    let err = result.unwrap_err().to_string();
+                    assert!(err.contains(error), "{err}");
+                }
+            }
         }
     }
 
-    /// None: the client sends nothing, not even a FIN, and reads to the
-    /// close. The server sends first and then reads what the client sent
-    /// until it closes: nothing.
+    /// With a server pid (this very process) the report has its peak
+    /// memory; a pid that is not running fails before anything is sent.
     #[test]
-    fn none_request_sends_nothing_and_reads_to_the_close() {
-        let len = READ_SIZE + 1;
-        let server = serve_once(move |stream| {
-            stream.write_all(&file_bytes(len)).unwrap();
-            stream.shutdown(Half::Write).unwrap();
+    #[cfg(target_os = "linux")]
+    fn server_pid_adds_the_peak_memory() {
+        let server = serve_once(|stream| {
+            stream.write_all(b"0123456789").unwrap();
             read_to_close(stream)
         });
-        let options = options(server.addr(), Request::None);
+        let mut options = options(server.addr(), Request::Raw);
+        options.server_pid = Some(std::process::id());
         let report = measure(&options, TEST_TIMEOUT).unwrap();
-        assert_eq!(server.stop(), b"");
-        assert_eq!(report.bytes, len as u64);
-        assert_eq!(report.request, Request::None);
+        server.stop();
+        assert!(report.server_peak_rss_kib.is_some_and(|kib| kib > 0));
+        options.server_pid = Some(u32::MAX);
+        assert!(measure(&options, TEST_TIMEOUT).is_err());
     }
 
     /// A server that stops sending without closing is an error once a

@@ -181,7 +181,7 @@ mod tests {
 
     /// The raw protocol, or `wrong` answers to the second message.
     fn server(wrong: bool) -> TestServer<io::Result<netkit::ServeReport>> {
-        test_server(false, move |conn| {
+        test_server(move |conn| {
             let mut stream = &*conn.stream;
             stream.write_all(WELCOME)?;
             let mut buf = [0; 1024];

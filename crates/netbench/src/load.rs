@@ -285,16 +285,13 @@ fn work<S>(
 }
 
 /// A server for the loads' tests: netkit's accept loop on 127.0.0.1:0,
-/// `handler` on each connection (on the accepting thread if
-/// `sequential`), quiet, and stopped when it is dropped.
+/// `handler` on each connection, quiet, and stopped when it is dropped.
 #[cfg(test)]
 pub fn test_server(
-    sequential: bool,
     handler: impl Fn(&netkit::Connection) -> io::Result<()> + Send + Sync + 'static,
 ) -> netkit::testing::TestServer<io::Result<netkit::ServeReport>> {
     netkit::testing::TestServer::start(move |listener, shutdown| {
         let config = netkit::ServerConfig {
-            sequential,
             log: netkit::Log::to(|_| ()),
             ..netkit::ServerConfig::default()
         };

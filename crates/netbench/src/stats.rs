@@ -152,6 +152,11 @@ mod tests {
         assert_eq!(p(&[1, 2], 51), Some(ms(2)));
         assert_eq!(p(&[1, 2, 3], 99), Some(ms(3)));
         assert_eq!(p(&[], 50), None);
+        // A latency is rounded to the nearest µs, as `{:.3}` of its
+        // milliseconds would print it.
+        let p = |nanos| latencies([Duration::from_nanos(nanos)]).percentile(50);
+        assert_eq!(p(142_499), Some(Duration::from_micros(142)));
+        assert_eq!(p(142_500), Some(Duration::from_micros(143)));
     }
 
     /// The order of arrival does not matter, and the figures are the
@@ -174,15 +179,5 @@ mod tests {
             "latency p50 131.503 ms, p99 259.393 ms, max 262.006 ms"
         );
         assert_eq!(latencies([]).summary(), None);
-    }
-
-    /// A latency is rounded to the nearest µs, as `{:.3}` of its
-    /// milliseconds would print it.
-    #[test]
-    fn latencies_round_to_the_microsecond() {
-        let sample = latencies([Duration::from_nanos(142_499)]);
-        assert_eq!(sample.percentile(50), Some(Duration::from_micros(142)));
-        let sample = latencies([Duration::from_nanos(142_500)]);
-        assert_eq!(sample.percentile(50), Some(Duration::from_micros(143)));
     }
 }

@@ -145,7 +145,7 @@ mod tests {
             (b"", Some("without sending")),
             (too_long, Some("time server?")),
         ] {
-            let server = test_server(true, move |conn| {
+            let server = test_server(move |conn| {
                 netkit::server::say_and_close(&conn.stream, answer)
             });
             let result = run(&Options {
