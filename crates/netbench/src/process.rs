@@ -92,10 +92,8 @@ fn snapshot_of(status: &str) -> Option<Snapshot> {
 
 /// The number on a `Name:   12345 kB` or `Name:   12` line.
 fn field(status: &str, name: &str) -> Option<u64> {
-    let line = status.lines().find(|line| line.starts_with(name))?;
-    let value = line.strip_prefix(name)?.trim();
-    let value = value.strip_suffix("kB").unwrap_or(value);
-    value.trim().parse().ok()
+    let value = status.lines().find_map(|line| line.strip_prefix(name))?;
+    value.trim().trim_end_matches("kB").trim().parse().ok()
 }
 
 #[cfg(test)]
