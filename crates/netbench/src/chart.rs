@@ -1,15 +1,12 @@
-//! The bench's chart: every target in a `scripts/bench` results file as
-//! one bar, drawn as SVG for the book's benchmarks page.
-//!
-//! A target is a ratio a Rust server must reach against another
-//! contender ("Rust ≥ 3.0× Python port"). The table beside the chart
-//! gives every figure; the chart answers one question at a glance: which
-//! targets are met, and by how much. So a bar is the ratio measured over
-//! the ratio required, one scale for every target: a bar past the line
-//! at 1 met its target, a bar short of it missed. The colour says which,
-//! and so does the text after the bar, so the chart reads without
-//! colour. The bars are grouped by lesson, in the file's order; a target
-//! that was not measured has its label and no bar.
+//! The bench's chart: every target of a `scripts/bench` results file (a
+//! ratio a Rust server must reach against another contender, "Rust ≥
+//! 3.0× Python port") as one bar, drawn as SVG for the book's benchmarks
+//! page. The table beside it gives every figure; the chart shows at a
+//! glance which targets are met, and by how much: a bar is the ratio
+//! measured over the ratio required, one scale for all, and past the line
+//! at 1 it met its target. Its colour and the text after it say which, so
+//! that the chart reads without colour. The bars are grouped by lesson; a
+//! target that was not measured has its label and no bar.
 //!
 //! # Try it
 //!
@@ -20,28 +17,24 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::results::{Better, Results, Row, Target};
+use crate::results::{Results, Row, Target};
 
 /// What a target asks, the label above its bar: "16 connections ·
 /// round trips/s ↑ · Rust ≥ 3.0× Python port". It names the metric
 /// because some rows share a load (`chat, 50 users`) and differ only in
-/// what they measure; its arrow, as in the table, says which way the
-/// figure is better.
+/// what they measure.
 fn label(row: &Row, target: &Target) -> String {
     let who = target.who.as_deref().unwrap_or(target.vs.name());
-    let arrow = match row.better {
-        Better::Higher => "↑",
-        Better::Lower => "↓",
-    };
     // `{:?}` writes 3.0 as "3.0", as the table beside the chart does.
     let (rust, at_least) = (&target.rust, target.at_least);
     format!(
-        "{} · {} {arrow} · {rust} ≥ {at_least:?}× {who}",
-        row.row, row.metric
+        "{} · {} {} · {rust} ≥ {at_least:?}× {who}",
+        row.row,
+        row.metric,
+        row.better.arrow()
     )
 }
 
@@ -60,48 +53,27 @@ fn outcome(target: &Target) -> String {
 // and grows downwards: a heading per lesson, a label and a bar per
 // target. plotters places every text by its anchor; nothing is measured.
 
-const WIDTH: u32 = 750;
 /// Space on the left and right of everything.
 const MARGIN: u32 = 12;
 /// The title and the lines on how to read the chart.
 const HEADER_PX: u32 = 88;
 const HEADING_PX: i32 = 28;
-/// A target's height; within it, from its top, the label's middle and
-/// the bar's top and bottom edges.
+/// A target's height; within it, from its top, the bar's top and bottom
+/// edges.
 const TARGET_PX: i32 = 34;
-const LABEL_Y: i32 = 9;
 const BAR_TOP: i32 = 18;
 const BAR_BOTTOM: i32 = 28;
 /// The x axis' numbers and its name, under the bars.
 const AXIS_PX: u32 = 44;
-/// Numbered ticks at most: plotters then picks 0×, 1× and 2×, and
-/// leaves the room past `BAR_END` unnumbered.
-const TICKS: usize = 4;
-/// Where a bar stops: a longer one would squeeze the bars near 1, and
-/// its text has the figure.
-const BAR_END: f64 = 2.0;
-/// Where the axis ends: room for the longest outcome ("15.05×, met
-/// (3.76 of target)") after a bar at `BAR_END`.
-const AXIS_END: f64 = 2.8;
-/// Between a bar's end, or the line at 1, and the outcome after it.
-const OUTCOME_GAP: i32 = 6;
-
-const TITLE_PX: f64 = 15.0;
 const TEXT_PX: f64 = 12.0;
-/// plotters' SVG backend writes a text's `font-size` as its style's size
-/// divided by 1.24: multiplying by it makes the sizes above the pixels
-/// the viewer draws.
-const SVG_FONT_SCALE: f64 = 1.24;
 
 const TEXT: RGBColor = RGBColor(33, 33, 33);
 const MUTED: RGBColor = RGBColor(100, 100, 100);
-const GRID: RGBColor = RGBColor(225, 225, 225);
 /// Met and missed, from the Okabe–Ito palette: bluish green and
 /// vermillion stay apart for readers with the common colour blindness.
 const MET: RGBColor = RGBColor(0, 158, 115);
 const MISSED: RGBColor = RGBColor(213, 94, 0);
 
-const TITLE: &str = "Every target: the ratio measured ÷ the ratio required";
 const HOW_TO_READ: [&str; 3] = [
     "A bar past the line at 1× met its target (green), a bar short of it \
      missed (orange):",
@@ -110,17 +82,12 @@ const HOW_TO_READ: [&str; 3] = [
      over ours.",
 ];
 
-/// Text `px` pixels high, in `colour`, bold or not.
+/// Text `px` pixels high, in `colour`, bold or not. plotters' SVG backend
+/// writes a text's `font-size` as its style's size divided by 1.24:
+/// multiplying by it makes `px` the pixels the viewer draws.
 fn font(px: f64, colour: &RGBColor, style: FontStyle) -> TextStyle<'static> {
-    ("sans-serif", px * SVG_FONT_SCALE, style)
-        .into_font()
-        .color(colour)
+    ("sans-serif", px * 1.24, style).into_font().color(colour)
 }
-
-/// The bars' area: x in "times the target", y in pixels down from its
-/// top, as negative numbers (plotters' y axis points up).
-type Plot<'a> =
-    DrawingArea<SVGBackend<'a>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// Reads a results file and writes its chart.
 pub fn draw_file(input: &Path, output: &Path) -> anyhow::Result<()> {
@@ -151,92 +118,94 @@ pub fn draw_svg(results: &Results) -> anyhow::Result<String> {
 
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height))
+        // As wide as the book's text column.
+        let root = SVGBackend::with_string(&mut svg, (750, height))
             .into_drawing_area();
         root.fill(&WHITE)?;
         let top_left = Pos::new(HPos::Left, VPos::Top);
         let (x, normal) = (MARGIN as i32, FontStyle::Normal);
-        let title = font(TITLE_PX, &TEXT, FontStyle::Bold).pos(top_left);
-        root.draw(&Text::new(TITLE, (x, 10), title))?;
+        let title = font(15.0, &TEXT, FontStyle::Bold).pos(top_left);
+        let heading = "Every target: the ratio measured ÷ the ratio required";
+        root.draw(&Text::new(heading, (x, 10), title))?;
         let how_to_read = font(TEXT_PX, &MUTED, normal).pos(top_left);
         for (line, y) in HOW_TO_READ.into_iter().zip([34, 50, 66]) {
             root.draw(&Text::new(line, (x, y), how_to_read.clone()))?;
         }
 
+        // x in "times the target", y in pixels down from the top, as
+        // negative numbers (plotters' y axis points up). The axis ends
+        // at 2.8×: room for the longest outcome ("15.05×, met (3.76 of
+        // target)") after a bar at its end, 2×.
         let area = root.margin(HEADER_PX, 0, MARGIN, MARGIN);
         let mut chart = ChartBuilder::on(&area)
             .x_label_area_size(AXIS_PX)
-            .build_cartesian_2d(0.0..AXIS_END, -f64::from(plot_px)..0.0)?;
+            .build_cartesian_2d(0.0..2.8, -f64::from(plot_px)..0.0)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .disable_y_axis()
-            .x_labels(TICKS)
+            // 4 numbered ticks at most: plotters then picks 0×, 1× and
+            // 2×, and leaves the room past the bars' end unnumbered.
+            .x_labels(4)
             .x_label_formatter(&|x| format!("{x}×"))
             .x_desc("the ratio measured ÷ the ratio required")
             .label_style(font(TEXT_PX, &TEXT, normal))
             .axis_desc_style(font(TEXT_PX, &MUTED, normal))
-            .bold_line_style(GRID)
+            .bold_line_style(RGBColor(225, 225, 225))
             .light_line_style(TRANSPARENT)
             .axis_style(MUTED)
             .draw()?;
 
         let plot = chart.plotting_area();
+        let left = Pos::new(HPos::Left, VPos::Center);
         let (mut top, mut lesson) = (0, "");
         for row in &results.rows {
             for target in &row.targets {
                 if row.lesson != lesson {
-                    let heading = font(TEXT_PX + 1.0, &TEXT, FontStyle::Bold)
-                        .pos(Pos::new(HPos::Left, VPos::Center));
+                    let heading =
+                        font(TEXT_PX + 1.0, &TEXT, FontStyle::Bold).pos(left);
                     let y = -f64::from(top + HEADING_PX / 2);
                     plot.draw(&Text::new(&*row.lesson, (0.0, y), heading))?;
                     (top, lesson) = (top + HEADING_PX, &row.lesson);
                 }
-                draw_target(plot, row, target, top)?;
+                // Its label, its bar (the ratio over the ratio required,
+                // stopped at 2×: a longer one would squeeze the bars near
+                // 1, and its text has the figure) with the line at 1
+                // across it, and its outcome after both.
+                let y = |px: i32| -f64::from(top + px);
+                let style = font(TEXT_PX, &TEXT, normal).pos(left);
+                let at = (0.0, y(9));
+                plot.draw(&Text::new(label(row, target), at, style))?;
+                let (end, colour) = match target.ratio {
+                    None => (0.0, MUTED),
+                    Some(ratio) => {
+                        let end = (ratio / target.at_least).min(2.0);
+                        let colour = if target.met() { MET } else { MISSED };
+                        let corners = [(0.0, y(BAR_TOP)), (end, y(BAR_BOTTOM))];
+                        plot.draw(&Rectangle::new(corners, colour.filled()))?;
+                        (end, colour)
+                    }
+                };
+                // The line at 1 is drawn bar by bar, so that it never runs
+                // through a label; one above the other, the pieces read as
+                // one line.
+                plot.draw(&PathElement::new(
+                    [(1.0, y(BAR_TOP - 3)), (1.0, y(BAR_BOTTOM + 3))],
+                    TEXT.stroke_width(2),
+                ))?;
+                // A met target's text in black, the others' in their bar's
+                // colour, 6 pixels past the bar or the line at 1.
+                let colour = if target.met() { TEXT } else { colour };
+                let style = font(TEXT_PX, &colour, normal).pos(left);
+                let at = (end.max(1.0), y((BAR_TOP + BAR_BOTTOM) / 2));
+                let text = Text::new(outcome(target), (6, 0), style);
+                plot.draw(&(EmptyElement::at(at) + text))?;
                 top += TARGET_PX;
             }
         }
         root.present()?;
     }
     Ok(svg)
-}
-
-/// One target, `top` pixels down the plot: its label, its bar (the
-/// ratio over the ratio required) with the line at 1 across it, and its
-/// outcome after both, where the line cannot run through it.
-fn draw_target(
-    plot: &Plot,
-    row: &Row,
-    target: &Target,
-    top: i32,
-) -> anyhow::Result<()> {
-    let y = |px: i32| -f64::from(top + px);
-    let left = Pos::new(HPos::Left, VPos::Center);
-    let style = font(TEXT_PX, &TEXT, FontStyle::Normal).pos(left);
-    plot.draw(&Text::new(label(row, target), (0.0, y(LABEL_Y)), style))?;
-    let (end, colour) = match target.ratio {
-        None => (0.0, MUTED),
-        Some(ratio) => {
-            let end = (ratio / target.at_least).min(BAR_END);
-            let colour = if target.met() { MET } else { MISSED };
-            let corners = [(0.0, y(BAR_TOP)), (end, y(BAR_BOTTOM))];
-            plot.draw(&Rectangle::new(corners, colour.filled()))?;
-            (end, colour)
-        }
-    };
-    // The line at 1 is drawn bar by bar, so that it never runs through
-    // a label; one above the other, the pieces read as one line.
-    plot.draw(&PathElement::new(
-        [(1.0, y(BAR_TOP - 3)), (1.0, y(BAR_BOTTOM + 3))],
-        TEXT.stroke_width(2),
-    ))?;
-    // A met target's text in black, the others' in their bar's colour.
-    let colour = if target.met() { TEXT } else { colour };
-    let style = font(TEXT_PX, &colour, FontStyle::Normal).pos(left);
-    let at = (end.max(1.0), y((BAR_TOP + BAR_BOTTOM) / 2));
-    let text = Text::new(outcome(target), (OUTCOME_GAP, 0), style);
-    plot.draw(&(EmptyElement::at(at) + text))?;
-    Ok(())
 }
 
 #[cfg(test)]

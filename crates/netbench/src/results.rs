@@ -6,8 +6,9 @@
 //! book's file with some lessons measured again ([`Results::merged`]).
 //!
 //! A results file, cut to one row (a target not measured has `"ratio":
-//! null`, and no `who` or `met`; a skipped entry has `"median": null` and
-//! why, in `skipped`):
+//! null` and no `who` or `met`; a skipped entry has `"median": null` and
+//! why, in `skipped`; `measured` is there only once some lessons were
+//! measured again):
 //!
 //! ```text
 //! {"machine": {"cores": 2, "cpu": "AMD EPYC", "kernel": "6.18.44",
@@ -26,8 +27,6 @@
 //!                        {"rust": "Rust", "vs": "bare", "at_least": 0.9,
 //!                         "ratio": null}]}]}
 //! ```
-//!
-//! (`measured` is there only once some lessons were measured again.)
 
 use std::collections::BTreeMap;
 
@@ -111,6 +110,16 @@ pub enum Better {
     Lower,
 }
 
+impl Better {
+    /// The arrow the table and the chart put after a metric.
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Better::Higher => "↑",
+            Better::Lower => "↓",
+        }
+    }
+}
+
 /// What a contender is, and the table's column for it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -150,7 +159,7 @@ pub struct Entry {
     pub who: String,
     /// Its column.
     pub kind: Kind,
-    /// The median of its runs; `null` if it has none.
+    /// The median of its runs.
     pub median: Option<f64>,
     /// The least of its runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,27 +176,22 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// The entry of `runs`' figures (those that have one): their median
-    /// and spread, or `skipped` if there is none.
-    pub fn of_runs(who: &str, kind: Kind, mut runs: Vec<f64>) -> Entry {
-        let mut entry = Entry::skipped(who, kind, "no run succeeded");
+    /// The median and spread of `runs`, or skipped if there is none.
+    pub fn of_runs(who: &str, kind: Kind, runs: Vec<f64>) -> Entry {
         if runs.is_empty() {
-            return entry;
+            return Entry::skipped(who, kind, "no run succeeded");
         }
         let mut sorted = runs.clone();
         sorted.sort_by(f64::total_cmp);
-        let mid = sorted.len() / 2;
-        let median = if sorted.len() % 2 == 1 {
-            sorted[mid]
-        } else {
-            (sorted[mid - 1] + sorted[mid]) / 2.0
-        };
-        entry.median = Some(median);
-        entry.min = sorted.first().copied();
-        entry.max = sorted.last().copied();
-        entry.runs = Some(std::mem::take(&mut runs));
-        entry.skipped = None;
-        entry
+        let n = sorted.len();
+        Entry {
+            median: Some((sorted[(n - 1) / 2] + sorted[n / 2]) / 2.0),
+            min: Some(sorted[0]),
+            max: Some(sorted[n - 1]),
+            runs: Some(runs),
+            skipped: None,
+            ..Entry::skipped(who, kind, "")
+        }
     }
 
     /// An entry with no figure, and why.
@@ -238,45 +242,37 @@ impl Row {
     /// the best of another kind's (iperf3 rather than socat, say).
     /// `targets` are (kind of the other contender, at least this ratio).
     pub fn judge(&mut self, targets: &[(Kind, f64)]) {
-        let rusts = self.entries.iter().filter(|e| e.kind == Kind::Rust);
+        // A zero is no figure: no ratio can be made with it.
+        let figure = |e: &Entry| e.median.filter(|&m| m != 0.0);
         let mut judged = Vec::new();
-        for rust in rusts {
+        for rust in self.entries.iter().filter(|e| e.kind == Kind::Rust) {
             for &(vs, at_least) in targets {
-                let mut target = Target {
+                let others = self.entries.iter().filter(|e| e.kind == vs);
+                let others = others.filter_map(|e| Some((figure(e)?, e)));
+                let by_figure =
+                    |a: &(f64, _), b: &(f64, _)| a.0.total_cmp(&b.0);
+                let best = match self.better {
+                    Better::Higher => others.max_by(by_figure),
+                    Better::Lower => others.min_by(by_figure),
+                };
+                let ratio = figure(rust).zip(best).map(
+                    |(ours, (theirs, _))| match self.better {
+                        Better::Higher => ours / theirs,
+                        Better::Lower => theirs / ours,
+                    },
+                );
+                judged.push(Target {
                     rust: rust.who.clone(),
                     vs,
                     at_least,
-                    ratio: None,
-                    who: None,
-                    met: None,
-                };
-                let others = self.entries.iter().filter(|e| {
-                    e.kind == vs && e.median.is_some_and(|m| m != 0.0)
+                    ratio,
+                    who: ratio.and(best).map(|(_, e)| e.who.clone()),
+                    met: ratio.map(|ratio| ratio >= at_least),
                 });
-                let best = match self.better {
-                    Better::Higher => others.max_by(by_median),
-                    Better::Lower => others.min_by(by_median),
-                };
-                let ours = rust.median.filter(|&m| m != 0.0);
-                if let (Some(ours), Some(other)) = (ours, best) {
-                    let theirs = other.median.unwrap_or(f64::NAN);
-                    let ratio = match self.better {
-                        Better::Higher => ours / theirs,
-                        Better::Lower => theirs / ours,
-                    };
-                    target.ratio = Some(ratio);
-                    target.who = Some(other.who.clone());
-                    target.met = Some(ratio >= at_least);
-                }
-                judged.push(target);
             }
         }
         self.targets = judged;
     }
-}
-
-fn by_median(a: &&Entry, b: &&Entry) -> std::cmp::Ordering {
-    a.median.unwrap_or(0.0).total_cmp(&b.median.unwrap_or(0.0))
 }
 
 impl Results {
@@ -329,32 +325,6 @@ impl Results {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A row's targets read into the types, measured or not, and the
-    /// fields the chart does not read are passed over.
-    #[test]
-    fn targets_are_read_and_the_rest_passed_over() {
-        let text = r#"{"machine": {"cores": 2}, "repeats": 3,
-          "rows": [{"lesson": "udp-chat", "row": "32 in flight",
-            "metric": "datagrams/s", "better": "higher", "entries": [],
-            "targets": [
-              {"rust": "Rust", "vs": "python", "at_least": 2.0,
-               "ratio": 1.52, "who": "Python port", "met": false},
-              {"rust": "Rust -q", "vs": "bare", "at_least": 0.9,
-               "ratio": null}]}]}"#;
-        let results: Results = serde_json::from_str(text).unwrap();
-        let [python, bare] = results.rows[0].targets.as_slice() else {
-            panic!("two targets: {results:?}");
-        };
-        assert_eq!(
-            (python.ratio, python.who.as_deref(), python.met),
-            (Some(1.52), Some("Python port"), Some(false))
-        );
-        assert_eq!(results.rows[0].better, Better::Higher);
-        assert_eq!((bare.rust.as_str(), bare.ratio), ("Rust -q", None));
-        assert_eq!(bare.vs, Kind::Bare);
-        assert_eq!((bare.who.as_deref(), bare.met), (None, None));
-    }
 
     fn row(better: Better, entries: Vec<Entry>) -> Row {
         Row {

@@ -9,7 +9,7 @@
 //! | hello-echo | 16 connections | round trips/s ↑ | **51,000** (50,000–52,000) | ...
 //! ```
 
-use crate::results::{Better, Entry, Kind, Results};
+use crate::results::{Entry, Kind, Results};
 
 /// A figure as the table prints it: three significant digits or so,
 /// with a thousands separator past 100; `–` for none.
@@ -50,26 +50,14 @@ pub fn cell(entry: &Entry) -> String {
 /// The whole table, and the line on the machine; `lessons` gives the
 /// order of the notes on lessons measured on another day.
 pub fn table(results: &Results, lessons: &[&str]) -> String {
-    let head = [
-        "lesson",
-        "row",
-        "figure",
-        "Rust",
-        "Python port",
-        "bare",
-        "reference",
-        "targets",
-    ];
-    let mut out = format!("| {} |\n|{}\n", head.join(" | "), "---|".repeat(8));
+    let mut out = "| lesson | row | figure | Rust | Python port | bare | \
+        reference | targets |\n|---|---|---|---|---|---|---|---|\n"
+        .to_owned();
     for row in &results.rows {
-        let arrow = match row.better {
-            Better::Higher => "↑",
-            Better::Lower => "↓",
-        };
         let mut cells = vec![
             row.lesson.clone(),
             row.row.clone(),
-            format!("{} {arrow}", row.metric),
+            format!("{} {}", row.metric, row.better.arrow()),
         ];
         for kind in Kind::ALL {
             let of_kind: Vec<&Entry> =
@@ -83,20 +71,15 @@ pub fn table(results: &Results, lessons: &[&str]) -> String {
                 of_kind.first().map(|e| cell(e)).unwrap_or_default()
             });
         }
-        let goals = row.targets.iter().map(|t| match (t.ratio, &t.who) {
-            (Some(ratio), Some(who)) => {
-                let verdict = if t.met() { "met" } else { "**missed**" };
-                format!(
-                    "{} ≥ {:?}× {who}: {ratio:.2}×, {verdict}",
-                    t.rust, t.at_least
-                )
+        let goals = row.targets.iter().map(|t| {
+            let asked = format!("{} ≥ {:?}×", t.rust, t.at_least);
+            match (t.ratio, &t.who) {
+                (Some(ratio), Some(who)) => {
+                    let verdict = if t.met() { "met" } else { "**missed**" };
+                    format!("{asked} {who}: {ratio:.2}×, {verdict}")
+                }
+                _ => format!("{asked} {}: not measured", t.vs.name()),
             }
-            _ => format!(
-                "{} ≥ {:?}× {}: not measured",
-                t.rust,
-                t.at_least,
-                t.vs.name()
-            ),
         });
         cells.push(goals.collect::<Vec<_>>().join("<br>"));
         out += &format!("| {} |\n", cells.join(" | "));
@@ -115,21 +98,20 @@ pub fn table(results: &Results, lessons: &[&str]) -> String {
     );
     let measured = results.measured.clone().unwrap_or_default();
     for lesson in lessons {
-        match measured.get(*lesson) {
-            Some(w) if w.date != m.date || w.kernel != m.kernel => {
-                // Only a recorded processor says whether it was the same.
-                let on = match &w.cpu {
-                    Some(cpu) if *cpu == m.cpu => ", same machine".to_owned(),
-                    Some(cpu) => format!(", {cpu}"),
-                    None => String::new(),
-                };
-                out += &format!(
-                    " The {lesson} rows were measured on {}{on}, Linux {}, \
-                     median of {} runs.",
-                    w.date, w.kernel, w.repeats
-                );
-            }
-            _ => {}
+        let w = measured.get(*lesson);
+        if let Some(w) = w.filter(|w| w.date != m.date || w.kernel != m.kernel)
+        {
+            // Only a recorded processor says whether it was the same.
+            let on = match &w.cpu {
+                Some(cpu) if *cpu == m.cpu => ", same machine".to_owned(),
+                Some(cpu) => format!(", {cpu}"),
+                None => String::new(),
+            };
+            out += &format!(
+                " The {lesson} rows were measured on {}{on}, Linux {}, \
+                 median of {} runs.",
+                w.date, w.kernel, w.repeats
+            );
         }
     }
     out + "\n"
@@ -170,7 +152,7 @@ mod tests {
     /// the processor recorded with it is the book's.
     #[test]
     fn a_lesson_measured_later_names_its_processor() {
-        let when = |lesson: &str, cpu: Option<&str>| {
+        let when = |cpu: Option<&str>| {
             let measured = Measured {
                 date: "2026-12-07".into(),
                 kernel: "6.18-new".into(),
@@ -184,20 +166,20 @@ mod tests {
                     ..Machine::default()
                 },
                 repeats: 3,
-                measured: Some([(lesson.to_owned(), measured)].into()),
+                measured: Some([("http-get".to_owned(), measured)].into()),
                 rows: Vec::new(),
             };
-            table(&results, &[lesson])
+            table(&results, &["http-get"])
         };
-        let other = when("http-get", Some("Intel Xeon"));
+        let other = when(Some("Intel Xeon"));
         assert!(
             other
                 .contains("measured on 2026-12-07, Intel Xeon, Linux 6.18-new"),
             "{other}"
         );
-        let same = when("http-get", Some("AMD EPYC"));
+        let same = when(Some("AMD EPYC"));
         assert!(same.contains("2026-12-07, same machine, Linux"), "{same}");
-        let unknown = when("http-get", None);
+        let unknown = when(None);
         assert!(unknown.contains("on 2026-12-07, Linux"), "{unknown}");
         assert!(!unknown.contains("same machine"), "{unknown}");
     }
