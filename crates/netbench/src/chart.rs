@@ -27,15 +27,8 @@ use crate::results::{Results, Row, Target};
 /// because some rows share a load (`chat, 50 users`) and differ only in
 /// what they measure.
 fn label(row: &Row, target: &Target) -> String {
-    let who = target.who.as_deref().unwrap_or(target.vs.name());
-    // `{:?}` writes 3.0 as "3.0", as the table beside the chart does.
-    let (rust, at_least) = (&target.rust, target.at_least);
-    format!(
-        "{} · {} {} · {rust} ≥ {at_least:?}× {who}",
-        row.row,
-        row.metric,
-        row.better.arrow()
-    )
+    let arrow = row.better.arrow();
+    format!("{} · {} {arrow} · {}", row.row, row.metric, target.asked())
 }
 
 /// What a target reached, the text after its bar: "1.76×, missed (0.59

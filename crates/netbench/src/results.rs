@@ -5,28 +5,9 @@
 //! decides from them: whether a target is met ([`Row::judge`]), and the
 //! book's file with some lessons measured again ([`Results::merged`]).
 //!
-//! A results file, cut to one row (a target not measured has `"ratio":
-//! null` and no `who` or `met`; a skipped entry has `"median": null` and
-//! why, in `skipped`; `measured` is there only once some lessons were
-//! measured again):
-//!
-//! ```text
-//! {"machine": {"cores": 2, "cpu": "AMD EPYC", "kernel": "6.18.44",
-//!              "python": "3.11.7", "date": "2026-11-22", "nofile": 20000},
-//!  "repeats": 3,
-//!  "measured": {"http-get": {"date": "2026-12-06", "kernel": "6.18.44",
-//!                            "repeats": 3}},
-//!  "rows": [{"lesson": "hello-echo", "row": "16 connections",
-//!            "metric": "round trips/s", "better": "higher",
-//!            "entries": [{"who": "Rust", "kind": "rust", "median": 51000.0,
-//!                         "min": 50000.0, "max": 52000.0,
-//!                         "runs": [51000.0, 50000.0, 52000.0]}, ...],
-//!            "targets": [{"rust": "Rust", "vs": "python", "at_least": 3.0,
-//!                         "ratio": 1.76, "who": "Python port",
-//!                         "met": false},
-//!                        {"rust": "Rust", "vs": "bare", "at_least": 0.9,
-//!                         "ratio": null}]}]}
-//! ```
+//! The book's `docs/src/bench/results.json` is one, written with one
+//! space of indent; a target not measured has `"ratio": null` and no
+//! `who` or `met`, a skipped entry `"median": null` and why.
 
 use std::collections::BTreeMap;
 
@@ -48,8 +29,8 @@ pub struct Results {
     pub rows: Vec<Row>,
 }
 
-/// What the figures were measured on, for the table's last line. The
-/// chart reads none of it: a file may leave any of it out.
+/// What the figures were measured on, for the table's last line; a
+/// file may leave any of it out.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Machine {
@@ -74,8 +55,7 @@ pub struct Measured {
     pub date: String,
     /// The kernel's release: a new one is worth a note in the table.
     pub kernel: String,
-    /// The processor: a VM's host can change between runs. Absent in
-    /// records written before it was kept.
+    /// The processor (a VM's host can change); absent in older records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu: Option<String>,
     /// Runs behind each figure.
@@ -130,8 +110,7 @@ pub enum Kind {
     Python,
     /// netbench's bare server: the lesson's protocol and nothing else.
     Bare,
-    /// A tool made elsewhere (socat, iperf3, curl, nginx) or, for
-    /// lesson 7, the threaded servers of lessons 1 and 5.
+    /// A tool made elsewhere, or lesson 7's threaded servers (1 and 5).
     Reference,
 }
 
@@ -217,15 +196,13 @@ pub struct Target {
     pub vs: Kind,
     /// The ratio it must reach.
     pub at_least: f64,
-    /// The ratio it reached: its figure over the other's (for a figure
-    /// where lower is better, the other's over its); `null` if either
-    /// was not measured.
+    /// Its figure over the other's (the other's over its when lower is
+    /// better); `null` if either was not measured.
     pub ratio: Option<f64>,
-    /// The contender of kind `vs` it was measured against, the best of
-    /// its kind ("iperf3 (the limit)"); absent when not measured.
+    /// The best contender of kind `vs`, that it was measured against.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub who: Option<String>,
-    /// Whether `ratio` reached `at_least`; absent when not measured.
+    /// Whether `ratio` reached `at_least`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub met: Option<bool>,
 }
@@ -234,6 +211,13 @@ impl Target {
     /// Whether it was measured and met.
     pub fn met(&self) -> bool {
         self.met == Some(true)
+    }
+
+    /// What it asks: "Rust ≥ 3.0× Python port" (`{:?}` writes 3.0 as
+    /// "3.0"), naming the kind when no contender of it was measured.
+    pub fn asked(&self) -> String {
+        let who = self.who.as_deref().unwrap_or(self.vs.name());
+        format!("{} ≥ {:?}× {who}", self.rust, self.at_least)
     }
 }
 

@@ -1,26 +1,25 @@
 //! Every lesson's rows, as data: a [`Case`] is one load and the
-//! contenders it runs against, in turns, one line each; each `row` picks
+//! contenders it runs against, in turns, one line each; each row picks
 //! one figure from every run's report (a key of netbench's `--json`),
 //! with the targets the Rust figure is held to.
 
 use std::path::PathBuf;
 
 use super::Setup;
-use crate::results::Better;
+use crate::results::Better::{self, Higher, Lower};
 use crate::results::Kind::{self, Bare, Python, Reference, Rust};
 
 /// A row's name, or the key of its figure in a report.
 type Name = &'static str;
-const UP: Better = Better::Higher;
-const DOWN: Better = Better::Lower;
 const HUGE_CAP: &[&str] = &["--max-clients", "20000"];
 /// The key of the server's CPU time per step of the load.
 const CPU: &str = "server_cpu_us_per_step";
+const STOPPED: &str = "messages before the room stopped";
 
 /// One load, its contenders and the rows it gives.
 #[derive(Default)]
 pub struct Case {
-    pub lesson: &'static str,
+    pub lesson: Name,
     /// The load in words, the table's `row` column.
     pub label: String,
     pub contenders: Vec<Contender>,
@@ -32,7 +31,6 @@ pub struct Case {
     load: Vec<String>,
 }
 
-/// What one cell measures.
 pub struct Contender {
     pub who: String,
     pub kind: Kind,
@@ -64,8 +62,8 @@ impl Run {
             Run::Socat { .. } => vec!["socat"],
             Run::Iperf3 { .. } => vec!["iperf3"],
             Run::Nginx { client, tls } => {
-                let curl = client[0] == "curl";
-                let optional = [(*tls, "openssl"), (curl, "curl")];
+                let optional =
+                    [(*tls, "openssl"), (client[0] == "curl", "curl")];
                 let more = optional.into_iter().filter(|(needed, _)| *needed);
                 ["nginx"].into_iter().chain(more.map(|(_, t)| t)).collect()
             }
@@ -116,20 +114,9 @@ impl Case {
 
     /// Adds a run that is not a server loaded by netbench.
     fn tool(mut self, who: &str, kind: Kind, run: Run) -> Case {
-        self.contenders.push(Contender {
-            who: who.into(),
-            kind,
-            run,
-        });
+        let who = who.into();
+        self.contenders.push(Contender { who, kind, run });
         self
-    }
-
-    /// Adds a file to warm before each run.
-    fn warm(self, file: PathBuf) -> Case {
-        Case {
-            warm: Some(file),
-            ..self
-        }
     }
 
     /// The load of the servers added after this.
@@ -138,36 +125,29 @@ impl Case {
         self
     }
 
-    /// Adds a row: a figure where more is better, held to `targets`.
-    fn up(self, name: Name, key: Name, targets: &[(Kind, f64)]) -> Case {
-        self.down(name, key).held(targets).better_up()
-    }
-
-    /// Adds a row: a figure where less is better.
-    fn down(mut self, name: Name, key: Name) -> Case {
-        let (better, targets) = (DOWN, vec![]);
+    /// Adds a row held to `targets`.
+    fn row(
+        mut self,
+        better: Better,
+        name: Name,
+        key: Name,
+        targets: &[(Kind, f64)],
+    ) -> Case {
         self.metrics.push(Metric {
             name,
             key,
             better,
-            targets,
+            targets: targets.to_vec(),
         });
         self
     }
 
-    /// The last row's targets.
-    fn held(mut self, targets: &[(Kind, f64)]) -> Case {
-        let last = self.metrics.last_mut();
-        last.into_iter().for_each(|m| m.targets = targets.to_vec());
-        self
+    fn up(self, name: Name, key: Name, targets: &[(Kind, f64)]) -> Case {
+        self.row(Higher, name, key, targets)
     }
 
-    fn better_up(mut self) -> Case {
-        self.metrics
-            .last_mut()
-            .into_iter()
-            .for_each(|m| m.better = UP);
-        self
+    fn down(self, name: Name, key: Name) -> Case {
+        self.row(Lower, name, key, &[])
     }
 
     /// `then(self)` if `when`, else the case as it is.
@@ -195,16 +175,15 @@ impl Setup {
     }
 
     /// A Python program of the lesson's (`crates/LESSON/python/FILE`).
-    fn python(&self, lesson: &str, file: &str, flags: &[&str]) -> Vec<String> {
+    fn python(&self, lesson: &str, file: &str) -> Vec<String> {
         let path = self.root.join(format!("crates/{lesson}/python/{file}"));
-        let script = vec![self.python.clone(), path.display().to_string()];
-        [script, strings(flags)].concat()
+        vec!["python3".into(), path.display().to_string()]
     }
 
     /// A Python port's server on a free port of 127.0.0.1.
     fn py(&self, lesson: &str, flags: &[&str]) -> Vec<String> {
-        let flags = [&["--bind", "127.0.0.1:0"], flags].concat();
-        self.python(lesson, "server.py", &flags)
+        let bind = strings(&["--bind", "127.0.0.1:0"]);
+        [self.python(lesson, "server.py"), bind, strings(flags)].concat()
     }
 
     /// netbench's bare server for the lesson.
@@ -236,6 +215,11 @@ impl Setup {
         load
     }
 
+    /// The big file's size in words.
+    fn size_words(&self) -> &'static str {
+        if self.quick { "64 MiB" } else { "1 GiB" }
+    }
+
     /// The Rust server, `Rust -q` (for a server that logs every request:
     /// the difference is the price of that line), the Python port and
     /// bare, each as a learner runs it (logging to nowhere here).
@@ -248,7 +232,20 @@ impl Setup {
     }
 }
 
-pub fn hello_echo(s: &Setup) -> Vec<Case> {
+/// The cases of one of [`super::LESSONS`].
+pub fn of(lesson: &str, setup: &Setup) -> Vec<Case> {
+    match lesson {
+        "hello-echo" => hello_echo(setup),
+        "time-server" => time_server(setup),
+        "udp-chat" => udp_chat(setup),
+        "file-downloader" => file_downloader(setup),
+        "chat-room" => chat_room(setup),
+        "http-get" => http_get(setup),
+        _ => select_server(setup),
+    }
+}
+
+fn hello_echo(s: &Setup) -> Vec<Case> {
     // The last is the scale row: the thread-per-connection model at
     // 10,000 connections, or as near as the open-file limit allows.
     let sizes = [1, 16, 256, 1000, s.scale].into_iter().enumerate();
@@ -278,7 +275,7 @@ pub fn hello_echo(s: &Setup) -> Vec<Case> {
     cases.collect()
 }
 
-pub fn time_server(s: &Setup) -> Vec<Case> {
+fn time_server(s: &Setup) -> Vec<Case> {
     let cases = [1, 16].map(|n| {
         let load = s.timed("time-server", "--clients", n);
         let case = Case::new("time-server", plural(n, "client"), load);
@@ -294,7 +291,7 @@ pub fn time_server(s: &Setup) -> Vec<Case> {
     cases.into()
 }
 
-pub fn udp_chat(s: &Setup) -> Vec<Case> {
+fn udp_chat(s: &Setup) -> Vec<Case> {
     let cases = [1, 32].map(|n| {
         let load = s.timed("udp-chat", "--in-flight", n);
         let case = Case::new("udp-chat", format!("{n} in flight"), load);
@@ -310,20 +307,12 @@ pub fn udp_chat(s: &Setup) -> Vec<Case> {
     cases.into()
 }
 
-/// "64 MiB" with --quick, else "1 GiB": the big file's size in words.
-fn size_words(size: u64) -> String {
-    match size {
-        super::BIG_FILE_SIZE => "1 GiB".into(),
-        _ => format!("{} MiB", size >> 20),
-    }
-}
-
-pub fn file_downloader(s: &Setup) -> Vec<Case> {
+fn file_downloader(s: &Setup) -> Vec<Case> {
     let (file, size) = (s.files.join("big.bin"), s.big_size);
     let root = s.files.display().to_string();
-    let load = ["file-downloader", "--name", "big.bin", "--expect"];
-    let load = strings(&[&load[..], &[&size.to_string()]].concat());
-    let label = format!("{} file", size_words(size));
+    let n = size.to_string();
+    let load = ["file-downloader", "--name", "big.bin", "--expect", &n];
+    let label = format!("{} file", s.size_words());
     let at_root = ["--root", root.as_str()];
     let buffered = ["--root", &root, "--copy", "buffered"];
     let socat = Run::Socat {
@@ -331,9 +320,8 @@ pub fn file_downloader(s: &Setup) -> Vec<Case> {
         size,
     };
     let ahead = [(Reference, 0.8), (Bare, 0.9)];
-    let memory = "server peak memory, MiB";
     let fd = "file-downloader";
-    let case = Case::new(fd, label, load)
+    let mut case = Case::new(fd, label, strings(&load))
         .server("Rust", Rust, s.rust(fd, &at_root))
         // The server's default is sendfile(2); the issue asks to measure
         // a plain large-buffer loop against it, so the row has both.
@@ -343,8 +331,8 @@ pub fn file_downloader(s: &Setup) -> Vec<Case> {
         .tool("socat 128 KiB", Reference, socat)
         .tool("iperf3 (the limit)", Reference, Run::Iperf3 { size })
         .up("MiB/s", "mib_per_s", &ahead)
-        .down(memory, "server_peak_rss_kib")
-        .warm(file);
+        .down("server peak memory, MiB", "server_peak_rss_kib");
+    case.warm = Some(file);
     vec![case]
 }
 
@@ -353,20 +341,17 @@ pub fn file_downloader(s: &Setup) -> Vec<Case> {
 /// median and at the 99th percentile, in the same run.
 fn delivery(case: Case, ahead: &[(Kind, f64)], stalled: bool) -> Case {
     let ahead = if stalled { &[] } else { ahead };
-    let stopped = "messages before the room stopped";
-    case.down("median delivery, ms", "p50_ms")
-        .held(ahead)
-        .down("p99 delivery, ms", "p99_ms")
-        .held(ahead)
+    case.row(Lower, "median delivery, ms", "p50_ms", ahead)
+        .row(Lower, "p99 delivery, ms", "p99_ms", ahead)
         .down("lost deliveries", "lost")
-        .when(stalled, |c| c.up(stopped, "stalled_at_message", &[]))
+        .when(stalled, |c| c.up(STOPPED, "stalled_at_message", &[]))
 }
 
 fn stalled_words(stalled: bool) -> &'static str {
     if stalled { " + 1 that never reads" } else { "" }
 }
 
-pub fn chat_room(s: &Setup) -> Vec<Case> {
+fn chat_room(s: &Setup) -> Vec<Case> {
     let rust = s.rust("chat-room", &["--lines"]);
     let rooms = [(200, false), (200, true), (50, false), (50, true)];
     let cases = rooms.map(|(users, stalled)| {
@@ -374,7 +359,6 @@ pub fn chat_room(s: &Setup) -> Vec<Case> {
         let lines = s.chat(users, "lines", stalled);
         let raw = s.chat(users, "raw", stalled);
         let python = s.py("chat-room", &[]);
-        let stopped = "messages before the room stopped";
         // The stalled room of 200 is Rust's row alone; only the room of
         // 200 has a bare server.
         let case = Case::new("chat-room", label, lines.clone())
@@ -391,7 +375,7 @@ pub fn chat_room(s: &Setup) -> Vec<Case> {
                 .down("p99 delivery, ms", "p99_ms")
                 .down("lost deliveries", "lost")
                 .when(users == 50, |c| {
-                    c.up(stopped, "stalled_at_message", &[])
+                    c.up(STOPPED, "stalled_at_message", &[])
                 }),
         }
     });
@@ -402,7 +386,7 @@ pub fn chat_room(s: &Setup) -> Vec<Case> {
 /// protocols. The threaded servers of lessons 1 and 5 are the reference
 /// column; the Python ports are the selectors one (hello) and the
 /// original's room (chat).
-pub fn select_server(s: &Setup) -> Vec<Case> {
+fn select_server(s: &Setup) -> Vec<Case> {
     let (lesson, mut cases) = ("select-server", Vec::new());
     let chat_flags = ["--protocol", "chat", "--lines"];
     let selectors = s.py(lesson, HUGE_CAP);
@@ -427,8 +411,7 @@ pub fn select_server(s: &Setup) -> Vec<Case> {
                 .server("threads (lesson 1)", Reference, threads)
                 .up("round trips/s", "per_s", speed)
                 .down("p99 latency, ms", "p99_ms")
-                .down(rss, "server_rss_kib")
-                .held(memory)
+                .row(Lower, rss, "server_rss_kib", memory)
                 .down("server threads", "server_threads")
                 .down(cpu, CPU),
         );
@@ -451,26 +434,27 @@ pub fn select_server(s: &Setup) -> Vec<Case> {
     cases
 }
 
-pub fn http_get(s: &Setup) -> Vec<Case> {
+fn http_get(s: &Setup) -> Vec<Case> {
     let rust = vec![s.release.join("http-get").display().to_string()];
-    let python = s.python("http-get", "get.py", &[]);
+    let python = s.python("http-get", "get.py");
     let curl = strings(&["curl", "-sS"]);
     // The same file over https: TLS's records and ciphers on both sides
     // (each client is given the certificate with --cacert).
     let ways = [(false, "from nginx"), (true, "over https from nginx")];
     let cases = ways.map(|(tls, words)| {
-        let label = format!("{} {words}", size_words(s.big_size));
+        let label = format!("{} {words}", s.size_words());
         let nginx = |client: &[String]| {
             let client = client.to_vec();
             Run::Nginx { client, tls }
         };
-        Case::new("http-get", label, vec![])
+        let mut case = Case::new("http-get", label, vec![])
             .tool("Rust", Rust, nginx(&rust))
             .tool("Python port", Python, nginx(&python))
             .tool("curl", Reference, nginx(&curl))
             .up("MiB/s", "mib_per_s", &[(Reference, 0.9)])
-            .down("client peak memory, MiB", "client_peak_rss_kib")
-            .warm(s.files.join("big.bin"))
+            .down("client peak memory, MiB", "client_peak_rss_kib");
+        case.warm = Some(s.files.join("big.bin"));
+        case
     });
     cases.into()
 }

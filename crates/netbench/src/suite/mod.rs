@@ -5,20 +5,16 @@
 //! For each row the same load runs against each contender in turn, and
 //! the turns alternate (Rust, Python, bare, reference, then Rust again),
 //! so that a slow moment of the machine falls on all of them alike. Each
-//! figure is the median of `--repeats` runs with its min–max.
+//! figure is the median of `--repeats` runs with its min–max. Every
+//! server is started on a free port of 127.0.0.1 (it prints `listening
+//! on IP:PORT`), loaded, and stopped with SIGINT (SIGKILL after
+//! [`STOP_TIMEOUT`]); every load has its own time limit. A missing
+//! reference tool is named with how to install it, and its cells skipped.
 //!
-//! Every server is started on a free port of 127.0.0.1 (it prints
-//! `listening on IP:PORT`), loaded, and stopped with SIGINT (SIGKILL
-//! after [`STOP_TIMEOUT`]), by `netkit::testing`'s process handling: only
-//! processes the suite started, and every load has its own time limit.
-//! Reference tools are not installed for you: a missing one is named
-//! with how to install it, and its cells are skipped.
-//!
-//! It writes `target/bench/results.json`, `results.md` (the table, by
-//! [`table`]) and `chart.svg`; `--update-docs` copies them into
-//! `docs/src/bench/`, merging in only the lessons measured. `--soak`
-//! instead runs `netbench soak` against every lesson's Rust server at
-//! once ([`soak`]).
+//! It writes `target/bench/results.json`, `results.md` ([`table`]) and
+//! `chart.svg`; `--update-docs` copies them into `docs/src/bench/`,
+//! merging in only the lessons measured. `--soak` instead soaks every
+//! lesson's Rust server at once ([`soak`]).
 //!
 //! # Try it
 //!
@@ -57,22 +53,15 @@ pub const LESSONS: [&str; 7] = [
 ];
 
 /// How long a server may take to say where it listens.
-pub const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a server may take to exit after SIGINT.
-pub const STOP_TIMEOUT: Duration = Duration::from_secs(3);
+const STOP_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long one load run may take, whatever it is.
-pub const RUN_TIMEOUT: Duration = Duration::from_secs(120);
-/// The big file of file-downloader and http-get: 1 GiB, long enough that
-/// the connection's start is lost in the transfer; 64 MiB with `--quick`.
-const BIG_FILE_SIZE: u64 = 1 << 30;
-const QUICK_FILE_SIZE: u64 = 64 << 20;
+const RUN_TIMEOUT: Duration = Duration::from_secs(120);
 /// The scale row's connections, and the descriptors a process needs
 /// besides its connections'.
 const SCALE_CONNECTIONS: u64 = 10_000;
 const SPARE_FILES: u64 = 256;
-/// The tools behind the reference cells (each installed by `apt install
-/// TOOL` on Debian).
-const TOOLS: [&str; 5] = ["socat", "iperf3", "curl", "nginx", "openssl"];
 
 /// What `netbench suite` was asked.
 pub struct Options {
@@ -80,8 +69,7 @@ pub struct Options {
     pub lessons: Vec<String>,
     /// Runs behind each figure (1 with `quick`).
     pub repeats: u32,
-    /// One short run of everything with small loads: a check that every
-    /// row works, not a measurement.
+    /// One short run of everything with small loads.
     pub quick: bool,
     /// Also write the results into the book, `docs/src/bench/`.
     pub update_docs: bool,
@@ -98,10 +86,9 @@ struct Setup {
     release: PathBuf,
     /// This very netbench: the bare servers and the loads.
     netbench: PathBuf,
-    python: String,
     /// The scale row's connections.
     scale: usize,
-    /// The directory of the big file, and its size.
+    /// The directory of the big file (`big.bin`), and its size.
     files: PathBuf,
     big_size: u64,
     /// A scratch directory, removed at the end.
@@ -126,14 +113,25 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     let root = root.canonicalize().unwrap_or(root);
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or("target".into());
     let (target, out) = (root.join(&target), root.join(target).join("bench"));
+    let cargo = std::env::var("CARGO").unwrap_or("cargo".into());
+    let mut build = Command::new(cargo);
+    build.current_dir(&root).args(["build", "--release", "-q"]);
+    build.args(lessons.iter().flat_map(|name| ["-p", name]));
     // Lesson 7's reference column is lessons 1 and 5's servers.
-    let seven = lessons.contains(&"select-server");
-    let more = seven.then_some(["hello-echo", "chat-room"]);
-    build(
-        &root,
-        lessons.iter().copied().chain(more.into_iter().flatten()),
-    )?;
-    let nofile = raise_nofile();
+    if lessons.contains(&"select-server") {
+        build.args(["-p", "hello-echo", "-p", "chat-room"]);
+    }
+    eprintln!("bench: {build:?}");
+    if !build.status()?.success() {
+        bail!("the build failed");
+    }
+    // The servers and the loads inherit the open-file limit; `None` is
+    // no limit at all: as good as a million.
+    let before = netkit::descriptors::budget(1).map_or(0, |b| b.limit);
+    let nofile = netkit::descriptors::raise_limit().unwrap_or(1 << 20);
+    if before < nofile {
+        eprintln!("bench: open-file limit raised from {before} to {nofile}");
+    }
     fs::create_dir_all(&out)?;
     let scratch = tempfile::Builder::new().prefix("bench-").tempdir_in(&out)?;
     let q = options.quick;
@@ -141,7 +139,6 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         quick: q,
         release: target.join("release"),
         netbench: std::env::current_exe()?,
-        python: "python3".into(),
         // The soak has no scale row.
         scale: if options.soak {
             0
@@ -149,15 +146,17 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
             scale_connections(nofile, q)
         },
         files: scratch.path().join("files"),
-        big_size: if q { QUICK_FILE_SIZE } else { BIG_FILE_SIZE },
+        // Long enough that the connection's start is lost in the transfer.
+        big_size: if q { 64 << 20 } else { 1 << 30 },
         workdir: scratch.path().into(),
         root,
     };
     if options.soak {
         return soak::run(&setup, &lessons, &out);
     }
+    let tools = ["socat", "iperf3", "curl", "nginx", "openssl"];
     let missing: Vec<&str> =
-        TOOLS.into_iter().filter(|t| !on_path(t)).collect();
+        tools.into_iter().filter(|t| !on_path(t)).collect();
     for tool in &missing {
         eprintln!(
             "bench: {tool} is not installed; its cells are skipped \
@@ -174,7 +173,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         repeats,
         ..Results::default()
     };
-    for case in lessons.iter().flat_map(|lesson| cases_of(lesson, &setup)) {
+    for case in lessons.iter().flat_map(|lesson| cases::of(lesson, &setup)) {
         let (rows, failed) = run_case(&setup, &case, repeats, &missing);
         results.rows.extend(rows);
         failures.extend(failed);
@@ -206,18 +205,6 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn cases_of(lesson: &str, setup: &Setup) -> Vec<Case> {
-    match lesson {
-        "hello-echo" => cases::hello_echo(setup),
-        "time-server" => cases::time_server(setup),
-        "udp-chat" => cases::udp_chat(setup),
-        "file-downloader" => cases::file_downloader(setup),
-        "chat-room" => cases::chat_room(setup),
-        "http-get" => cases::http_get(setup),
-        _ => cases::select_server(setup),
-    }
-}
-
 /// results.json, results.md and chart.svg into `dir`; returns the table.
 fn write_all(results: &Results, dir: &Path) -> anyhow::Result<String> {
     // One space of indent, as the book's file has always been written.
@@ -234,37 +221,9 @@ fn write_all(results: &Results, dir: &Path) -> anyhow::Result<String> {
     Ok(markdown)
 }
 
-/// `cargo build --release` of the lessons measured.
-fn build<'a>(
-    root: &Path,
-    crates: impl Iterator<Item = &'a str>,
-) -> anyhow::Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or("cargo".into());
-    let mut command = Command::new(cargo);
-    command.current_dir(root).args(["build", "--release", "-q"]);
-    command.args(crates.flat_map(|name| ["-p", name]));
-    eprintln!("bench: {command:?}");
-    if !command.status()?.success() {
-        bail!("the build failed");
-    }
-    Ok(())
-}
-
 fn on_path(tool: &str) -> bool {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path).any(|dir| dir.join(tool).is_file())
-}
-
-/// Raises the open-file limit to the hard limit (the servers and the
-/// loads inherit it) and returns the limit now in force.
-fn raise_nofile() -> u64 {
-    let before = netkit::descriptors::budget(1).map_or(0, |b| b.limit);
-    // `None` is no limit at all: as good as a million.
-    let now = netkit::descriptors::raise_limit().unwrap_or(1 << 20);
-    if before < now {
-        eprintln!("bench: open-file limit raised from {before} to {now}");
-    }
-    now
 }
 
 /// How many connections the scale rows open, and why not more: our
@@ -320,20 +279,6 @@ fn machine(nofile: u64) -> Machine {
     }
 }
 
-/// Why a run cannot be made here: the tools it needs that are missing.
-fn skipped(run: &Run, missing: &[&str]) -> Option<String> {
-    let absent: Vec<&str> = run
-        .needs()
-        .into_iter()
-        .filter(|t| missing.contains(t))
-        .collect();
-    let how: Vec<String> =
-        absent.iter().map(|t| format!("apt install {t}")).collect();
-    let absent = absent.join(", ");
-    (!how.is_empty())
-        .then(|| format!("{absent} not installed ({})", how.join("; ")))
-}
-
 /// Runs every contender of a case `repeats` times, alternating; returns
 /// its rows and what failed.
 fn run_case(
@@ -344,9 +289,18 @@ fn run_case(
 ) -> (Vec<Row>, Vec<String>) {
     let contenders = &case.contenders;
     let mut runs = vec![Vec::new(); contenders.len()];
-    let skips: Vec<_> = contenders
+    // Why a contender cannot run here: the tools it needs that are missing.
+    let skips: Vec<Option<String>> = contenders
         .iter()
-        .map(|c| skipped(&c.run, missing))
+        .map(|c| {
+            let needs = c.run.needs().into_iter();
+            let absent: Vec<&str> =
+                needs.filter(|t| missing.contains(t)).collect();
+            let how: Vec<_> =
+                absent.iter().map(|t| format!("apt install {t}")).collect();
+            let (absent, how) = (absent.join(", "), how.join("; "));
+            (!how.is_empty()).then(|| format!("{absent} not installed ({how})"))
+        })
         .collect();
     let mut failures = Vec::new();
     for repeat in 1..=repeats {
@@ -440,8 +394,7 @@ fn interrupted() {
     std::process::exit(130);
 }
 
-/// A server this run started: stopped by [`Server::stop`], or by
-/// [`interrupted`] if the suite is stopped first.
+/// A server this run started, held in [`RUNNING`] until it is stopped.
 struct Server {
     process: ServerProcess,
     _running: Running,
