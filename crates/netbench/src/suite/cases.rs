@@ -55,19 +55,26 @@ pub enum Run {
 }
 
 impl Run {
-    /// The reference tools this run needs installed.
-    pub fn needs(&self) -> Vec<&'static str> {
-        match self {
+    /// Why it cannot run here: the reference tools it needs that are
+    /// `missing`, and how to install them.
+    pub fn skipped(&self, missing: &[&str]) -> Option<String> {
+        let needs = match self {
             Run::Server { .. } => vec![],
             Run::Socat { .. } => vec!["socat"],
             Run::Iperf3 { .. } => vec!["iperf3"],
             Run::Nginx { client, tls } => {
-                let optional =
-                    [(*tls, "openssl"), (client[0] == "curl", "curl")];
+                let curl = client[0] == "curl";
+                let optional = [(*tls, "openssl"), (curl, "curl")];
                 let more = optional.into_iter().filter(|(needed, _)| *needed);
                 ["nginx"].into_iter().chain(more.map(|(_, t)| t)).collect()
             }
-        }
+        };
+        let absent: Vec<&str> =
+            needs.into_iter().filter(|t| missing.contains(t)).collect();
+        let how: Vec<_> =
+            absent.iter().map(|t| format!("apt install {t}")).collect();
+        let (absent, how) = (absent.join(", "), how.join("; "));
+        (!how.is_empty()).then(|| format!("{absent} not installed ({how})"))
     }
 }
 

@@ -35,7 +35,6 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use netkit::testing::ServerProcess;
-use serde::Serialize;
 
 use crate::results::{Entry, Machine, Results, Row};
 use crate::stats::thousands;
@@ -207,14 +206,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
 
 /// results.json, results.md and chart.svg into `dir`; returns the table.
 fn write_all(results: &Results, dir: &Path) -> anyhow::Result<String> {
-    // One space of indent, as the book's file has always been written.
-    let indent = serde_json::ser::PrettyFormatter::with_indent(b" ");
-    let mut json = serde_json::Serializer::with_formatter(Vec::new(), indent);
-    results.serialize(&mut json)?;
-    fs::write(
-        dir.join("results.json"),
-        [json.into_inner(), vec![b'\n']].concat(),
-    )?;
+    fs::write(dir.join("results.json"), results.to_json()?)?;
     let markdown = table::table(results, &LESSONS);
     fs::write(dir.join("results.md"), &markdown)?;
     fs::write(dir.join("chart.svg"), crate::chart::draw_svg(results)?)?;
@@ -289,19 +281,8 @@ fn run_case(
 ) -> (Vec<Row>, Vec<String>) {
     let contenders = &case.contenders;
     let mut runs = vec![Vec::new(); contenders.len()];
-    // Why a contender cannot run here: the tools it needs that are missing.
-    let skips: Vec<Option<String>> = contenders
-        .iter()
-        .map(|c| {
-            let needs = c.run.needs().into_iter();
-            let absent: Vec<&str> =
-                needs.filter(|t| missing.contains(t)).collect();
-            let how: Vec<_> =
-                absent.iter().map(|t| format!("apt install {t}")).collect();
-            let (absent, how) = (absent.join(", "), how.join("; "));
-            (!how.is_empty()).then(|| format!("{absent} not installed ({how})"))
-        })
-        .collect();
+    let skips: Vec<_> =
+        contenders.iter().map(|c| c.run.skipped(missing)).collect();
     let mut failures = Vec::new();
     for repeat in 1..=repeats {
         for (i, contender) in contenders.iter().enumerate() {
