@@ -45,10 +45,11 @@ pub enum Run {
         command: Vec<String>,
         load: Vec<String>,
     },
-    /// socat sending one file to the one client it accepts.
-    Socat { file: PathBuf, size: u64 },
-    /// iperf3's own client and server: the limit of loopback.
-    Iperf3 { size: u64 },
+    /// socat sending the big file to the one client it accepts.
+    Socat,
+    /// iperf3's own client and server, the big file's size: the limit of
+    /// loopback.
+    Iperf3,
     /// A client (`client` + `-o FILE URL`) downloading the big file from
     /// nginx, over https with `tls`.
     Nginx { client: Vec<String>, tls: bool },
@@ -60,8 +61,8 @@ impl Run {
     pub fn skipped(&self, missing: &[&str]) -> Option<String> {
         let needs = match self {
             Run::Server { .. } => vec![],
-            Run::Socat { .. } => vec!["socat"],
-            Run::Iperf3 { .. } => vec!["iperf3"],
+            Run::Socat => vec!["socat"],
+            Run::Iperf3 => vec!["iperf3"],
             Run::Nginx { client, tls } => {
                 let curl = client[0] == "curl";
                 let optional = [(*tls, "openssl"), (curl, "curl")];
@@ -315,17 +316,12 @@ fn udp_chat(s: &Setup) -> Vec<Case> {
 }
 
 fn file_downloader(s: &Setup) -> Vec<Case> {
-    let (file, size) = (s.files.join("big.bin"), s.big_size);
     let root = s.files.display().to_string();
-    let n = size.to_string();
+    let n = s.big_size.to_string();
     let load = ["file-downloader", "--name", "big.bin", "--expect", &n];
     let label = format!("{} file", s.size_words());
     let at_root = ["--root", root.as_str()];
     let buffered = ["--root", &root, "--copy", "buffered"];
-    let socat = Run::Socat {
-        file: file.clone(),
-        size,
-    };
     let ahead = [(Reference, 0.8), (Bare, 0.9)];
     let fd = "file-downloader";
     let mut case = Case::new(fd, label, strings(&load))
@@ -335,11 +331,11 @@ fn file_downloader(s: &Setup) -> Vec<Case> {
         .server("Rust --copy buffered", Rust, s.rust(fd, &buffered))
         .server("Python port", Python, s.py(fd, &at_root))
         .server("bare", Bare, s.bare(fd, &at_root))
-        .tool("socat 128 KiB", Reference, socat)
-        .tool("iperf3 (the limit)", Reference, Run::Iperf3 { size })
+        .tool("socat 128 KiB", Reference, Run::Socat)
+        .tool("iperf3 (the limit)", Reference, Run::Iperf3)
         .up("MiB/s", "mib_per_s", &ahead)
         .down("server peak memory, MiB", "server_peak_rss_kib");
-    case.warm = Some(file);
+    case.warm = Some(s.files.join("big.bin"));
     vec![case]
 }
 

@@ -153,9 +153,9 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     if options.soak {
         return soak::run(&setup, &lessons, &out);
     }
-    let tools = ["socat", "iperf3", "curl", "nginx", "openssl"];
+    let references = ["socat", "iperf3", "curl", "nginx", "openssl"];
     let missing: Vec<&str> =
-        tools.into_iter().filter(|t| !on_path(t)).collect();
+        references.into_iter().filter(|t| !on_path(t)).collect();
     for tool in &missing {
         eprintln!(
             "bench: {tool} is not installed; its cells are skipped \
@@ -335,8 +335,8 @@ fn run_once(setup: &Setup, run: &Run) -> anyhow::Result<serde_json::Value> {
             server.stop(STOP_TIMEOUT);
             report
         }
-        Run::Socat { file, size } => tools::socat(setup, file, *size),
-        Run::Iperf3 { size } => tools::iperf3(*size),
+        Run::Socat => tools::socat(setup),
+        Run::Iperf3 => tools::iperf3(setup.big_size),
         Run::Nginx { client, tls } => tools::nginx(setup, client, *tls),
     }
 }

@@ -116,12 +116,12 @@ fn with_tool<T>(
 
 /// socat sending the big file to the one client it accepts, with a
 /// 128 KiB buffer; netbench reads it without asking.
-pub fn socat(setup: &Setup, file: &Path, size: u64) -> anyhow::Result<Value> {
+pub fn socat(setup: &Setup) -> anyhow::Result<Value> {
     let port = free_port()?;
-    let open = format!("OPEN:{}", file.display());
+    let open = format!("OPEN:{}", setup.files.join("big.bin").display());
     let listen = format!("TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr");
     let args = ["-u", "-b", "131072", &open, &listen];
-    let n = size.to_string();
+    let n = setup.big_size.to_string();
     let load = ["file-downloader", "--request", "none", "--expect", &n];
     let load = load.map(String::from);
     let addr = format!("127.0.0.1:{port}");
