@@ -85,7 +85,6 @@ struct Setup {
     release: PathBuf,
     /// This very netbench: the bare servers and the loads.
     netbench: PathBuf,
-    /// The scale row's connections.
     scale: usize,
     /// The directory of the big file (`big.bin`), and its size.
     files: PathBuf,
@@ -325,7 +324,6 @@ fn run_case(
     (rows.collect(), failures)
 }
 
-/// One run of one contender: its report, as JSON.
 fn run_once(setup: &Setup, run: &Run) -> anyhow::Result<serde_json::Value> {
     match run {
         Run::Server { command, load } => {
