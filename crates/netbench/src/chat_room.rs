@@ -73,9 +73,6 @@ pub const MIN_SIZE: usize = 16;
 /// message: stay under it, with room for the newline.
 pub const MAX_SIZE: usize = 1000;
 
-/// How long a message may take to reach a receiver before it is lost.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
-
 /// The whole run, logins included, stops after this long. Our server
 /// closes a connection that has sent nothing for 60 s, and receivers send
 /// nothing after their name: a longer run would measure that instead.
@@ -99,25 +96,41 @@ fn receiver_name(index: usize) -> String {
     format!("bench-r{index}")
 }
 
-/// What to measure, and where.
-#[derive(Clone, Debug)]
+/// What to run: the command line's flags.
+#[derive(Clone, Debug, clap::Args)]
 pub struct Options {
-    /// The chat server, on loopback.
+    /// The server, HOST:PORT on this machine (loopback only)
+    #[arg(long = "connect", value_name = "HOST:PORT",
+          value_parser = crate::loopback_addr)]
     pub addr: SocketAddr,
-    /// Users who log in: one sender, the rest receivers.
+    /// Users who log in: one sender, the others receivers
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CLIENTS,
+          value_parser = crate::count(2..=MAX_CLIENTS))]
     pub clients: usize,
-    /// Messages to send, one at a time.
+    /// Messages to send, one at a time: the next leaves once every
+    /// receiver has read the last, or its timeout has passed
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MESSAGES,
+          value_parser = clap::value_parser!(u64).range(1..=MAX_MESSAGES))]
     pub messages: u64,
-    /// Bytes of text in each message.
+    /// Bytes of text in each message (padding, then its number)
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_SIZE,
+          value_parser = crate::count(MIN_SIZE..=MAX_SIZE))]
     pub size: usize,
-    /// How the server frames what it sends.
+    /// How the server frames what it sends: lines (the Rust server) or
+    /// raw (the original's, as the Python port speaks it)
+    #[arg(long, value_enum, default_value_t = Framing::Lines)]
     pub framing: Framing,
-    /// Add a user who never reads.
+    /// Add one more user, who logs in and then never reads
+    #[arg(long)]
     pub stalled: bool,
-    /// How long a message may take to reach a receiver before it counts
-    /// as lost.
+    /// Seconds a message may take to reach a receiver before it counts
+    /// as lost
+    #[arg(long, value_name = "SECS", default_value = "2",
+          value_parser = crate::seconds(1..=30))]
     pub timeout: Duration,
-    /// The server's process, to read its peak memory.
+    /// The server's process id, to report its peak memory and threads
+    /// (from /proc, Linux)
+    #[arg(long, value_name = "PID")]
     pub server_pid: Option<u32>,
 }
 
@@ -729,7 +742,7 @@ mod tests {
             size: DEFAULT_SIZE,
             framing: Framing::Raw,
             stalled: true,
-            timeout: DEFAULT_TIMEOUT,
+            timeout: Duration::from_secs(2),
             server_pid: None,
         };
         let mut tally = Tally::new(3);

@@ -79,18 +79,26 @@ pub enum Request {
     None,
 }
 
-/// What to run.
-#[derive(Clone, Debug)]
+/// What to run: the command line's flags.
+#[derive(Clone, Debug, clap::Args)]
 pub struct Options {
-    /// The file server, on loopback.
+    /// The server, HOST:PORT on this machine (loopback only)
+    #[arg(long = "connect", value_name = "HOST:PORT",
+          value_parser = crate::loopback_addr)]
     pub addr: SocketAddr,
-    /// The file to ask for (not sent with [`Request::None`]).
+    /// The file to ask for
+    #[arg(long, value_name = "NAME", default_value = "big.bin")]
     pub name: String,
-    /// How to ask for it.
+    /// How to ask: raw (the original's bare name), or none (a server
+    /// that sends without being asked, such as socat)
+    #[arg(long, value_enum, default_value_t = Request::Raw)]
     pub request: Request,
-    /// The file's size, if known: any other byte count is an error.
+    /// The file's size: fewer or more bytes is an error
+    #[arg(long, value_name = "BYTES")]
     pub expect: Option<u64>,
-    /// The server's process, to read its peak memory.
+    /// The server's process id, to report its peak memory and threads
+    /// (from /proc, Linux)
+    #[arg(long, value_name = "PID")]
     pub server_pid: Option<u32>,
 }
 

@@ -37,18 +37,28 @@ pub const MAX_CONNECTIONS: usize = 12_000;
 
 const WELCOME: &[u8] = b"Welcome!";
 
-/// What to run.
-#[derive(Clone, Debug)]
+/// What to run: the command line's flags.
+#[derive(Clone, Debug, clap::Args)]
 pub struct Options {
-    /// The server (loopback).
+    /// The server, HOST:PORT on this machine (loopback only)
+    #[arg(long = "connect", value_name = "HOST:PORT",
+          value_parser = crate::loopback_addr)]
     pub addr: SocketAddr,
-    /// Connections open at once, one round trip in flight on each.
+    /// Connections open at once, each sending a name and waiting for its
+    /// answer, over and over
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = crate::count(1..=MAX_CONNECTIONS))]
     pub connections: usize,
-    /// The timed window.
+    /// Seconds to measure, once every connection has its welcome
+    #[arg(long, value_name = "SECS", default_value = "3",
+          value_parser = crate::seconds(1..=crate::MAX_DURATION.as_secs()))]
     pub duration: Duration,
-    /// Messages are lines (`--lines` on the server), not single reads.
+    /// Frame messages as lines (the servers' --lines)
+    #[arg(long)]
     pub lines: bool,
-    /// The server's pid, for its threads and memory.
+    /// The server's process id, to report its peak memory and threads
+    /// (from /proc, Linux)
+    #[arg(long, value_name = "PID")]
     pub server_pid: Option<u32>,
 }
 

@@ -56,9 +56,11 @@
 //! ```
 
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
 use std::time::Duration;
 
 use anyhow::bail;
+use clap::builder::{RangedU64ValueParser, TypedValueParser};
 
 pub mod bare;
 pub mod chart;
@@ -78,6 +80,30 @@ pub mod udp_chat;
 /// steady figure, short enough that a bench of every lesson ends within
 /// minutes.
 pub const MAX_DURATION: Duration = Duration::from_secs(60);
+
+/// Whole seconds on the command line, within `range`.
+pub fn seconds(
+    range: RangeInclusive<u64>,
+) -> impl TypedValueParser<Value = Duration> {
+    clap::value_parser!(u64)
+        .range(range)
+        .map(Duration::from_secs)
+}
+
+/// Milliseconds on the command line, within `range`.
+pub fn millis(
+    range: RangeInclusive<u64>,
+) -> impl TypedValueParser<Value = Duration> {
+    clap::value_parser!(u64)
+        .range(range)
+        .map(Duration::from_millis)
+}
+
+/// A count on the command line, within `range`.
+pub fn count(range: RangeInclusive<usize>) -> RangedU64ValueParser<usize> {
+    let (start, end) = range.into_inner();
+    RangedU64ValueParser::new().range(start as u64..=end as u64)
+}
 
 /// Resolves `HOST:PORT` and checks that it is this machine: netbench opens
 /// hundreds of connections and sends as fast as the server answers, which

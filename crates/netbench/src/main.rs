@@ -16,17 +16,11 @@
 //! ```
 
 use std::process::ExitCode;
-use std::time::Duration;
 
-use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand};
-use netbench::chat_room::{
-    self, DEFAULT_CLIENTS, DEFAULT_MESSAGES, DEFAULT_SIZE, DEFAULT_TIMEOUT,
-    MAX_CLIENTS, MAX_MESSAGES, MAX_SIZE, MIN_SIZE, wire::Framing,
-};
 use netbench::{
-    MAX_DURATION, bare, chart, file_downloader, hello_echo, loopback_addr,
-    soak, suite, time_server, udp_chat,
+    bare, chart, chat_room, file_downloader, hello_echo, loopback_addr, soak,
+    suite, time_server, udp_chat,
 };
 use netkit::cli::{DurationArg, exit_code, nonzero_duration};
 
@@ -43,18 +37,18 @@ struct Cli {
 enum Command {
     /// Lesson 1: round trips per second and their latency, over many
     /// connections at once
-    HelloEcho(HelloEchoArgs),
+    HelloEcho(Load<hello_echo::Options>),
     /// Lesson 2: connections per second, each one asked for the time
     /// and read to its end
-    TimeServer(TimeServerArgs),
+    TimeServer(Load<time_server::Options>),
     /// Lesson 3: answered datagrams per second with a window in flight,
     /// and the ones that never came back
-    UdpChat(UdpChatArgs),
+    UdpChat(Load<udp_chat::Options>),
     /// Lesson 4: one file downloaded into nothing, in MiB/s
-    FileDownloader(FileDownloaderArgs),
+    FileDownloader(Load<file_downloader::Options>),
     /// Lesson 5: how long a message takes to reach every other user,
     /// with or without a user who never reads
-    ChatRoom(ChatRoomArgs),
+    ChatRoom(Load<chat_room::Options>),
     /// A lesson's server for minutes under its normal load and faults,
     /// watched for a leak of memory, threads or descriptors
     Soak(SoakArgs),
@@ -107,122 +101,16 @@ struct SuiteArgs {
     soak: bool,
 }
 
-/// What every load mode shares: where the server is, how long to load
-/// it, and how to report.
+/// A load mode's flags, and how to report.
 #[derive(Args, Debug)]
-struct Common {
-    /// The server, HOST:PORT on this machine (loopback only)
-    #[arg(long, value_name = "HOST:PORT")]
-    connect: String,
-
-    /// The server's process id, to report its peak memory and threads
-    /// (from /proc, Linux)
-    #[arg(long, value_name = "PID")]
-    server_pid: Option<u32>,
+struct Load<T: Args> {
+    #[command(flatten)]
+    options: T,
 
     /// Print the figures as one JSON line on stdout; the summary goes to
     /// stderr
     #[arg(long)]
     json: bool,
-}
-
-/// Seconds of load, for the modes that run for a time.
-fn duration_parser() -> clap::builder::RangedU64ValueParser<u64> {
-    clap::value_parser!(u64).range(1..=MAX_DURATION.as_secs())
-}
-
-#[derive(Args, Debug)]
-struct HelloEchoArgs {
-    #[command(flatten)]
-    common: Common,
-
-    /// Connections open at once, each sending a name and waiting for its
-    /// answer, over and over
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 16,
-        value_parser = RangedU64ValueParser::<usize>::new()
-            .range(1..=hello_echo::MAX_CONNECTIONS as u64),
-    )]
-    connections: usize,
-
-    /// Seconds to measure, once every connection has its welcome
-    #[arg(long, value_name = "SECS", default_value_t = 3, value_parser = duration_parser())]
-    duration: u64,
-
-    /// Frame messages as lines (the servers' --lines)
-    #[arg(long)]
-    lines: bool,
-}
-
-#[derive(Args, Debug)]
-struct TimeServerArgs {
-    #[command(flatten)]
-    common: Common,
-
-    /// Clients at once, each connecting, reading to the end and
-    /// connecting again
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 16,
-        value_parser = RangedU64ValueParser::<usize>::new()
-            .range(1..=time_server::MAX_CLIENTS as u64),
-    )]
-    clients: usize,
-
-    /// Seconds to measure
-    #[arg(long, value_name = "SECS", default_value_t = 3, value_parser = duration_parser())]
-    duration: u64,
-}
-
-#[derive(Args, Debug)]
-struct UdpChatArgs {
-    #[command(flatten)]
-    common: Common,
-
-    /// Datagrams sent and not yet answered, at most
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 32,
-        value_parser = RangedU64ValueParser::<usize>::new()
-            .range(1..=udp_chat::MAX_IN_FLIGHT as u64),
-    )]
-    in_flight: usize,
-
-    /// Seconds to measure
-    #[arg(long, value_name = "SECS", default_value_t = 3, value_parser = duration_parser())]
-    duration: u64,
-
-    /// Milliseconds after which an unanswered datagram counts as lost
-    #[arg(
-        long,
-        value_name = "MS",
-        default_value_t = 200,
-        value_parser = clap::value_parser!(u64).range(1..=10_000),
-    )]
-    loss_after: u64,
-}
-
-#[derive(Args, Debug)]
-struct FileDownloaderArgs {
-    #[command(flatten)]
-    common: Common,
-
-    /// The file to ask for
-    #[arg(long, value_name = "NAME", default_value = "big.bin")]
-    name: String,
-
-    /// How to ask: raw (the original's bare name), or none (a server
-    /// that sends without being asked, such as socat)
-    #[arg(long, value_enum, default_value_t = file_downloader::Request::Raw)]
-    request: file_downloader::Request,
-
-    /// The file's size: fewer or more bytes is an error
-    #[arg(long, value_name = "BYTES")]
-    expect: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -297,61 +185,6 @@ struct ChartArgs {
     output: std::path::PathBuf,
 }
 
-#[derive(Args, Debug)]
-struct ChatRoomArgs {
-    #[command(flatten)]
-    common: Common,
-
-    /// Users who log in: one sender, the others receivers
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = DEFAULT_CLIENTS,
-        value_parser = RangedU64ValueParser::<usize>::new()
-            .range(2..=MAX_CLIENTS as u64),
-    )]
-    clients: usize,
-
-    /// Messages to send, one at a time: the next leaves once every
-    /// receiver has read the last, or its timeout has passed
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = DEFAULT_MESSAGES,
-        value_parser = clap::value_parser!(u64).range(1..=MAX_MESSAGES),
-    )]
-    messages: u64,
-
-    /// Bytes of text in each message (padding, then its number)
-    #[arg(
-        long,
-        value_name = "BYTES",
-        default_value_t = DEFAULT_SIZE,
-        value_parser = RangedU64ValueParser::<usize>::new()
-            .range(MIN_SIZE as u64..=MAX_SIZE as u64),
-    )]
-    size: usize,
-
-    /// Add one more user, who logs in and then never reads
-    #[arg(long)]
-    stalled: bool,
-
-    /// How the server frames what it sends: lines (the Rust server) or
-    /// raw (the original's, as the Python port speaks it)
-    #[arg(long, value_enum, default_value_t = Framing::Lines)]
-    framing: Framing,
-
-    /// Seconds a message may take to reach a receiver before it counts
-    /// as lost
-    #[arg(
-        long,
-        value_name = "SECS",
-        default_value_t = DEFAULT_TIMEOUT.as_secs(),
-        value_parser = clap::value_parser!(u64).range(1..=30),
-    )]
-    timeout: u64,
-}
-
 fn main() -> ExitCode {
     exit_code(run(Cli::parse()))
 }
@@ -373,48 +206,17 @@ fn report(
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::HelloEcho(args) => {
-            let options = hello_echo::Options {
-                addr: loopback_addr(&args.common.connect)?,
-                connections: args.connections,
-                duration: Duration::from_secs(args.duration),
-                lines: args.lines,
-                server_pid: args.common.server_pid,
-            };
-            let r = hello_echo::run(&options)?;
-            report(args.common.json, &r)?;
+        Command::HelloEcho(load) => {
+            report(load.json, &hello_echo::run(&load.options)?)?;
         }
-        Command::TimeServer(args) => {
-            let options = time_server::Options {
-                addr: loopback_addr(&args.common.connect)?,
-                clients: args.clients,
-                duration: Duration::from_secs(args.duration),
-                server_pid: args.common.server_pid,
-            };
-            let r = time_server::run(&options)?;
-            report(args.common.json, &r)?;
+        Command::TimeServer(load) => {
+            report(load.json, &time_server::run(&load.options)?)?;
         }
-        Command::UdpChat(args) => {
-            let options = udp_chat::Options {
-                addr: loopback_addr(&args.common.connect)?,
-                in_flight: args.in_flight,
-                duration: Duration::from_secs(args.duration),
-                loss_after: Duration::from_millis(args.loss_after),
-                server_pid: args.common.server_pid,
-            };
-            let r = udp_chat::run(&options)?;
-            report(args.common.json, &r)?;
+        Command::UdpChat(load) => {
+            report(load.json, &udp_chat::run(&load.options)?)?;
         }
-        Command::FileDownloader(args) => {
-            let options = file_downloader::Options {
-                addr: loopback_addr(&args.common.connect)?,
-                name: args.name,
-                request: args.request,
-                expect: args.expect,
-                server_pid: args.common.server_pid,
-            };
-            let r = file_downloader::run(&options)?;
-            report(args.common.json, &r)?;
+        Command::FileDownloader(load) => {
+            report(load.json, &file_downloader::run(&load.options)?)?;
         }
         Command::Soak(args) => {
             if args.lesson == soak::Lesson::FileDownloader
@@ -475,19 +277,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Chart(args) => {
             chart::draw_file(&args.input, &args.output)?;
         }
-        Command::ChatRoom(args) => {
-            let options = chat_room::Options {
-                addr: loopback_addr(&args.common.connect)?,
-                clients: args.clients,
-                messages: args.messages,
-                size: args.size,
-                framing: args.framing,
-                stalled: args.stalled,
-                timeout: Duration::from_secs(args.timeout),
-                server_pid: args.common.server_pid,
-            };
-            let r = chat_room::run(&options)?;
-            report(args.common.json, &r)?;
+        Command::ChatRoom(load) => {
+            report(load.json, &chat_room::run(&load.options)?)?;
         }
     }
     Ok(())

@@ -47,16 +47,25 @@ pub const MAX_CLIENTS: usize = 1024;
 /// an RFC 867 line of under 60 bytes; more is not a time server.
 const MAX_ANSWER: u64 = 256;
 
-/// What to run.
-#[derive(Clone, Debug)]
+/// What to run: the command line's flags.
+#[derive(Clone, Debug, clap::Args)]
 pub struct Options {
-    /// The server (loopback, TCP).
+    /// The server, HOST:PORT on this machine (loopback only)
+    #[arg(long = "connect", value_name = "HOST:PORT",
+          value_parser = crate::loopback_addr)]
     pub addr: SocketAddr,
-    /// Clients at once, each with one connection open at a time.
+    /// Clients at once, each connecting, reading to the end and
+    /// connecting again
+    #[arg(long, value_name = "N", default_value_t = 16,
+          value_parser = crate::count(1..=MAX_CLIENTS))]
     pub clients: usize,
-    /// The timed window.
+    /// Seconds to measure
+    #[arg(long, value_name = "SECS", default_value = "3",
+          value_parser = crate::seconds(1..=crate::MAX_DURATION.as_secs()))]
     pub duration: Duration,
-    /// The server's pid, for its threads and memory.
+    /// The server's process id, to report its peak memory and threads
+    /// (from /proc, Linux)
+    #[arg(long, value_name = "PID")]
     pub server_pid: Option<u32>,
 }
 

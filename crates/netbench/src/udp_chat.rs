@@ -68,20 +68,29 @@ pub const RECV_BUFFER: usize = MAX_IN_FLIGHT * DATAGRAM_COST;
 /// to the next and is not set again (one more system call) before each.
 const MAX_WAIT: Duration = Duration::from_millis(100);
 
-/// What to measure, and where. The command line checks the ranges and
-/// that the address is loopback ([`crate::loopback_addr`]).
-#[derive(Clone, Debug)]
+/// What to run: the command line's flags.
+#[derive(Clone, Debug, clap::Args)]
 pub struct Options {
-    /// The echo server, on loopback.
+    /// The server, HOST:PORT on this machine (loopback only)
+    #[arg(long = "connect", value_name = "HOST:PORT",
+          value_parser = crate::loopback_addr)]
     pub addr: SocketAddr,
-    /// Requests outstanding at once, 1 to [`MAX_IN_FLIGHT`].
+    /// Datagrams sent and not yet answered, at most
+    #[arg(long, value_name = "N", default_value_t = 32,
+          value_parser = crate::count(1..=MAX_IN_FLIGHT))]
     pub in_flight: usize,
-    /// How long to send requests for.
+    /// Seconds to measure
+    #[arg(long, value_name = "SECS", default_value = "3",
+          value_parser = crate::seconds(1..=crate::MAX_DURATION.as_secs()))]
     pub duration: Duration,
-    /// How long a request may wait for its answer before it counts as
-    /// lost and its slot is given to a new one.
+    /// Milliseconds after which an unanswered datagram counts as lost
+    /// and its slot is given to a new one
+    #[arg(long, value_name = "MS", default_value = "200",
+          value_parser = crate::millis(1..=10_000))]
     pub loss_after: Duration,
-    /// The server's process, to read its peak memory.
+    /// The server's process id, to report its peak memory and threads
+    /// (from /proc, Linux)
+    #[arg(long, value_name = "PID")]
     pub server_pid: Option<u32>,
 }
 
