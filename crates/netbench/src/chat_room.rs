@@ -126,7 +126,7 @@ pub struct Options {
     /// Seconds a message may take to reach a receiver before it counts
     /// as lost
     #[arg(long, value_name = "SECS", default_value = "2",
-          value_parser = crate::seconds(1..=30))]
+          value_parser = crate::duration(1..=30, Duration::from_secs))]
     pub timeout: Duration,
     /// The server's process id, to report its peak memory and threads
     /// (from /proc, Linux)

@@ -28,6 +28,7 @@ use std::time::Duration;
 use netkit::bind::CONNECT_TIMEOUT;
 use serde::{Deserialize, Serialize};
 
+use crate::MAX_SECONDS;
 use crate::load::{self, Figures, IO_TIMEOUT, Plan};
 
 /// The most connections one run opens: room above the 10,000.
@@ -51,7 +52,7 @@ pub struct Options {
     pub connections: usize,
     /// Seconds to measure, once every connection has its welcome
     #[arg(long, value_name = "SECS", default_value = "3",
-          value_parser = crate::seconds(1..=crate::MAX_DURATION.as_secs()))]
+          value_parser = crate::duration(1..=MAX_SECONDS, Duration::from_secs))]
     pub duration: Duration,
     /// Frame messages as lines (the servers' --lines)
     #[arg(long)]

@@ -79,24 +79,15 @@ pub mod udp_chat;
 /// The longest a timed mode may be asked to run: long enough for a
 /// steady figure, short enough that a bench of every lesson ends within
 /// minutes.
-pub const MAX_DURATION: Duration = Duration::from_secs(60);
+pub const MAX_SECONDS: u64 = 60;
 
-/// Whole seconds on the command line, within `range`.
-pub fn seconds(
+/// A duration on the command line: a whole number of `unit`s
+/// (`Duration::from_secs`, `from_millis`) within `range`.
+pub fn duration(
     range: RangeInclusive<u64>,
+    unit: fn(u64) -> Duration,
 ) -> impl TypedValueParser<Value = Duration> {
-    clap::value_parser!(u64)
-        .range(range)
-        .map(Duration::from_secs)
-}
-
-/// Milliseconds on the command line, within `range`.
-pub fn millis(
-    range: RangeInclusive<u64>,
-) -> impl TypedValueParser<Value = Duration> {
-    clap::value_parser!(u64)
-        .range(range)
-        .map(Duration::from_millis)
+    clap::value_parser!(u64).range(range).map(unit)
 }
 
 /// A count on the command line, within `range`.

@@ -37,6 +37,7 @@ use std::time::Duration;
 use netkit::bind::CONNECT_TIMEOUT;
 use serde::{Deserialize, Serialize};
 
+use crate::MAX_SECONDS;
 use crate::load::{self, Figures, IO_TIMEOUT, Plan};
 
 /// The most clients at once: far above the 16 the issue asks for, low
@@ -61,7 +62,7 @@ pub struct Options {
     pub clients: usize,
     /// Seconds to measure
     #[arg(long, value_name = "SECS", default_value = "3",
-          value_parser = crate::seconds(1..=crate::MAX_DURATION.as_secs()))]
+          value_parser = crate::duration(1..=MAX_SECONDS, Duration::from_secs))]
     pub duration: Duration,
     /// The server's process id, to report its peak memory and threads
     /// (from /proc, Linux)

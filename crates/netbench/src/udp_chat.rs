@@ -42,6 +42,7 @@ use anyhow::{Context, anyhow};
 use serde::{Deserialize, Serialize};
 use socket2::SockRef;
 
+use crate::MAX_SECONDS;
 use crate::process::snapshot;
 use crate::stats::{Latencies, Summary};
 
@@ -81,12 +82,12 @@ pub struct Options {
     pub in_flight: usize,
     /// Seconds to measure
     #[arg(long, value_name = "SECS", default_value = "3",
-          value_parser = crate::seconds(1..=crate::MAX_DURATION.as_secs()))]
+          value_parser = crate::duration(1..=MAX_SECONDS, Duration::from_secs))]
     pub duration: Duration,
     /// Milliseconds after which an unanswered datagram counts as lost
     /// and its slot is given to a new one
     #[arg(long, value_name = "MS", default_value = "200",
-          value_parser = crate::millis(1..=10_000))]
+          value_parser = crate::duration(1..=10_000, Duration::from_millis))]
     pub loss_after: Duration,
     /// The server's process id, to report its peak memory and threads
     /// (from /proc, Linux)
