@@ -210,6 +210,7 @@ mod tests {
     use std::io::Read;
     use std::net::TcpListener;
     use std::thread;
+    use std::time::Instant;
 
     use rustix::net::sockopt;
 
@@ -284,6 +285,67 @@ mod tests {
         }
         drop(outbox); // ends the writer
         writer.join().expect("the writer").expect("its writes");
+    }
+
+    /// The hand-off back: while the client reads, the writer drains the
+    /// queue, and once nothing waits the broker writes to the socket
+    /// itself again. Ten rounds of socket, then queue, then socket
+    /// again, and every message arrives once and in order.
+    #[test]
+    fn the_broker_writes_again_once_the_writer_has_caught_up() {
+        const LEN: usize = 1000;
+        const BUFFER: usize = 16 * 1024;
+        let (server, mut client) = pair();
+        sockopt::set_socket_send_buffer_size(&*server, BUFFER).expect("sndbuf");
+        sockopt::set_socket_recv_buffer_size(&client, BUFFER).expect("rcvbuf");
+        let (mut outbox, queue) = outbox(Arc::clone(&server), 4096);
+        let writer = thread::spawn(move || queue.write_all_to(&server));
+        let (count_tx, count_rx) = crossbeam_channel::unbounded();
+        // The client reads everything it is sent, until the outbox is
+        // dropped and the writer's end closes the stream.
+        let reader = thread::spawn(move || {
+            let mut got = vec![0; LEN];
+            let mut n = 0;
+            while client.read_exact(&mut got).is_ok() {
+                assert_eq!(got, message(n, LEN), "message {n}");
+                n += 1;
+            }
+            count_tx.send(n).expect("the count");
+        });
+        let mut sent = 0;
+        for _round in 0..10 {
+            // The socket takes these at once: nothing waits.
+            assert_eq!(outbox.waiting(), 0);
+            outbox
+                .send(&message(sent, LEN), Duration::ZERO)
+                .expect("sent");
+            sent += 1;
+            // Faster than the client reads: some go to the queue.
+            while outbox.waiting() == 0 {
+                outbox
+                    .send(&message(sent, LEN), TEST_TIMEOUT)
+                    .expect("sent");
+                sent += 1;
+            }
+            for _ in 0..200 {
+                outbox
+                    .send(&message(sent, LEN), TEST_TIMEOUT)
+                    .expect("sent");
+                sent += 1;
+            }
+            // The writer catches up while the client reads.
+            let deadline = Instant::now() + TEST_TIMEOUT;
+            while outbox.waiting() > 0 {
+                assert!(Instant::now() < deadline, "no catch-up");
+                thread::sleep(Duration::from_millis(1));
+            }
+        }
+        // The writer ends, and with the last handle on the socket gone,
+        // the client reads the end of the stream.
+        drop(outbox);
+        writer.join().expect("the writer").expect("its writes");
+        reader.join().expect("the reader");
+        assert_eq!(count_rx.recv_timeout(TEST_TIMEOUT), Ok(sent));
     }
 
     /// A writer whose write fails drops its queue, so the broker's next
