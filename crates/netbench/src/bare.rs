@@ -39,7 +39,7 @@ use std::thread;
 use jiff::Zoned;
 use netkit::NetError;
 use netkit::bind::{BACKLOG, bind_tcp, bind_udp};
-use netkit::cli::announce;
+use netkit::cli::{announce, announce_listener};
 
 /// Which lesson's protocol a bare server speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -71,7 +71,7 @@ pub fn serve(
     let listen = || -> anyhow::Result<TcpListener> {
         let listener =
             bind_tcp(addr, BACKLOG).map_err(|err| NetError::Bind(addr, err))?;
-        announce(listener.local_addr()?);
+        announce_listener(&listener)?;
         Ok(listener)
     };
     match lesson {

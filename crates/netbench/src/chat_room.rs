@@ -59,8 +59,8 @@ pub const MAX_CLIENTS: usize = 500;
 /// for its socket fills, and Linux grows that one up to `tcp_wmem`'s
 /// maximum (4 MiB by default). 5000 of [`DEFAULT_SIZE`] are 4.7 MB.
 pub const DEFAULT_MESSAGES: u64 = 5000;
-/// Bounds the sample's memory (16 bytes per value, one value per message
-/// and receiver: 160 MB at most).
+/// A bound on what may be asked for; the run itself also stops at
+/// [`RUN_LIMIT`], whichever comes first.
 pub const MAX_MESSAGES: u64 = 20_000;
 
 /// Bytes of text per message: a long chat line, so that a client that
@@ -83,8 +83,8 @@ pub const RUN_LIMIT: Duration = Duration::from_secs(50);
 /// stalled client): the run ends there.
 pub const STALL_LIMIT: u32 = 3;
 
-/// How long a client waits for the answer to its name. Our server waits
-/// 200 ms for more of a bare name before it answers.
+/// How long a client waits for the answer to its name: a server that
+/// has not answered in 5 s is not going to.
 pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The sender's name. No bench name holds an `m` (see [`wire`]).
@@ -128,8 +128,8 @@ pub struct Options {
     #[arg(long, value_name = "SECS", default_value = "2",
           value_parser = crate::duration(1..=30, Duration::from_secs))]
     pub timeout: Duration,
-    /// The server's process id, to report its peak memory and threads
-    /// (from /proc, Linux)
+    /// The server's process id, to report its memory (and, in the modes
+    /// that measure them, its threads and CPU time) from /proc, Linux
     #[arg(long, value_name = "PID")]
     pub server_pid: Option<u32>,
 }

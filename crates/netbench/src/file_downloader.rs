@@ -96,8 +96,8 @@ pub struct Options {
     /// The file's size: fewer or more bytes is an error
     #[arg(long, value_name = "BYTES")]
     pub expect: Option<u64>,
-    /// The server's process id, to report its peak memory and threads
-    /// (from /proc, Linux)
+    /// The server's process id, to report its memory (and, in the modes
+    /// that measure them, its threads and CPU time) from /proc, Linux
     #[arg(long, value_name = "PID")]
     pub server_pid: Option<u32>,
 }

@@ -57,8 +57,8 @@ pub struct Options {
     /// Frame messages as lines (the servers' --lines)
     #[arg(long)]
     pub lines: bool,
-    /// The server's process id, to report its peak memory and threads
-    /// (from /proc, Linux)
+    /// The server's process id, to report its memory (and, in the modes
+    /// that measure them, its threads and CPU time) from /proc, Linux
     #[arg(long, value_name = "PID")]
     pub server_pid: Option<u32>,
 }

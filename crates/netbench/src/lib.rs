@@ -40,11 +40,14 @@
 //! - [`process`]: a server's memory, threads and CPU time, from `/proc`.
 //! - [`results`]: the results file the suite writes and the chart
 //!   reads, as serde types; a target's judgement, and merging lessons.
+//! - [`soak`]: a server for minutes under its normal load and faults,
+//!   its memory, threads and descriptors judged flat or rising.
 //! - [`suite`]: runs all of it (`netbench suite`, `scripts/bench`):
 //!   every lesson's server, the Python port and the bare server under
 //!   the same load, in turns, and the table and chart in the book;
 //!   its cases are data, in `suite/cases.rs`.
-//! - `main.rs`: the command line, nothing else.
+//! - `main.rs`: the command line: each load's options are its flags;
+//!   the soak's and the bare servers' are read there.
 //!
 //! # Try it
 //!

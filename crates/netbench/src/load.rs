@@ -26,7 +26,7 @@ const WORKER_STACK: usize = 128 * 1024;
 
 /// Workers setting up at once. Opening 10,000 connections in the same
 /// instant overflows the server's accept queue (its `listen` backlog,
-/// 128 in the Python ports): the kernel then drops handshakes and
+/// 128 in hello-echo's Python port): the kernel then drops handshakes and
 /// retries them a second or more later, so setup would time out on a
 /// server that is merely slow to accept. Taking turns keeps the queue
 /// short; setup is not timed.

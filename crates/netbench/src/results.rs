@@ -164,12 +164,13 @@ impl Entry {
         sorted.sort_by(f64::total_cmp);
         let n = sorted.len();
         Entry {
+            who: who.into(),
+            kind,
             median: Some((sorted[(n - 1) / 2] + sorted[n / 2]) / 2.0),
             min: Some(sorted[0]),
             max: Some(sorted[n - 1]),
             runs: Some(runs),
             skipped: None,
-            ..Entry::skipped(who, kind, "")
         }
     }
 

@@ -64,8 +64,8 @@ pub struct Options {
     #[arg(long, value_name = "SECS", default_value = "3",
           value_parser = crate::duration(1..=MAX_SECONDS, Duration::from_secs))]
     pub duration: Duration,
-    /// The server's process id, to report its peak memory and threads
-    /// (from /proc, Linux)
+    /// The server's process id, to report its memory (and, in the modes
+    /// that measure them, its threads and CPU time) from /proc, Linux
     #[arg(long, value_name = "PID")]
     pub server_pid: Option<u32>,
 }

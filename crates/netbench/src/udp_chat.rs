@@ -89,8 +89,8 @@ pub struct Options {
     #[arg(long, value_name = "MS", default_value = "200",
           value_parser = crate::duration(1..=10_000, Duration::from_millis))]
     pub loss_after: Duration,
-    /// The server's process id, to report its peak memory and threads
-    /// (from /proc, Linux)
+    /// The server's process id, to report its memory (and, in the modes
+    /// that measure them, its threads and CPU time) from /proc, Linux
     #[arg(long, value_name = "PID")]
     pub server_pid: Option<u32>,
 }

@@ -43,7 +43,8 @@ impl Framing {
     }
 }
 
-/// More digits than any `u64` has: not one of our marks.
+/// The most digits a mark may have: 19 always fit in a `u64`, and a
+/// longer run is not one of our marks.
 const MAX_MARK_DIGITS: usize = 19;
 
 /// The longest line a receiver keeps: the chat room's longest message is

@@ -155,7 +155,7 @@ mod tests {
 
     /// 10% either way for memory; for counts, 2 where 10% is less.
     #[test]
-    fn the_rule_allows_ten_percent_or_the_slack() {
+    fn the_rule_allows_ten_percent_or_two() {
         let flat = |first, last, rule| {
             let figure = Figure::of(&[first, last], rule).unwrap();
             assert_eq!((figure.first, figure.last), (first, last));

@@ -8,13 +8,13 @@
 //! figure is the median of `--repeats` runs with its min–max. Every
 //! server is started on a free port of 127.0.0.1 (it prints `listening
 //! on IP:PORT`), loaded, and stopped with SIGINT (SIGKILL after
-//! [`STOP_TIMEOUT`]); every load has its own time limit. A missing
+//! `STOP_TIMEOUT`); every load has its own time limit. A missing
 //! reference tool is named with how to install it, and its cells skipped.
 //!
 //! It writes `target/bench/results.json`, `results.md` ([`table`]) and
 //! `chart.svg`; `--update-docs` copies them into `docs/src/bench/`,
 //! merging in only the lessons measured. `--soak` instead soaks every
-//! lesson's Rust server at once ([`soak`]).
+//! lesson's Rust server at once (`suite/soak.rs`).
 //!
 //! # Try it
 //!

@@ -18,7 +18,7 @@ pub fn number(value: Option<f64>) -> String {
         return "–".into();
     };
     if value.abs() >= 100.0 {
-        // Rounded half to even, as Python's format() does.
+        // Rounded half to even, as the tables the Python runner wrote.
         let whole = format!("{:.0}", value.abs()).parse().unwrap_or(0);
         let sign = if value < 0.0 { "-" } else { "" };
         format!("{sign}{}", super::thousands(whole))
