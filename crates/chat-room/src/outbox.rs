@@ -183,6 +183,7 @@ fn write_now(stream: &TcpStream, bytes: &[u8]) -> io::Result<usize> {
 }
 // ANCHOR_END: write_now
 
+// ANCHOR: write_all_to
 impl Queue {
     /// Writes every message in the queue to `stream`, in order, until
     /// the broker drops the [`Outbox`] (then returns `Ok`) or a write
@@ -204,6 +205,7 @@ impl Queue {
         Ok(())
     }
 }
+// ANCHOR_END: write_all_to
 
 #[cfg(test)]
 mod tests {
@@ -212,23 +214,16 @@ mod tests {
     use std::thread;
     use std::time::Instant;
 
+    use netkit::testing::{TEST_TIMEOUT, connect};
     use rustix::net::sockopt;
 
     use super::*;
 
-    /// Bounds every read, so that a bug fails the test instead of hanging
-    /// it.
-    const TEST_TIMEOUT: Duration = Duration::from_secs(10);
-
     /// A connected pair on loopback: the server's end, shared as the room
-    /// shares it, and the client's.
+    /// shares it, and the client's (its reads time out).
     fn pair() -> (Arc<TcpStream>, TcpStream) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let client = TcpStream::connect(listener.local_addr().expect("addr"))
-            .expect("connect");
-        client
-            .set_read_timeout(Some(TEST_TIMEOUT))
-            .expect("timeout");
+        let client = connect(listener.local_addr().expect("addr"));
         let (server, _) = listener.accept().expect("accept");
         (Arc::new(server), client)
     }
@@ -321,7 +316,9 @@ mod tests {
                 .expect("sent");
             sent += 1;
             // Faster than the client reads: some go to the queue.
+            let deadline = Instant::now() + TEST_TIMEOUT;
             while outbox.waiting() == 0 {
+                assert!(Instant::now() < deadline, "the client kept up");
                 outbox
                     .send(&message(sent, LEN), TEST_TIMEOUT)
                     .expect("sent");

@@ -289,9 +289,8 @@ fn next_line(
 /// server is stopping), it sends FIN after the last message, and ends the
 /// reading side too.
 fn write_outbox(stream: &TcpStream, queue: Queue) {
-    // Blocks while the client's receive window is full; the write
-    // timeout (netkit's) ends a wait that never ends. An error ends the
-    // writer: the broker hears of it at its next message for the client.
+    // An error ends the writer, and drops the queue: the broker hears of
+    // it at its next message for the client.
     let _ = queue.write_all_to(stream);
     // FIN after the last message (queued bytes still go out first). Then
     // SHUT_RD: the reader thread, blocked in recv(), gets 0 bytes at once.

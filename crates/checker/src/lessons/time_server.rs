@@ -414,7 +414,7 @@ fn no_reset(ctx: &mut Ctx) -> Result<(), Failure> {
     let addr = ctx.start_server()?;
     // Every client connects and sends before any reads, as telnet users
     // pressing Enter would. A server that answers one client at a time
-    // then finds the bytes of every client after the first already in
+    // then finds the bytes of all but the first client or two already in
     // its receive buffer when it accepts it, so closing without reading
     // them is a reset each time.
     let asked = Timestamp::now();
